@@ -1,0 +1,57 @@
+// krepis: runs untrusted JavaScript in capped, warm V8 isolates. This file only parses the
+// command line and dispatches to a command; the work happens in core/.
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <functional>
+
+#include "cli/run_command.h"
+#include "cli/terminal.h"
+
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr int kInternalError = 4;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"krepis: run untrusted JavaScript in warm V8 isolates, under a heap cap and a "
+               "deadline, and report what each run cost.",
+               "krepis"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "krepis 0.1.0 (V8 from Debian's libnode)");
+  app.footer("Run `krepis COMMAND --help` for a command's options and examples.");
+
+  krepis::cli::RunOptions run_options;
+  // The command table: each command adds its options and names its entry point.
+  struct Command {
+    std::function<void()> add;
+    std::function<int()> execute;
+    const char* name;
+  };
+  const Command commands[] = {
+      {[&] { krepis::cli::add_run_command(app, run_options); },
+       [&] { return krepis::cli::run_command(run_options); }, "run"},
+  };
+  for (const Command& command : commands) command.add();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kUsageError;
+  }
+  try {
+    for (const Command& command : commands) {
+      if (app.got_subcommand(command.name)) return command.execute();
+    }
+  } catch (const std::exception& e) {
+    // Nothing should reach here: faults are values. Say so rather than die silently.
+    krepis::cli::print_error(std::string("internal error: ") + e.what());
+    return kInternalError;
+  }
+  return kUsageError;
+}

@@ -1,0 +1,164 @@
+#include "cli/run_command.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/terminal.h"
+#include "core/engine.h"
+#include "core/limits.h"
+#include "core/report.h"
+#include "core/sandbox.h"
+#include "core/text_file.h"
+#include "core/watchdog.h"
+
+namespace krepis::cli {
+namespace {
+
+constexpr int kUsageError = 2;
+
+// The built-in tenant, until manifests arrive: 128 MB heap, 100 ms deadline.
+constexpr const char* kDefaultTenant = "default";
+
+// Reads and validates --input: a usage error (nothing runs) when it is not a JSON value.
+std::optional<std::string> load_input(const std::string& path, std::string& error) {
+  TextFile file = read_text_file(path);
+  if (!file.ok()) {
+    error = "--input " + file.error;
+    return std::nullopt;
+  }
+  try {
+    [[maybe_unused]] nlohmann::json parsed = nlohmann::json::parse(file.text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's message carries "line L, column C".
+    error = fmt::format("--input {}: not valid JSON: {}", path, e.what());
+    return std::nullopt;
+  }
+  return std::move(file.text);
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, RunOptions& options) {
+  CLI::App* run = app.add_subcommand("run", "Run scripts once each, in order, on one warm isolate");
+  run->add_option("scripts", options.scripts, "JavaScript files to run, in order")
+      ->type_name("SCRIPT");
+  run->add_option("-e,--eval", options.code, "Run CODE instead of script files")
+      ->type_name("CODE")
+      ->excludes("scripts");
+  run->add_option("--tenants", options.tenants_file,
+                  "Tenant manifest (TOML); not read yet: only the built-in tenant exists")
+      ->type_name("FILE");
+  run->add_option("--tenant", options.tenant, "Tenant to run as")
+      ->type_name("ID")
+      ->capture_default_str();
+  run->add_option("--heap-mb", options.heap_mb,
+                  fmt::format("Heap cap in MB, ArrayBuffer memory included ({}-{}; default 128)",
+                              kMinHeapMb, kMaxHeapMb))
+      ->type_name("N");
+  run->add_option("--deadline-ms", options.deadline_ms,
+                  fmt::format("Wall-clock deadline per run in ms ({}-{}; default 100)",
+                              kMinDeadlineMs, kMaxDeadlineMs))
+      ->type_name("N");
+  run->add_option("--input", options.input_file,
+                  "JSON file exposed to every script as the global `input`")
+      ->type_name("FILE");
+  run->add_flag("--json", options.json, "One JSON object per run, one per line, on stdout");
+  run->footer(R"(Every script runs in a fresh context of one reused V8 isolate: nothing one script
+leaves behind is visible to the next. A script's result is its completion value (awaited
+if it is a promise), as JSON.
+
+Examples:
+  krepis run hello.js                      run a file, print its log and a usage line
+  krepis run -e '[1, 2, 3].map(x => x * 2)'
+  krepis run --json --deadline-ms 50 a.js b.js
+  krepis run --input data.json --heap-mb 64 job.js
+
+Exit status: 0 all ok, 1 an error, 2 usage error, 3 out of memory, 4 denied or crashed,
+124 a timeout; when several occur the highest wins.)");
+}
+
+int run_command(const RunOptions& options) {
+  if (options.scripts.empty() && !options.code) {
+    print_error("run: give at least one SCRIPT, or -e CODE (see krepis run --help)");
+    return kUsageError;
+  }
+  if (options.tenants_file) {
+    print_error(fmt::format("--tenants {}: tenant manifests are not supported yet; "
+                            "the built-in tenant '{}' is the only one",
+                            *options.tenants_file, kDefaultTenant));
+    return kUsageError;
+  }
+  Limits limits;
+  if (options.heap_mb) {
+    if (auto error = check_heap_mb(*options.heap_mb)) {
+      print_error("--heap-mb: " + *error);
+      return kUsageError;
+    }
+    limits.heap_bytes = static_cast<std::size_t>(*options.heap_mb) * kMiB;
+  }
+  if (options.deadline_ms) {
+    if (auto error = check_deadline_ms(*options.deadline_ms)) {
+      print_error("--deadline-ms: " + *error);
+      return kUsageError;
+    }
+    limits.deadline = std::chrono::milliseconds(*options.deadline_ms);
+  }
+  std::optional<std::string> input;
+  if (options.input_file) {
+    std::string error;
+    input = load_input(*options.input_file, error);
+    if (!input) {
+      print_error(error);
+      return kUsageError;
+    }
+  }
+
+  Engine engine;
+  Watchdog watchdog;
+  std::unique_ptr<Sandbox> sandbox;
+  const LiveOutput live = options.json ? LiveOutput{} : LiveOutput{&print_log_entry};
+
+  int exit_status = 0;
+  auto report = [&](const RunReport& run_report) {
+    if (options.json) {
+      fmt::print("{}\n", json_line(run_report));
+      std::fflush(stdout);
+    } else {
+      print_human_report(run_report);
+    }
+    exit_status = combine_exit_status(exit_status, exit_status_for(run_report.status));
+  };
+  auto run_one = [&](std::string name, std::string source) {
+    if (options.tenant != kDefaultTenant) {
+      report(denied_report(options.tenant, std::move(name),
+                           fmt::format("unknown tenant '{}': only the built-in tenant '{}' "
+                                       "exists until a manifest defines others",
+                                       options.tenant, kDefaultTenant)));
+      return;
+    }
+    // A sandbox that passed its cap or could not be stopped cleanly is replaced, never reused.
+    if (!sandbox || !sandbox->reusable()) {
+      sandbox.reset();
+      sandbox = std::make_unique<Sandbox>(engine, watchdog, limits.heap_bytes);
+    }
+    Job job{options.tenant, std::move(name), std::move(source), input, limits.deadline};
+    report(sandbox->run(job, &live));
+  };
+
+  if (options.code) {
+    run_one("-e", *options.code);
+  }
+  for (const std::string& path : options.scripts) {
+    TextFile file = read_text_file(path);
+    if (!file.ok()) {
+      report(denied_report(options.tenant, path, file.error));
+      continue;
+    }
+    run_one(path, std::move(file.text));
+  }
+  return exit_status;
+}
+
+}  // namespace krepis::cli

@@ -1,0 +1,84 @@
+#include "core/heap_guard.h"
+
+#include <v8-statistics.h>
+
+#include <algorithm>
+
+#include "core/limits.h"
+
+namespace krepis {
+
+HeapGuard::HeapGuard(v8::Isolate* isolate, const CappedAllocator& allocator,
+                     std::size_t cap_bytes, StopSignal& signal)
+    : isolate_(isolate), allocator_(allocator), cap_(cap_bytes), signal_(signal) {
+  isolate_->AddNearHeapLimitCallback(&HeapGuard::on_near_heap_limit, this);
+  isolate_->AddGCPrologueCallback(&HeapGuard::before_gc, this);
+  isolate_->AddGCEpilogueCallback(&HeapGuard::after_gc, this);
+}
+
+HeapGuard::~HeapGuard() {
+  isolate_->RemoveGCEpilogueCallback(&HeapGuard::after_gc, this);
+  isolate_->RemoveGCPrologueCallback(&HeapGuard::before_gc, this);
+  isolate_->RemoveNearHeapLimitCallback(&HeapGuard::on_near_heap_limit, 0);
+}
+
+std::size_t HeapGuard::headroom_for(std::size_t cap_bytes) {
+  return std::clamp<std::size_t>(cap_bytes / 4, 8 * kMiB, 32 * kMiB);
+}
+
+void HeapGuard::begin_run() {
+  peak_used_ = 0;
+  sample_used();
+}
+
+std::size_t HeapGuard::sample_used() {
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  peak_used_ = std::max(peak_used_, stats.used_heap_size());
+  return stats.used_heap_size();
+}
+
+void HeapGuard::trip(StopReason reason) {
+  exceeded_.store(true, std::memory_order_relaxed);
+  signal_.trip(reason);
+  isolate_->TerminateExecution();
+}
+
+bool HeapGuard::check_now() {
+  std::size_t used = sample_used();
+  if (used + allocator_.in_use() <= cap_ && peak_used_ <= cap_ && !exceeded()) return true;
+  trip(StopReason::kHeapCheck);
+  return false;
+}
+
+HeapFigures HeapGuard::figures() const {
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  return HeapFigures{stats.used_heap_size(), std::max(peak_used_, stats.used_heap_size()),
+                     allocator_.peak()};
+}
+
+std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
+                                          std::size_t /*initial_limit*/) {
+  auto* self = static_cast<HeapGuard*>(data);
+  self->trip(StopReason::kNearHeapLimit);
+  // Returning current_limit would make V8 abort the process; grant bounded headroom so the
+  // termination can unwind the script.
+  return current_limit + headroom_for(self->cap_);
+}
+
+void HeapGuard::before_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+  // Before a GC is when the heap is fullest: the best moment to record the peak.
+  static_cast<HeapGuard*>(data)->sample_used();
+}
+
+void HeapGuard::after_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+  auto* self = static_cast<HeapGuard*>(data);
+  v8::HeapStatistics stats;
+  self->isolate_->GetHeapStatistics(&stats);
+  if (stats.used_heap_size() + self->allocator_.in_use() > self->cap_) {
+    self->trip(StopReason::kHeapCheck);
+  }
+}
+
+}  // namespace krepis

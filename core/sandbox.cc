@@ -1,0 +1,156 @@
+#include "core/sandbox.h"
+
+#include <v8-locker.h>
+#include <v8-microtask.h>
+
+#include <fmt/format.h>
+
+#include "core/cpu_clock.h"
+#include "core/ops/console.h"
+#include "core/script_execution.h"
+#include "core/unhandled_rejections.h"
+
+namespace krepis {
+namespace {
+
+std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
+  std::size_t cap_mib = cap / (1024 * 1024);
+  switch (reason) {
+    case StopReason::kDeadline:
+      return fmt::format("deadline of {} ms exceeded", job.deadline.count());
+    case StopReason::kNearHeapLimit:
+      return fmt::format("heap cap of {} MiB reached: V8's heap hit its limit", cap_mib);
+    case StopReason::kHeapCheck:
+      return fmt::format("heap cap of {} MiB exceeded: heap in use plus ArrayBuffer memory went over it",
+                         cap_mib);
+    case StopReason::kAllocator:
+      return fmt::format(
+          "heap cap of {} MiB reached: an ArrayBuffer allocation was refused", cap_mib);
+    case StopReason::kUnsettled:
+      return "the script's promise can never settle: no pending work is left that could settle it";
+    case StopReason::kNone:
+      break;
+  }
+  return {};
+}
+
+}  // namespace
+
+Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, std::size_t heap_cap_bytes)
+    : engine_(engine), watchdog_(watchdog) {
+  allocator_ = std::make_unique<CappedAllocator>(heap_cap_bytes, [this] {
+    stop_.trip(StopReason::kAllocator);
+    if (isolate_ != nullptr) isolate_->TerminateExecution();
+  });
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator_.get();
+  params.constraints.ConfigureDefaultsFromHeapSize(0, heap_cap_bytes);
+  isolate_ = v8::Isolate::New(params);
+  set_up_isolate();
+}
+
+void Sandbox::set_up_isolate() {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  // Microtasks run only when we drain them, with the deadline armed.
+  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  // Atomics.wait blocks the thread where termination cannot reach it.
+  isolate_->SetAllowAtomicsWait(false);
+  isolate_->SetData(0, &slot_);
+  UnhandledRejections::install(isolate_);
+  heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_);
+
+  // Built once per isolate; every run's context is instantiated from it.
+  global_template_.Reset(isolate_, v8::ObjectTemplate::New(isolate_));
+  console_template_.Reset(isolate_, make_console_template(isolate_, &slot_));
+}
+
+Sandbox::~Sandbox() {
+  {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    global_template_.Reset();
+    console_template_.Reset();
+    heap_guard_.reset();
+  }
+  engine_.forget_isolate(isolate_);
+  isolate_->Dispose();
+}
+
+void Sandbox::on_deadline(int /*attempt*/) noexcept {
+  stop_.trip(StopReason::kDeadline);
+  isolate_->TerminateExecution();
+}
+
+void Sandbox::on_condemned() noexcept { condemned_.store(true); }
+
+RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
+  RunReport report;
+  report.tenant = job.tenant;
+  report.script = job.script_name;
+  report.heap_cap_bytes = allocator_->cap();
+  report.warm = runs_done_ > 0;
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  const double cpu_start = thread_cpu_ms();
+  RunOutput output(live);
+  UnhandledRejections rejections;
+  ExecutionResult result;
+  HeapFigures figures;
+  stop_.reset();
+  {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    // A termination requested after the previous run ended must not hit this one.
+    isolate_->CancelTerminateExecution();
+    heap_guard_->begin_run();
+    allocator_->reset_peak();
+    slot_ = OpSlot{&output, &rejections};
+    {
+      Watchdog::Armed armed = watchdog_.arm(*this, wall_start + job.deadline);
+      v8::HandleScope handles(isolate_);
+      // Leftover platform tasks (GC steps) run here, inside the deadline.
+      engine_.run_pending_tasks(isolate_);
+      ScriptExecution execution(isolate_, engine_, *heap_guard_, stop_);
+      result = execution.run(
+          job, ContextTemplates{global_template_.Get(isolate_), console_template_.Get(isolate_)});
+      rejections.clear();
+      if (!stop_.tripped()) heap_guard_->check_now();
+    }
+    // Disarmed: the watchdog no longer touches this isolate, so cancelling is final.
+    slot_ = OpSlot{};
+    isolate_->CancelTerminateExecution();
+    figures = heap_guard_->figures();
+  }
+  report.wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start)
+          .count();
+  report.cpu_ms = thread_cpu_ms() - cpu_start;
+  report.heap_used_bytes = figures.used_bytes;
+  report.heap_peak_bytes = figures.peak_bytes;
+  report.external_bytes = figures.external_peak_bytes;
+
+  if (result.unsettled) stop_.trip(StopReason::kUnsettled);
+  StopReason reason = stop_.reason();
+  if (auto status = status_for(reason)) {
+    report.status = *status;
+    report.stopped_by = reason;
+    report.error = describe_stop(reason, job, allocator_->cap());
+  } else if (result.error) {
+    report.status = RunStatus::kError;
+    report.error = std::move(result.error);
+  } else if (result.result_json) {
+    report.result_json = std::move(result.result_json);
+  } else {
+    // Execution ended without a value, an error or a guard: nothing else can cause that, so
+    // say so rather than report success.
+    report.status = RunStatus::kError;
+    report.error = "execution ended without a result";
+  }
+  report.output = output.take();
+  ++runs_done_;
+  return report;
+}
+
+}  // namespace krepis

@@ -1,0 +1,63 @@
+// ONE isolate of ONE tenant. run(job) gives every job a fresh context in this warm isolate,
+// under the isolate's heap cap and the job's deadline, and returns what the run did and cost.
+// After a run the sandbox says whether it may be reused: one that passed its heap cap or
+// whose termination never landed must be replaced.
+//
+// A sandbox may be used from any thread, one thread at a time (v8::Locker).
+#pragma once
+
+#include <v8-isolate.h>
+#include <v8-persistent-handle.h>
+#include <v8-template.h>
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+
+#include "core/capped_allocator.h"
+#include "core/engine.h"
+#include "core/heap_guard.h"
+#include "core/job.h"
+#include "core/ops/op_slot.h"
+#include "core/run_output.h"
+#include "core/run_report.h"
+#include "core/stop_signal.h"
+#include "core/watchdog.h"
+
+namespace krepis {
+
+class Sandbox final : private DeadlineTarget {
+ public:
+  Sandbox(Engine& engine, Watchdog& watchdog, std::size_t heap_cap_bytes);
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  // live, when given, sees each console entry as it is logged.
+  RunReport run(const Job& job, const LiveOutput* live = nullptr);
+
+  // False once the isolate passed its heap cap or a termination failed to land in time.
+  bool reusable() const { return !heap_guard_->exceeded() && !condemned_.load(); }
+  std::size_t runs_done() const { return runs_done_; }
+  std::size_t heap_cap_bytes() const { return allocator_->cap(); }
+
+ private:
+  void on_deadline(int attempt) noexcept override;
+  void on_condemned() noexcept override;
+  void set_up_isolate();
+
+  Engine& engine_;
+  Watchdog& watchdog_;
+  StopSignal stop_;
+  std::atomic<bool> condemned_{false};
+  OpSlot slot_;
+  // The allocator outlives the isolate: disposing the isolate frees backing stores through it.
+  std::unique_ptr<CappedAllocator> allocator_;
+  v8::Isolate* isolate_ = nullptr;
+  std::unique_ptr<HeapGuard> heap_guard_;
+  v8::Global<v8::ObjectTemplate> global_template_;
+  v8::Global<v8::ObjectTemplate> console_template_;
+  std::size_t runs_done_ = 0;
+};
+
+}  // namespace krepis

@@ -1,0 +1,64 @@
+// One script in one fresh context: create the context, expose the input, compile, run,
+// await the completion value, drain microtasks, turn the value into JSON, and detach the
+// context so nothing of it is reachable afterwards. The caller (the sandbox) holds the locks,
+// has armed the deadline and decides the run's outcome.
+#pragma once
+
+#include <v8-isolate.h>
+#include <v8-template.h>
+
+#include <optional>
+#include <string>
+
+#include "core/engine.h"
+#include "core/heap_guard.h"
+#include "core/job.h"
+#include "core/stop_signal.h"
+
+namespace krepis {
+
+// What every context is made from: built once per isolate, so a run builds no templates.
+struct ContextTemplates {
+  v8::Local<v8::ObjectTemplate> global;
+  v8::Local<v8::ObjectTemplate> console;
+};
+
+struct ExecutionResult {
+  // JSON text of the completion value; set only when the script succeeded.
+  std::optional<std::string> result_json;
+  // "script:line:column: message" of an uncaught exception, syntax error or rejection.
+  std::optional<std::string> error;
+  // The completion value is a promise that nothing left to run could ever settle.
+  bool unsettled = false;
+};
+
+// Results larger than this are refused: one line of the report must stay printable.
+inline constexpr std::size_t kMaxResultBytes = 16 * 1024 * 1024;
+
+class ScriptExecution {
+ public:
+  ScriptExecution(v8::Isolate* isolate, Engine& engine, HeapGuard& heap_guard,
+                  const StopSignal& stop)
+      : isolate_(isolate), engine_(engine), heap_guard_(heap_guard), stop_(stop) {}
+
+  // Needs a HandleScope; leaves termination, if any, for the caller to cancel.
+  ExecutionResult run(const Job& job, const ContextTemplates& templates);
+
+ private:
+  // Runs microtasks and the isolate's pending tasks until none is left, or, when awaiting,
+  // until the promise settles. Returns false if a guard stopped the run meanwhile.
+  bool drain(v8::MicrotaskQueue& queue, v8::Local<v8::Promise> awaited);
+  bool stopped() const;
+  ExecutionResult in_context(const Job& job, const ContextTemplates& templates,
+                             v8::Local<v8::Context> context, v8::MicrotaskQueue& queue);
+  // Replaces or removes the globals a run must (not) have; false if stopped meanwhile.
+  bool prepare_globals(const Job& job, const ContextTemplates& templates,
+                       v8::Local<v8::Context> context, std::optional<std::string>& error);
+
+  v8::Isolate* isolate_;
+  Engine& engine_;
+  HeapGuard& heap_guard_;
+  const StopSignal& stop_;
+};
+
+}  // namespace krepis

@@ -1,0 +1,21 @@
+// UTF-8 validation: scripts and inputs must be text V8 reads as their author wrote it.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace krepis {
+
+// The offset of the first byte that is not part of well-formed UTF-8 (no overlong forms, no
+// surrogates, nothing past U+10FFFF), or nothing when all of it is well formed.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+
+// 1-based line and column (in bytes) of an offset, for error messages.
+struct TextPosition {
+  std::size_t line;
+  std::size_t column;
+};
+TextPosition position_of(std::string_view text, std::size_t offset);
+
+}  // namespace krepis

@@ -1,0 +1,19 @@
+// Small conversions between V8 strings and UTF-8, none of which can crash on an empty handle.
+#pragma once
+
+#include <v8-isolate.h>
+#include <v8-local-handle.h>
+#include <v8-primitive.h>
+
+#include <string>
+#include <string_view>
+
+namespace krepis {
+
+// Lone surrogates become U+FFFD, so the result is always valid UTF-8.
+std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::String> value);
+
+// An empty handle when the text is too long for V8 (or termination is pending).
+v8::MaybeLocal<v8::String> to_v8(v8::Isolate* isolate, std::string_view text);
+
+}  // namespace krepis

@@ -1,0 +1,56 @@
+#include "core/watchdog.h"
+
+namespace krepis {
+
+Watchdog::Armed::Armed(Armed&& other) noexcept : watchdog_(other.watchdog_), id_(other.id_) {
+  other.watchdog_ = nullptr;
+}
+
+Watchdog::Armed::~Armed() {
+  if (watchdog_ != nullptr) watchdog_->disarm(id_);
+}
+
+Watchdog::Watchdog(DeadlinePolicy policy) : queue_(policy), thread_([this] { loop(); }) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+Watchdog::Armed Watchdog::arm(DeadlineTarget& target, SteadyTime deadline) {
+  bool earliest;
+  DeadlineQueue::Id id;
+  {
+    std::lock_guard lock(mutex_);
+    auto next = queue_.next_due();
+    earliest = !next || deadline < *next;
+    id = queue_.arm(target, deadline);
+  }
+  if (earliest) wake_.notify_one();
+  return Armed(this, id);
+}
+
+void Watchdog::disarm(DeadlineQueue::Id id) {
+  std::lock_guard lock(mutex_);
+  queue_.disarm(id);
+}
+
+void Watchdog::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (auto next = queue_.next_due()) {
+      wake_.wait_until(lock, *next);
+    } else {
+      wake_.wait(lock);
+    }
+    if (stopping_) break;
+    // Targets are called with the lock held: once disarm() returns, none of them runs again.
+    queue_.fire_due(std::chrono::steady_clock::now());
+  }
+}
+
+}  // namespace krepis
