@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -120,7 +122,8 @@ int run_command(const RunOptions& options) {
   std::unique_ptr<Sandbox> sandbox;
   const LiveOutput live = options.json ? LiveOutput{} : LiveOutput{&print_log_entry};
 
-  int exit_status = 0;
+  // Atomic: last words may come from the watchdog thread.
+  std::atomic<int> exit_status = 0;
   auto report = [&](const RunReport& run_report) {
     if (options.json) {
       fmt::print("{}\n", json_line(run_report));
@@ -129,6 +132,15 @@ int run_command(const RunOptions& options) {
       print_human_report(run_report);
     }
     exit_status = combine_exit_status(exit_status, exit_status_for(run_report.status));
+  };
+  // When a run cannot be contained in this process, report it and end here, with the status
+  // of everything reported so far; the scripts after it do not run.
+  const LastWords last_words = [&](const RunReport& run_report) {
+    report(run_report);
+    print_error(fmt::format("{}: the runner cannot continue after this run; "
+                            "later scripts were not run",
+                            run_report.script));
+    std::_Exit(exit_status);
   };
   auto run_one = [&](std::string name, std::string source) {
     if (options.tenant != kDefaultTenant) {
@@ -141,7 +153,7 @@ int run_command(const RunOptions& options) {
     // A sandbox that passed its cap or could not be stopped cleanly is replaced, never reused.
     if (!sandbox || !sandbox->reusable()) {
       sandbox.reset();
-      sandbox = std::make_unique<Sandbox>(engine, watchdog, limits.heap_bytes);
+      sandbox = std::make_unique<Sandbox>(engine, watchdog, limits.heap_bytes, last_words);
     }
     Job job{options.tenant, std::move(name), std::move(source), input, limits.deadline};
     report(sandbox->run(job, &live));

@@ -62,9 +62,14 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
                                           std::size_t /*initial_limit*/) {
   auto* self = static_cast<HeapGuard*>(data);
   self->trip(StopReason::kNearHeapLimit);
-  // Returning current_limit would make V8 abort the process; grant bounded headroom so the
-  // termination can unwind the script.
-  return current_limit + headroom_for(self->cap_);
+  // V8 aborts the process unless the new limit lies above what the heap already holds, and a
+  // single large allocation can have put it far past the old limit: grant bounded headroom
+  // above the larger of the two, so the termination can unwind the script. A builtin that
+  // checks no interrupts may still outgrow it; V8's fatal OOM then ends the process through
+  // the sandbox's fatal handler, with a report.
+  v8::HeapStatistics stats;
+  self->isolate_->GetHeapStatistics(&stats);
+  return std::max(current_limit, stats.used_heap_size()) + headroom_for(self->cap_);
 }
 
 void HeapGuard::before_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {

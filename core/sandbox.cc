@@ -36,8 +36,9 @@ std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
 
 }  // namespace
 
-Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, std::size_t heap_cap_bytes)
-    : engine_(engine), watchdog_(watchdog) {
+Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, std::size_t heap_cap_bytes,
+                 LastWords last_words)
+    : engine_(engine), watchdog_(watchdog), last_words_(std::move(last_words)) {
   allocator_ = std::make_unique<CappedAllocator>(heap_cap_bytes, [this] {
     stop_.trip(StopReason::kAllocator);
     if (isolate_ != nullptr) isolate_->TerminateExecution();
@@ -58,6 +59,8 @@ void Sandbox::set_up_isolate() {
   // Atomics.wait blocks the thread where termination cannot reach it.
   isolate_->SetAllowAtomicsWait(false);
   isolate_->SetData(0, &slot_);
+  isolate_->SetData(1, this);
+  isolate_->SetOOMErrorHandler(&Sandbox::on_fatal_oom);
   UnhandledRejections::install(isolate_);
   heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_);
 
@@ -83,7 +86,42 @@ void Sandbox::on_deadline(int /*attempt*/) noexcept {
   isolate_->TerminateExecution();
 }
 
-void Sandbox::on_condemned() noexcept { condemned_.store(true); }
+void Sandbox::on_condemned() noexcept {
+  condemned_.store(true);
+  if (last_words_ && current_job_ != nullptr) {
+    last_words_(final_report(
+        RunStatus::kTimeout, StopReason::kDeadline,
+        fmt::format("deadline of {} ms exceeded, and termination did not land: the script is "
+                    "stuck in a builtin that checks no interrupts; the runner stops here",
+                    current_job_->deadline.count())));
+  }
+}
+
+void Sandbox::on_fatal_oom(const char* location, bool is_heap_oom) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  auto* self = isolate != nullptr ? static_cast<Sandbox*>(isolate->GetData(1)) : nullptr;
+  if (self == nullptr || !self->last_words_ || self->current_job_ == nullptr) return;
+  self->last_words_(self->final_report(
+      RunStatus::kCrashed, StopReason::kNone,
+      fmt::format("V8 ran out of {} memory ({}) past the heap cap's headroom, inside a builtin "
+                  "that checks no interrupts; the runner stops here",
+                  is_heap_oom ? "heap" : "process", location != nullptr ? location : "?")));
+}
+
+RunReport Sandbox::final_report(RunStatus status, StopReason reason, std::string error) const {
+  RunReport report;
+  report.tenant = current_job_->tenant;
+  report.script = current_job_->script_name;
+  report.status = status;
+  report.stopped_by = reason;
+  report.error = std::move(error);
+  report.heap_cap_bytes = allocator_->cap();
+  report.warm = runs_done_ > 0;
+  report.wall_ms = std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - run_started_)
+                       .count();
+  return report;
+}
 
 RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
   RunReport report;
@@ -107,6 +145,8 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     heap_guard_->begin_run();
     allocator_->reset_peak();
     slot_ = OpSlot{&output, &rejections};
+    current_job_ = &job;
+    run_started_ = wall_start;
     {
       Watchdog::Armed armed = watchdog_.arm(*this, wall_start + job.deadline);
       v8::HandleScope handles(isolate_);
@@ -120,6 +160,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     }
     // Disarmed: the watchdog no longer touches this isolate, so cancelling is final.
     slot_ = OpSlot{};
+    current_job_ = nullptr;
     isolate_->CancelTerminateExecution();
     figures = heap_guard_->figures();
   }

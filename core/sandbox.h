@@ -11,8 +11,11 @@
 #include <v8-template.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "core/capped_allocator.h"
 #include "core/engine.h"
@@ -26,9 +29,16 @@
 
 namespace krepis {
 
+// Called when the process cannot go on: V8 ran out of memory past every guard (a builtin that
+// checks no interrupts outgrew the headroom), or a run's termination never landed. It gets the
+// final report of the run in progress, must print it and end the process: it must not return.
+// This is the limit of in-process containment; a worker process turns it into a "crashed" run.
+using LastWords = std::function<void(const RunReport&)>;
+
 class Sandbox final : private DeadlineTarget {
  public:
-  Sandbox(Engine& engine, Watchdog& watchdog, std::size_t heap_cap_bytes);
+  Sandbox(Engine& engine, Watchdog& watchdog, std::size_t heap_cap_bytes,
+          LastWords last_words = {});
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
@@ -45,9 +55,16 @@ class Sandbox final : private DeadlineTarget {
   void on_deadline(int attempt) noexcept override;
   void on_condemned() noexcept override;
   void set_up_isolate();
+  static void on_fatal_oom(const char* location, bool is_heap_oom);
+  // The report of the run in progress, for last words.
+  RunReport final_report(RunStatus status, StopReason reason, std::string error) const;
 
   Engine& engine_;
   Watchdog& watchdog_;
+  const LastWords last_words_;
+  // The run in progress: set before the deadline is armed, cleared after it is disarmed.
+  const Job* current_job_ = nullptr;
+  std::chrono::steady_clock::time_point run_started_;
   StopSignal stop_;
   std::atomic<bool> condemned_{false};
   OpSlot slot_;
