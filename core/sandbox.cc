@@ -163,6 +163,9 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     current_job_ = nullptr;
     isolate_->CancelTerminateExecution();
     figures = heap_guard_->figures();
+    // Buffers of a run that ran into the cap are garbage now, but would count against the
+    // next run until a GC; reclaim them while the isolate is ours.
+    if (allocator_->in_use() > allocator_->cap() / 2) isolate_->LowMemoryNotification();
   }
   report.wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start)

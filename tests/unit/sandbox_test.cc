@@ -1,1 +1,204 @@
+// The sandbox on the real V8: each case runs JavaScript and pins what the report says.
+#include "core/sandbox.h"
+
 #include <doctest/doctest.h>
+
+#include <optional>
+#include <string>
+
+#include "core/limits.h"
+#include "unit/test_engine.h"
+
+namespace krepis {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct Fixture {
+  Watchdog watchdog;
+  std::unique_ptr<Sandbox> sandbox = make_sandbox();
+  bool replaced = false;
+
+  std::unique_ptr<Sandbox> make_sandbox() {
+    return std::make_unique<Sandbox>(test::engine(), watchdog, 64 * kMiB);
+  }
+  // Runs code in the fixture's sandbox, first replacing it if the previous run left it
+  // unusable, as every caller of a sandbox must.
+  RunReport run(const std::string& code, milliseconds deadline = milliseconds(200),
+                std::optional<std::string> input = std::nullopt) {
+    replaced = !sandbox->reusable();
+    if (replaced) sandbox = make_sandbox();
+    return sandbox->run(Job{"t", "test.js", code, std::move(input), deadline});
+  }
+
+  // Runs code and checks its status and, when given, its result JSON.
+  RunReport expect_run(const std::string& code, RunStatus status,
+                       std::optional<std::string> result = std::nullopt) {
+    RunReport report = run(code);
+    INFO("code: " << code << "\nerror: " << report.error.value_or(""));
+    CHECK(to_string(report.status) == to_string(status));
+    if (result) CHECK(report.result_json.value_or("<none>") == *result);
+    return report;
+  }
+};
+
+TEST_CASE_FIXTURE(Fixture, "completion values come back as JSON") {
+  expect_run("1 + 1", RunStatus::kOk, "2");
+  expect_run("({a: [1, 'x', null]})", RunStatus::kOk, R"({"a":[1,"x",null]})");
+  expect_run("undefined", RunStatus::kOk, "null");
+  expect_run("", RunStatus::kOk, "null");
+  expect_run("(function f() {})", RunStatus::kOk, "null");
+  expect_run("({toJSON() { return undefined; }})", RunStatus::kOk, "null");
+}
+
+TEST_CASE_FIXTURE(Fixture, "a promise is awaited, its microtasks drained under the deadline") {
+  expect_run("Promise.resolve(41).then(x => x + 1)", RunStatus::kOk, "42");
+  expect_run("(async () => { await null; await null; return 'done'; })()", RunStatus::kOk,
+             R"("done")");
+}
+
+TEST_CASE_FIXTURE(Fixture, "exceptions and syntax errors end as error with script:line:column") {
+  RunReport thrown = expect_run("let x = 1;\n  null.f();", RunStatus::kError);
+  CHECK(thrown.error.value_or("").starts_with("test.js:2:8: Uncaught TypeError"));
+  CHECK_FALSE(thrown.result_json.has_value());
+  RunReport syntax = expect_run("let = ;", RunStatus::kError);
+  CHECK(syntax.error.value_or("").starts_with("test.js:1:"));
+  CHECK(syntax.error.value_or("").find("SyntaxError") != std::string::npos);
+  RunReport rejected = expect_run("Promise.reject(new RangeError('nope'))", RunStatus::kError);
+  CHECK(rejected.error.value_or("").find("Uncaught (in promise) RangeError: nope") !=
+        std::string::npos);
+  RunReport lost = expect_run("Promise.reject(new Error('lost')); 1", RunStatus::kError);
+  CHECK(lost.error.value_or("").find("(in promise) Error: lost") != std::string::npos);
+  expect_run("Promise.reject(new Error('handled')).catch(() => {}); 1", RunStatus::kOk, "1");
+  RunReport cyclic = expect_run("const a = {}; a.a = a; a", RunStatus::kError);
+  CHECK(cyclic.error.value_or("").starts_with("result is not JSON-serialisable"));
+}
+
+TEST_CASE_FIXTURE(Fixture, "console output is captured per run") {
+  RunReport report = expect_run(
+      "console.log('a', 1, {b: 2}); console.error('e'); console.warn([1]); 7", RunStatus::kOk,
+      "7");
+  REQUIRE(report.output.size() == 3);
+  CHECK(report.output[0] == R"(a 1 {"b":2})");
+  CHECK(report.output[1] == "e");
+  CHECK(report.output[2] == "[1]");
+  CHECK(run("1").output.empty());
+}
+
+TEST_CASE_FIXTURE(Fixture, "a console flood is capped and marked, and the run still ends") {
+  RunReport report =
+      expect_run("for (let i = 0; i < 20000; i++) console.log(i); 'ok'", RunStatus::kOk);
+  REQUIRE(report.output.size() == 10'001);
+  CHECK(report.output.back().find("truncated") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "input is exposed as a global in each run") {
+  RunReport report = run("input.n * 2", milliseconds(200), R"({"n": 21})");
+  CHECK(report.result_json.value_or("") == "42");
+  CHECK(run("typeof input").result_json.value_or("") == R"("undefined")");
+}
+
+TEST_CASE_FIXTURE(Fixture, "every run gets a fresh context in the same warm isolate") {
+  RunReport first = expect_run(
+      "globalThis.leak = 1; Object.prototype.polluted = true; Array.prototype.push = null;"
+      "new Promise(() => {}); Promise.resolve().then(() => { globalThis.late = 1 }); 1",
+      RunStatus::kOk);
+  CHECK_FALSE(first.warm);
+  RunReport second = expect_run(
+      "[typeof leak, ({}).polluted, typeof [].push, typeof late].join()", RunStatus::kOk,
+      R"("undefined,,function,undefined")");
+  CHECK(second.warm);
+}
+
+TEST_CASE_FIXTURE(Fixture, "FinalizationRegistry is absent and Atomics.wait is refused") {
+  expect_run("typeof FinalizationRegistry", RunStatus::kOk, R"("undefined")");
+  RunReport wait = expect_run(
+      "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)", RunStatus::kError);
+  CHECK(wait.error.value_or("").find("TypeError") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "the deadline stops every kind of runaway, and the isolate recovers") {
+  const char* runaways[] = {
+      "while (true) {}",
+      "try { while (true) {} } finally { while (true) {} }",
+      "(function f() { Promise.resolve().then(f); })()",
+      "(async () => { for (;;) await null; })()",
+      "for (;;) { try { while (true) {} } catch (e) {} }",
+  };
+  for (const char* code : runaways) {
+    RunReport report = run(code, milliseconds(50));
+    INFO(code);
+    CHECK(report.status == RunStatus::kTimeout);
+    CHECK(report.stopped_by == StopReason::kDeadline);
+    CHECK(sandbox->reusable());
+    CHECK(run("'alive'").result_json.value_or("") == R"("alive")");
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "a promise that can never settle ends without waiting") {
+  RunReport report = run("new Promise(() => {})", milliseconds(60'000));
+  CHECK(report.status == RunStatus::kTimeout);
+  CHECK(report.stopped_by == StopReason::kUnsettled);
+  CHECK(report.wall_ms < 30'000);  // a safety bound: it must not wait for the deadline
+}
+
+TEST_CASE_FIXTURE(Fixture, "a catastrophic regular expression ends quickly") {
+  expect_run("/(a+)+b/.test('a'.repeat(30))", RunStatus::kOk, "false");
+}
+
+TEST_CASE_FIXTURE(Fixture, "stack overflow is an error, not a crash") {
+  RunReport report = expect_run("(function f() { f(); })()", RunStatus::kError);
+  CHECK(report.error.value_or("").find("RangeError: Maximum call stack size exceeded") !=
+        std::string::npos);
+  CHECK(sandbox->reusable());
+}
+
+TEST_CASE_FIXTURE(Fixture, "ArrayBuffer memory counts against the cap") {
+  RunReport huge = run("new ArrayBuffer(2 ** 31)");
+  CHECK(huge.status == RunStatus::kOom);
+  CHECK(huge.stopped_by == StopReason::kAllocator);
+  RunReport many = run("const keep = []; for (;;) keep.push(new ArrayBuffer(16 * 1024 * 1024))");
+  CHECK(many.status == RunStatus::kOom);
+  CHECK(many.external_bytes > 0);
+  RunReport small = expect_run("new Uint8Array(1024).length", RunStatus::kOk, "1024");
+  CHECK(small.external_bytes >= 1024);
+}
+
+TEST_CASE_FIXTURE(Fixture, "buffers a refused run kept alive do not starve the next run") {
+  RunReport refused = run("const keep = [new ArrayBuffer(40 * 1024 * 1024)];"
+                          "keep.push(new ArrayBuffer(40 * 1024 * 1024))");
+  CHECK(refused.stopped_by == StopReason::kAllocator);
+  CHECK(sandbox->reusable());
+  expect_run("new ArrayBuffer(40 * 1024 * 1024).byteLength", RunStatus::kOk, "41943040");
+}
+
+TEST_CASE_FIXTURE(Fixture, "a heap bomb ends oom and the sandbox asks to be replaced") {
+  RunReport report =
+      run("const a = []; for (;;) a.push({x: Math.random(), s: 'k' + Math.random()})",
+          milliseconds(60'000));
+  CHECK(report.status == RunStatus::kOom);
+  CHECK(report.stopped_by == StopReason::kNearHeapLimit);
+  CHECK_FALSE(sandbox->reusable());
+}
+
+TEST_CASE_FIXTURE(Fixture, "a builtin that jumps over the cap and completes still ends oom") {
+  RunReport report = run("new Array(3e7).fill(1.5); 'completed'", milliseconds(60'000));
+  CHECK(report.status == RunStatus::kOom);
+  CHECK_FALSE(report.result_json.has_value());
+  CHECK(report.heap_peak_bytes > 64 * kMiB);
+  CHECK_FALSE(sandbox->reusable());
+}
+
+TEST_CASE_FIXTURE(Fixture, "WebAssembly loops are stopped by the deadline") {
+  // (module (func (export "spin") (loop (br 0))))
+  RunReport report = run(R"(
+    const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,4,1,96,0,0,3,2,1,0,7,8,1,4,115,112,
+      105,110,0,0,10,9,1,7,0,3,64,12,0,11,11]);
+    new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.spin();)",
+                         milliseconds(50));
+  CHECK(report.status == RunStatus::kTimeout);
+  CHECK(report.stopped_by == StopReason::kDeadline);
+}
+
+}  // namespace
+}  // namespace krepis

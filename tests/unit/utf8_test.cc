@@ -1,1 +1,29 @@
+#include "core/utf8.h"
+
 #include <doctest/doctest.h>
+
+namespace krepis {
+namespace {
+
+TEST_CASE("well-formed UTF-8 passes") {
+  CHECK_FALSE(first_invalid_utf8("").has_value());
+  CHECK_FALSE(first_invalid_utf8("plain ascii").has_value());
+  CHECK_FALSE(first_invalid_utf8("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80").has_value());
+}
+
+TEST_CASE("ill-formed UTF-8 is found at its first bad byte") {
+  CHECK(first_invalid_utf8("ab\xFF") == 2u);
+  CHECK(first_invalid_utf8("\xC0\xAF") == 0u);          // overlong '/'
+  CHECK(first_invalid_utf8("x\xED\xA0\x80") == 1u);     // a surrogate
+  CHECK(first_invalid_utf8("\xF4\x90\x80\x80") == 0u);  // past U+10FFFF
+  CHECK(first_invalid_utf8("ok\xE2\x82") == 2u);        // truncated
+}
+
+TEST_CASE("positions are 1-based lines and columns") {
+  TextPosition at = position_of("ab\ncd\xFF", 5);
+  CHECK(at.line == 2);
+  CHECK(at.column == 3);
+}
+
+}  // namespace
+}  // namespace krepis
