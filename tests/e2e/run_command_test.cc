@@ -1,1 +1,234 @@
+// `krepis run` through the real binary: exit statuses, report lines, isolation between the
+// scripts of one invocation, and recovery after each kind of attack.
 #include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "e2e/krepis_process.h"
+
+namespace krepis::test {
+namespace {
+
+using nlohmann::json;
+
+TEST_CASE("the JSON line has the contract's fields and types") {
+  ProcessResult run = run_krepis({"run", "--json", script("succeeds.js")});
+  CHECK(run.exit_status == 0);
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 1);
+  const json& line = lines[0];
+  CHECK(line["tenant"] == "default");
+  CHECK(line["script"] == script("succeeds.js"));
+  CHECK(line["status"] == "ok");
+  for (const char* field : {"wall_ms", "cpu_ms", "heap_used_bytes", "heap_peak_bytes",
+                            "external_bytes"}) {
+    INFO(field);
+    CHECK(line[field].is_number());
+    CHECK(line[field].get<double>() >= 0);
+  }
+  CHECK(line["heap_peak_bytes"].get<double>() > 0);
+  CHECK(line["isolate"] == "cold");
+  CHECK(line["result"] == json{{"ok", true}, {"squares", {1, 4, 9}}});
+  CHECK(line["output"] == json::array({"squares [1,4,9]"}));
+  CHECK_FALSE(line.contains("error"));
+  CHECK_FALSE(line.contains("stopped_by"));
+}
+
+TEST_CASE("-e runs inline code; one isolate serves every script of an invocation") {
+  ProcessResult run = run_krepis({"run", "--json", "-e", "6 * 7"});
+  CHECK(run.exit_status == 0);
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["script"] == "-e");
+  CHECK(lines[0]["result"] == 42);
+
+  ProcessResult three = run_krepis(
+      {"run", "--json", script("succeeds.js"), script("succeeds.js"), script("succeeds.js")});
+  auto reports = three.json_lines();
+  REQUIRE(reports.size() == 3);
+  CHECK(reports[0]["isolate"] == "cold");
+  CHECK(reports[1]["isolate"] == "warm");
+  CHECK(reports[2]["isolate"] == "warm");
+}
+
+TEST_CASE("nothing one script leaves behind is visible to the next") {
+  ProcessResult run =
+      run_krepis({"run", "--json", script("pollute-globals.js"), script("sees-no-pollution.js")});
+  CHECK(run.exit_status == 0);
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1]["isolate"] == "warm");
+  CHECK(lines[1]["result"] == json{{"leaked", "undefined"},
+                                   {"polluted", true},
+                                   {"map", {2, 4}},
+                                   {"lateWrite", "undefined"},
+                                   {"stack", true}});
+}
+
+TEST_CASE("errors name script:line:column, and the exit status is 1") {
+  ProcessResult run = run_krepis({"run", "--json", script("throws.js")});
+  CHECK(run.exit_status == 1);
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["status"] == "error");
+  CHECK(lines[0]["error"].get<std::string>().starts_with(script("throws.js") + ":3:"));
+  CHECK_FALSE(lines[0].contains("result"));
+}
+
+struct Attack {
+  const char* script;
+  const char* status;
+  const char* stopped_by;  // nullptr: any guard, or none
+  std::vector<std::string> extra_args;
+};
+
+TEST_CASE("every attack ends in its status, and a script after it succeeds") {
+  const Attack attacks[] = {
+      {"infinite-loop.js", "timeout", "deadline", {}},
+      {"loop-in-finally.js", "timeout", "deadline", {}},
+      {"microtask-flood.js", "timeout", "deadline", {}},
+      {"wasm-infinite-loop.js", "timeout", "deadline", {}},
+      {"promise-never-settles.js", "timeout", "unsettled", {}},
+      {"heap-bomb-incremental.js", "oom", nullptr, {"--deadline-ms", "60000"}},
+      {"arraybuffer-bomb.js", "oom", nullptr, {}},
+      {"arraybuffer-2gb.js", "oom", "allocator", {}},
+      {"builtin-jumps-over-cap.js", "oom", nullptr, {"--heap-mb", "64", "--deadline-ms", "60000"}},
+      {"stack-overflow.js", "error", nullptr, {}},
+      {"catastrophic-regex.js", "ok", nullptr, {}},
+  };
+  for (const Attack& attack : attacks) {
+    INFO(attack.script);
+    std::vector<std::string> args{"run", "--json"};
+    args.insert(args.end(), attack.extra_args.begin(), attack.extra_args.end());
+    args.push_back(script(attack.script));
+    args.push_back(script("succeeds.js"));
+    ProcessResult run = run_krepis(args);
+    INFO(run.err);
+    auto lines = run.json_lines();
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0]["status"] == attack.status);
+    if (attack.stopped_by != nullptr) CHECK(lines[0]["stopped_by"] == attack.stopped_by);
+    if (lines[0]["status"] != "ok") CHECK(lines[0].contains("error"));
+    CHECK_FALSE(lines[0].contains(attack.status == std::string("ok") ? "error" : "result"));
+    CHECK(lines[1]["status"] == "ok");
+    CHECK(lines[1]["result"]["ok"] == true);
+  }
+}
+
+TEST_CASE("the runner's RSS stays under cap + 64 MiB during an incremental heap bomb") {
+  ProcessResult run = run_krepis({"run", "--json", "--heap-mb", "128", "--deadline-ms", "60000",
+                                  script("heap-bomb-incremental.js")});
+  CHECK(run.exit_status == 3);
+  CHECK(run.peak_rss_kib < (128 + 64) * 1024);
+}
+
+TEST_CASE("a 40 MB JSON.parse under a 64 MB cap ends oom or completes within the cap") {
+  ProcessResult run = run_krepis({"run", "--json", "--heap-mb", "64", "--deadline-ms", "60000",
+                                  script("json-parse-40mb.js"), script("succeeds.js")});
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 2);
+  if (lines[0]["status"] == "ok") {
+    CHECK(lines[0]["heap_peak_bytes"].get<double>() <= 64.0 * 1024 * 1024);
+  } else {
+    CHECK(lines[0]["status"] == "oom");
+  }
+  CHECK(lines[1]["status"] == "ok");
+}
+
+TEST_CASE("exit statuses: the highest-numbered kind wins") {
+  CHECK(run_krepis({"run", "-e", "1"}).exit_status == 0);
+  CHECK(run_krepis({"run", "-e", "throw 1"}).exit_status == 1);
+  CHECK(run_krepis({"run", script("arraybuffer-2gb.js")}).exit_status == 3);
+  CHECK(run_krepis({"run", "/nonexistent/x.js"}).exit_status == 4);
+  CHECK(run_krepis({"run", "--deadline-ms", "20", script("infinite-loop.js")}).exit_status ==
+        124);
+  CHECK(run_krepis({"run", script("throws.js"), script("arraybuffer-2gb.js")}).exit_status == 3);
+  CHECK(run_krepis({"run", "--deadline-ms", "20", script("infinite-loop.js"),
+                    "/nonexistent/x.js"})
+            .exit_status == 124);
+}
+
+TEST_CASE("bad scripts are denied with a reason, and the others still run") {
+  std::string empty = temp_file("empty.js", "");
+  std::string latin1 = temp_file("latin1.js", "'caf\xE9'");
+  std::string dir = script("");
+  ProcessResult run = run_krepis({"run", "--json", "/nonexistent/missing.js", dir, latin1,
+                                  empty, script("succeeds.js")});
+  CHECK(run.exit_status == 4);
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[0]["status"] == "denied");
+  CHECK(lines[0]["error"].get<std::string>().find("No such file") != std::string::npos);
+  CHECK(lines[1]["status"] == "denied");
+  CHECK(lines[1]["error"].get<std::string>().find("is a directory") != std::string::npos);
+  CHECK(lines[2]["status"] == "denied");
+  CHECK(lines[2]["error"].get<std::string>().find("not valid UTF-8 (byte 4 at line 1, column 5)") !=
+        std::string::npos);
+  CHECK(lines[3]["status"] == "ok");  // an empty script is a valid, empty program
+  CHECK(lines[3]["result"] == nullptr);
+  CHECK(lines[4]["status"] == "ok");
+}
+
+TEST_CASE("bad options are usage errors: a message, exit 2, nothing run") {
+  const std::vector<std::vector<std::string>> bad = {
+      {"run", "--heap-mb", "0", "-e", "1"},
+      {"run", "--heap-mb", "-1", "-e", "1"},
+      {"run", "--heap-mb", "99999999999", "-e", "1"},
+      {"run", "--heap-mb", "lots", "-e", "1"},
+      {"run", "--deadline-ms", "0", "-e", "1"},
+      {"run", "--deadline-ms", "-5", "-e", "1"},
+      {"run"},
+      {"run", "--input", "/nonexistent.json", "-e", "1"},
+      {"run", "--no-such-flag", "-e", "1"},
+      {"frobnicate"},
+      {},
+  };
+  for (const auto& args : bad) {
+    ProcessResult run = run_krepis(args);
+    INFO(run.err);
+    CHECK(run.exit_status == 2);
+    CHECK(run.out.empty());
+    CHECK_FALSE(run.err.empty());
+  }
+  ProcessResult heap = run_krepis({"run", "--heap-mb", "0", "-e", "1"});
+  CHECK(heap.err.find("between 16 and 8192") != std::string::npos);
+}
+
+TEST_CASE("--input exposes a JSON file as `input`; invalid JSON is a usage error") {
+  std::string input = temp_file("in.json", R"({"values": [1, 2], "name": "x"})");
+  ProcessResult run = run_krepis({"run", "--json", "--input", input, script("uses-input.js")});
+  CHECK(run.exit_status == 0);
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["result"] == json{{"doubled", {2, 4}}, {"name", "x"}});
+
+  std::string broken = temp_file("broken.json", "{\n  \"a\": [1,\n}");
+  ProcessResult bad = run_krepis({"run", "--input", broken, script("uses-input.js")});
+  CHECK(bad.exit_status == 2);
+  CHECK(bad.err.find(broken) != std::string::npos);
+  CHECK(bad.err.find("line 3") != std::string::npos);
+}
+
+TEST_CASE("human mode prints console output live and one usage line per run") {
+  ProcessResult run = run_krepis({"run", script("succeeds.js"), script("throws.js")});
+  CHECK(run.exit_status == 1);
+  CHECK(run.out.find("squares [1,4,9]\n") != std::string::npos);
+  CHECK(run.out.find("ok      " + script("succeeds.js") + "  default  wall ") !=
+        std::string::npos);
+  CHECK(run.out.find("heap ") != std::string::npos);
+  CHECK(run.out.find(" cap  ext ") != std::string::npos);
+  CHECK(run.out.find("cold") != std::string::npos);
+  CHECK(run.out.find("error   " + script("throws.js")) != std::string::npos);
+  CHECK(run.out.find("warm") != std::string::npos);
+}
+
+TEST_CASE("--help teaches, and exits 0") {
+  ProcessResult run = run_krepis({"run", "--help"});
+  CHECK(run.exit_status == 0);
+  CHECK(run.out.find("Examples:") != std::string::npos);
+  CHECK(run.out.find("--deadline-ms") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace krepis::test

@@ -1,0 +1,2 @@
+// One allocation far past any cap.
+new ArrayBuffer(2 ** 31);

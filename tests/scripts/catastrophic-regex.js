@@ -1,0 +1,2 @@
+// Exponential backtracking: minutes in a plain backtracking engine.
+/(a+)+b/.test('a'.repeat(30));

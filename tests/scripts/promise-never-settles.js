@@ -1,0 +1,2 @@
+// Awaits a promise nothing can ever settle.
+(async () => { await new Promise(() => {}); })();

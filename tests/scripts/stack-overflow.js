@@ -1,0 +1,1 @@
+(function deeper() { deeper(); })();

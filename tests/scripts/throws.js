@@ -1,0 +1,3 @@
+const config = {};
+
+config.missing.field = 1;

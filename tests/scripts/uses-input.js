@@ -1,0 +1,1 @@
+({ doubled: input.values.map((x) => x * 2), name: input.name });
