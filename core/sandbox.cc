@@ -163,9 +163,11 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     current_job_ = nullptr;
     isolate_->CancelTerminateExecution();
     figures = heap_guard_->figures();
-    // Buffers of a run that ran into the cap are garbage now, but would count against the
-    // next run until a GC; reclaim them while the isolate is ours.
-    if (allocator_->in_use() > allocator_->cap() / 2) isolate_->LowMemoryNotification();
+    // What a big run left is garbage now, but it would count against the next run's cap
+    // (and show in its heap figures) until a GC: reclaim it while the isolate is ours.
+    if (figures.used_bytes + allocator_->in_use() > allocator_->cap() / 2) {
+      isolate_->LowMemoryNotification();
+    }
   }
   report.wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start)
