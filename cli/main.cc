@@ -1,7 +1,6 @@
 // krepis: runs untrusted JavaScript in capped, warm V8 isolates. This file only parses the
 // command line and dispatches to a command; the work happens in core/.
 #include <CLI/CLI.hpp>
-
 #include <exception>
 #include <functional>
 
@@ -16,9 +15,10 @@ constexpr int kInternalError = 4;
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"krepis: run untrusted JavaScript in warm V8 isolates, under a heap cap and a "
-               "deadline, and report what each run cost.",
-               "krepis"};
+  CLI::App app{
+      "krepis: run untrusted JavaScript in warm V8 isolates, under a heap cap and a "
+      "deadline, and report what each run cost.",
+      "krepis"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "krepis 0.1.0 (V8 from Debian's libnode)");
   app.footer("Run `krepis COMMAND --help` for a command's options and examples.");

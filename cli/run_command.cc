@@ -87,9 +87,10 @@ int run_command(const RunOptions& options) {
     return kUsageError;
   }
   if (options.tenants_file) {
-    print_error(fmt::format("--tenants {}: tenant manifests are not supported yet; "
-                            "the built-in tenant '{}' is the only one",
-                            *options.tenants_file, kDefaultTenant));
+    print_error(
+        fmt::format("--tenants {}: tenant manifests are not supported yet; "
+                    "the built-in tenant '{}' is the only one",
+                    *options.tenants_file, kDefaultTenant));
     return kUsageError;
   }
   Limits limits;
@@ -137,9 +138,10 @@ int run_command(const RunOptions& options) {
   // of everything reported so far; the scripts after it do not run.
   const LastWords last_words = [&](const RunReport& run_report) {
     report(run_report);
-    print_error(fmt::format("{}: the runner cannot continue after this run; "
-                            "later scripts were not run",
-                            run_report.script));
+    print_error(
+        fmt::format("{}: the runner cannot continue after this run; "
+                    "later scripts were not run",
+                    run_report.script));
     std::_Exit(exit_status);
   };
   auto run_one = [&](std::string name, std::string source) {

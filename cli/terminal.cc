@@ -1,8 +1,7 @@
 #include "cli/terminal.h"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -20,12 +19,16 @@ bool colour_on_stdout() {
 
 std::string_view colour_of(RunStatus status) {
   switch (status) {
-    case RunStatus::kOk: return "\x1b[32m";
-    case RunStatus::kError: return "\x1b[31m";
+    case RunStatus::kOk:
+      return "\x1b[32m";
+    case RunStatus::kError:
+      return "\x1b[31m";
     case RunStatus::kTimeout:
-    case RunStatus::kOom: return "\x1b[33m";
+    case RunStatus::kOom:
+      return "\x1b[33m";
     case RunStatus::kDenied:
-    case RunStatus::kCrashed: return "\x1b[35m";
+    case RunStatus::kCrashed:
+      return "\x1b[35m";
   }
   return "";
 }

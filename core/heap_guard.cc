@@ -8,8 +8,8 @@
 
 namespace krepis {
 
-HeapGuard::HeapGuard(v8::Isolate* isolate, const CappedAllocator& allocator,
-                     std::size_t cap_bytes, StopSignal& signal)
+HeapGuard::HeapGuard(v8::Isolate* isolate, const CappedAllocator& allocator, std::size_t cap_bytes,
+                     StopSignal& signal)
     : isolate_(isolate), allocator_(allocator), cap_(cap_bytes), signal_(signal) {
   isolate_->AddNearHeapLimitCallback(&HeapGuard::on_near_heap_limit, this);
   isolate_->AddGCPrologueCallback(&HeapGuard::before_gc, this);

@@ -8,8 +8,7 @@ namespace krepis {
 
 void RunOutput::add(LogLevel level, std::string entry) {
   std::size_t lines = 1 + std::count(entry.begin(), entry.end(), '\n');
-  if (!accepting() || bytes_ + entry.size() > caps_.max_bytes ||
-      lines_ + lines > caps_.max_lines) {
+  if (!accepting() || bytes_ + entry.size() > caps_.max_bytes || lines_ + lines > caps_.max_lines) {
     if (accepting() && live_ != nullptr && *live_) {
       (*live_)(LogLevel::kWarn, "[krepis: output cap reached; further output is dropped]");
     }

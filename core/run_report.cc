@@ -6,36 +6,51 @@ namespace krepis {
 
 std::string_view to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::kOk: return "ok";
-    case RunStatus::kError: return "error";
-    case RunStatus::kTimeout: return "timeout";
-    case RunStatus::kOom: return "oom";
-    case RunStatus::kDenied: return "denied";
-    case RunStatus::kCrashed: return "crashed";
+    case RunStatus::kOk:
+      return "ok";
+    case RunStatus::kError:
+      return "error";
+    case RunStatus::kTimeout:
+      return "timeout";
+    case RunStatus::kOom:
+      return "oom";
+    case RunStatus::kDenied:
+      return "denied";
+    case RunStatus::kCrashed:
+      return "crashed";
   }
   return "crashed";
 }
 
 std::string_view to_string(StopReason reason) {
   switch (reason) {
-    case StopReason::kNone: return "";
-    case StopReason::kDeadline: return "deadline";
-    case StopReason::kNearHeapLimit: return "near_heap_limit";
-    case StopReason::kHeapCheck: return "heap_check";
-    case StopReason::kAllocator: return "allocator";
-    case StopReason::kUnsettled: return "unsettled";
+    case StopReason::kNone:
+      return "";
+    case StopReason::kDeadline:
+      return "deadline";
+    case StopReason::kNearHeapLimit:
+      return "near_heap_limit";
+    case StopReason::kHeapCheck:
+      return "heap_check";
+    case StopReason::kAllocator:
+      return "allocator";
+    case StopReason::kUnsettled:
+      return "unsettled";
   }
   return "";
 }
 
 std::optional<RunStatus> status_for(StopReason reason) {
   switch (reason) {
-    case StopReason::kNone: return std::nullopt;
+    case StopReason::kNone:
+      return std::nullopt;
     case StopReason::kDeadline:
-    case StopReason::kUnsettled: return RunStatus::kTimeout;
+    case StopReason::kUnsettled:
+      return RunStatus::kTimeout;
     case StopReason::kNearHeapLimit:
     case StopReason::kHeapCheck:
-    case StopReason::kAllocator: return RunStatus::kOom;
+    case StopReason::kAllocator:
+      return RunStatus::kOom;
   }
   return std::nullopt;
 }
@@ -51,12 +66,17 @@ RunReport denied_report(std::string tenant, std::string script, std::string why)
 
 int exit_status_for(RunStatus status) {
   switch (status) {
-    case RunStatus::kOk: return 0;
-    case RunStatus::kError: return 1;
-    case RunStatus::kOom: return 3;
+    case RunStatus::kOk:
+      return 0;
+    case RunStatus::kError:
+      return 1;
+    case RunStatus::kOom:
+      return 3;
     case RunStatus::kDenied:
-    case RunStatus::kCrashed: return 4;
-    case RunStatus::kTimeout: return 124;
+    case RunStatus::kCrashed:
+      return 4;
+    case RunStatus::kTimeout:
+      return 124;
   }
   return 4;
 }

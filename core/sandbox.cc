@@ -1,9 +1,8 @@
 #include "core/sandbox.h"
 
+#include <fmt/format.h>
 #include <v8-locker.h>
 #include <v8-microtask.h>
-
-#include <fmt/format.h>
 
 #include "core/cpu_clock.h"
 #include "core/ops/console.h"
@@ -21,11 +20,11 @@ std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
     case StopReason::kNearHeapLimit:
       return fmt::format("heap cap of {} MiB reached: V8's heap hit its limit", cap_mib);
     case StopReason::kHeapCheck:
-      return fmt::format("heap cap of {} MiB exceeded: heap in use plus ArrayBuffer memory went over it",
-                         cap_mib);
-    case StopReason::kAllocator:
       return fmt::format(
-          "heap cap of {} MiB reached: an ArrayBuffer allocation was refused", cap_mib);
+          "heap cap of {} MiB exceeded: heap in use plus ArrayBuffer memory went over it", cap_mib);
+    case StopReason::kAllocator:
+      return fmt::format("heap cap of {} MiB reached: an ArrayBuffer allocation was refused",
+                         cap_mib);
     case StopReason::kUnsettled:
       return "the script's promise can never settle: no pending work is left that could settle it";
     case StopReason::kNone:
@@ -117,9 +116,9 @@ RunReport Sandbox::final_report(RunStatus status, StopReason reason, std::string
   report.error = std::move(error);
   report.heap_cap_bytes = allocator_->cap();
   report.warm = runs_done_ > 0;
-  report.wall_ms = std::chrono::duration<double, std::milli>(
-                       std::chrono::steady_clock::now() - run_started_)
-                       .count();
+  report.wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_started_)
+          .count();
   return report;
 }
 

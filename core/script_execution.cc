@@ -1,5 +1,6 @@
 #include "core/script_execution.h"
 
+#include <fmt/format.h>
 #include <v8-context.h>
 #include <v8-exception.h>
 #include <v8-json.h>
@@ -8,8 +9,6 @@
 #include <v8-primitive.h>
 #include <v8-promise.h>
 #include <v8-script.h>
-
-#include <fmt/format.h>
 
 #include <memory>
 #include <thread>
@@ -100,8 +99,7 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
     v8::Local<v8::Value> input;
     if (!to_v8(isolate_, *job.input_json).ToLocal(&text) ||
         !v8::JSON::Parse(context, text).ToLocal(&input) ||
-        !to_v8(isolate_, "input").ToLocal(&key) ||
-        global->Set(context, key, input).IsNothing()) {
+        !to_v8(isolate_, "input").ToLocal(&key) || global->Set(context, key, input).IsNothing()) {
       if (!stopped()) error = "input: not a JSON value V8 can parse";
       return false;
     }
@@ -168,9 +166,8 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
   v8::Local<v8::String> json;
   if (!v8::JSON::Stringify(context, value).ToLocal(&json)) {
     if (!stopped() && try_catch.HasCaught()) {
-      result.error =
-          "result is not JSON-serialisable: " +
-          describe_exception(context, try_catch.Exception(), try_catch.Message());
+      result.error = "result is not JSON-serialisable: " +
+                     describe_exception(context, try_catch.Exception(), try_catch.Message());
     }
     return result;
   }

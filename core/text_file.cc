@@ -1,10 +1,9 @@
 #include "core/text_file.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
@@ -60,8 +59,8 @@ TextFile read_text_file(const std::string& path) {
   if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   if (auto bad = first_invalid_utf8(text)) {
     TextPosition at = position_of(text, *bad);
-    return failure(path, fmt::format("is not valid UTF-8 (byte {} at line {}, column {})",
-                                     *bad, at.line, at.column));
+    return failure(path, fmt::format("is not valid UTF-8 (byte {} at line {}, column {})", *bad,
+                                     at.line, at.column));
   }
   return TextFile{std::move(text), {}};
 }

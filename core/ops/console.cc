@@ -1,8 +1,8 @@
 #include "core/ops/console.h"
 
 #include <v8-container.h>
-#include <v8-exception.h>
 #include <v8-context.h>
+#include <v8-exception.h>
 #include <v8-external.h>
 #include <v8-function-callback.h>
 #include <v8-json.h>
@@ -67,9 +67,9 @@ v8::Local<v8::ObjectTemplate> make_console_template(v8::Isolate* isolate, OpSlot
   v8::Local<v8::External> data = v8::External::New(isolate, slot);
   v8::Local<v8::ObjectTemplate> console = v8::ObjectTemplate::New(isolate);
   auto method = [&](const char* name, v8::FunctionCallback callback) {
-    console->Set(isolate, name,
-                 v8::FunctionTemplate::New(isolate, callback, data, {}, 0,
-                                           v8::ConstructorBehavior::kThrow));
+    console->Set(
+        isolate, name,
+        v8::FunctionTemplate::New(isolate, callback, data, {}, 0, v8::ConstructorBehavior::kThrow));
   };
   method("log", &log<LogLevel::kLog>);
   method("info", &log<LogLevel::kInfo>);

@@ -1,10 +1,9 @@
 // Runs the real krepis binary as a child process and collects what it printed.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace krepis::test {
 

@@ -21,8 +21,8 @@ TEST_CASE("the JSON line has the contract's fields and types") {
   CHECK(line["tenant"] == "default");
   CHECK(line["script"] == script("succeeds.js"));
   CHECK(line["status"] == "ok");
-  for (const char* field : {"wall_ms", "cpu_ms", "heap_used_bytes", "heap_peak_bytes",
-                            "external_bytes"}) {
+  for (const char* field :
+       {"wall_ms", "cpu_ms", "heap_used_bytes", "heap_peak_bytes", "external_bytes"}) {
     INFO(field);
     CHECK(line[field].is_number());
     CHECK(line[field].get<double>() >= 0);
@@ -141,11 +141,9 @@ TEST_CASE("exit statuses: the highest-numbered kind wins") {
   CHECK(run_krepis({"run", "-e", "throw 1"}).exit_status == 1);
   CHECK(run_krepis({"run", script("arraybuffer-2gb.js")}).exit_status == 3);
   CHECK(run_krepis({"run", "/nonexistent/x.js"}).exit_status == 4);
-  CHECK(run_krepis({"run", "--deadline-ms", "20", script("infinite-loop.js")}).exit_status ==
-        124);
+  CHECK(run_krepis({"run", "--deadline-ms", "20", script("infinite-loop.js")}).exit_status == 124);
   CHECK(run_krepis({"run", script("throws.js"), script("arraybuffer-2gb.js")}).exit_status == 3);
-  CHECK(run_krepis({"run", "--deadline-ms", "20", script("infinite-loop.js"),
-                    "/nonexistent/x.js"})
+  CHECK(run_krepis({"run", "--deadline-ms", "20", script("infinite-loop.js"), "/nonexistent/x.js"})
             .exit_status == 124);
 }
 
@@ -153,8 +151,8 @@ TEST_CASE("bad scripts are denied with a reason, and the others still run") {
   std::string empty = temp_file("empty.js", "");
   std::string latin1 = temp_file("latin1.js", "'caf\xE9'");
   std::string dir = script("");
-  ProcessResult run = run_krepis({"run", "--json", "/nonexistent/missing.js", dir, latin1,
-                                  empty, script("succeeds.js")});
+  ProcessResult run = run_krepis(
+      {"run", "--json", "/nonexistent/missing.js", dir, latin1, empty, script("succeeds.js")});
   CHECK(run.exit_status == 4);
   auto lines = run.json_lines();
   REQUIRE(lines.size() == 5);
@@ -214,13 +212,23 @@ TEST_CASE("human mode prints console output live and one usage line per run") {
   ProcessResult run = run_krepis({"run", script("succeeds.js"), script("throws.js")});
   CHECK(run.exit_status == 1);
   CHECK(run.out.find("squares [1,4,9]\n") != std::string::npos);
-  CHECK(run.out.find("ok      " + script("succeeds.js") + "  default  wall ") !=
-        std::string::npos);
+  CHECK(run.out.find("ok      " + script("succeeds.js") + "  default  wall ") != std::string::npos);
   CHECK(run.out.find("heap ") != std::string::npos);
   CHECK(run.out.find(" cap  ext ") != std::string::npos);
   CHECK(run.out.find("cold") != std::string::npos);
   CHECK(run.out.find("error   " + script("throws.js")) != std::string::npos);
   CHECK(run.out.find("warm") != std::string::npos);
+}
+
+TEST_CASE("a tenant nobody defined is denied, and nothing of it runs") {
+  ProcessResult run = run_krepis({"run", "--json", "--tenant", "acme", "-e", "console.log(1)"});
+  CHECK(run.exit_status == 4);
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["status"] == "denied");
+  CHECK(lines[0]["tenant"] == "acme");
+  CHECK(lines[0]["error"].get<std::string>().find("unknown tenant 'acme'") != std::string::npos);
+  CHECK_FALSE(lines[0].contains("output"));
 }
 
 TEST_CASE("--help teaches, and exits 0") {

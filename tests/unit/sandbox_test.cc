@@ -76,8 +76,7 @@ TEST_CASE_FIXTURE(Fixture, "exceptions and syntax errors end as error with scrip
 
 TEST_CASE_FIXTURE(Fixture, "console output is captured per run") {
   RunReport report = expect_run(
-      "console.log('a', 1, {b: 2}); console.error('e'); console.warn([1]); 7", RunStatus::kOk,
-      "7");
+      "console.log('a', 1, {b: 2}); console.error('e'); console.warn([1]); 7", RunStatus::kOk, "7");
   REQUIRE(report.output.size() == 3);
   CHECK(report.output[0] == R"(a 1 {"b":2})");
   CHECK(report.output[1] == "e");
@@ -104,16 +103,15 @@ TEST_CASE_FIXTURE(Fixture, "every run gets a fresh context in the same warm isol
       "new Promise(() => {}); Promise.resolve().then(() => { globalThis.late = 1 }); 1",
       RunStatus::kOk);
   CHECK_FALSE(first.warm);
-  RunReport second = expect_run(
-      "[typeof leak, ({}).polluted, typeof [].push, typeof late].join()", RunStatus::kOk,
-      R"("undefined,,function,undefined")");
+  RunReport second = expect_run("[typeof leak, ({}).polluted, typeof [].push, typeof late].join()",
+                                RunStatus::kOk, R"("undefined,,function,undefined")");
   CHECK(second.warm);
 }
 
 TEST_CASE_FIXTURE(Fixture, "FinalizationRegistry is absent and Atomics.wait is refused") {
   expect_run("typeof FinalizationRegistry", RunStatus::kOk, R"("undefined")");
-  RunReport wait = expect_run(
-      "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)", RunStatus::kError);
+  RunReport wait = expect_run("Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)",
+                              RunStatus::kError);
   CHECK(wait.error.value_or("").find("TypeError") != std::string::npos);
 }
 
@@ -165,8 +163,9 @@ TEST_CASE_FIXTURE(Fixture, "ArrayBuffer memory counts against the cap") {
 }
 
 TEST_CASE_FIXTURE(Fixture, "buffers a refused run kept alive do not starve the next run") {
-  RunReport refused = run("const keep = [new ArrayBuffer(40 * 1024 * 1024)];"
-                          "keep.push(new ArrayBuffer(40 * 1024 * 1024))");
+  RunReport refused =
+      run("const keep = [new ArrayBuffer(40 * 1024 * 1024)];"
+          "keep.push(new ArrayBuffer(40 * 1024 * 1024))");
   CHECK(refused.stopped_by == StopReason::kAllocator);
   CHECK(sandbox->reusable());
   expect_run("new ArrayBuffer(40 * 1024 * 1024).byteLength", RunStatus::kOk, "41943040");

@@ -53,9 +53,7 @@ TEST_CASE("the watchdog re-issues termination and condemns a run that never ends
 TEST_CASE("after disarming, a far deadline never reaches its target") {
   Watchdog watchdog;
   WaitingTarget target;
-  {
-    auto armed = watchdog.arm(target, std::chrono::steady_clock::now() + seconds(3600));
-  }
+  { auto armed = watchdog.arm(target, std::chrono::steady_clock::now() + seconds(3600)); }
   // A second, due entry proves the thread ran past the point where the first was dropped.
   WaitingTarget witness;
   auto armed = watchdog.arm(witness, std::chrono::steady_clock::now());
