@@ -28,14 +28,19 @@ std::size_t HeapGuard::headroom_for(std::size_t cap_bytes) {
 
 void HeapGuard::begin_run() {
   peak_used_ = 0;
-  sample_used();
+  peak_external_ = 0;
+  sample();
 }
 
-std::size_t HeapGuard::sample_used() {
+HeapGuard::Sample HeapGuard::sample() {
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
-  peak_used_ = std::max(peak_used_, stats.used_heap_size());
-  return stats.used_heap_size();
+  // V8's external figure counts every backing store, WebAssembly memories included, which
+  // do not go through our allocator; the allocator's figure is exact for the rest.
+  Sample now{stats.used_heap_size(), std::max(stats.external_memory(), allocator_.in_use())};
+  peak_used_ = std::max(peak_used_, now.used);
+  peak_external_ = std::max(peak_external_, now.external);
+  return now;
 }
 
 void HeapGuard::trip(StopReason reason) {
@@ -45,17 +50,15 @@ void HeapGuard::trip(StopReason reason) {
 }
 
 bool HeapGuard::check_now() {
-  std::size_t used = sample_used();
-  if (used + allocator_.in_use() <= cap_ && peak_used_ <= cap_ && !exceeded()) return true;
+  Sample now = sample();
+  if (now.used + now.external <= cap_ && peak_used_ <= cap_ && !exceeded()) return true;
   trip(StopReason::kHeapCheck);
   return false;
 }
 
-HeapFigures HeapGuard::figures() const {
-  v8::HeapStatistics stats;
-  isolate_->GetHeapStatistics(&stats);
-  return HeapFigures{stats.used_heap_size(), std::max(peak_used_, stats.used_heap_size()),
-                     allocator_.peak()};
+HeapFigures HeapGuard::figures() {
+  Sample now = sample();
+  return HeapFigures{now.used, peak_used_, std::max(peak_external_, allocator_.peak())};
 }
 
 std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
@@ -74,14 +77,13 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
 
 void HeapGuard::before_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
   // Before a GC is when the heap is fullest: the best moment to record the peak.
-  static_cast<HeapGuard*>(data)->sample_used();
+  static_cast<HeapGuard*>(data)->sample();
 }
 
 void HeapGuard::after_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
   auto* self = static_cast<HeapGuard*>(data);
-  v8::HeapStatistics stats;
-  self->isolate_->GetHeapStatistics(&stats);
-  if (stats.used_heap_size() + self->allocator_.in_use() > self->cap_) {
+  Sample now = self->sample();
+  if (now.used + now.external > self->cap_) {
     self->trip(StopReason::kHeapCheck);
   }
 }

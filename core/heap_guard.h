@@ -38,7 +38,7 @@ class HeapGuard {
   // Samples the heap now. Over the cap: trips kHeapCheck and marks the isolate exceeded.
   // Returns true when the run is within its cap.
   bool check_now();
-  HeapFigures figures() const;
+  HeapFigures figures();
   // True once the isolate went past its cap at any time: replace it.
   bool exceeded() const { return exceeded_.load(std::memory_order_relaxed); }
 
@@ -53,8 +53,12 @@ class HeapGuard {
                         void* data);
   static void after_gc(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
                        void* data);
-  // Records the heap in use; returns it.
-  std::size_t sample_used();
+  struct Sample {
+    std::size_t used;
+    std::size_t external;
+  };
+  // Reads the heap's figures now and records their peaks.
+  Sample sample();
   void trip(StopReason reason);
 
   v8::Isolate* const isolate_;
@@ -62,7 +66,8 @@ class HeapGuard {
   const std::size_t cap_;
   StopSignal& signal_;
   std::atomic<bool> exceeded_{false};
-  std::size_t peak_used_ = 0;  // written on the isolate's own thread only
+  std::size_t peak_used_ = 0;
+  std::size_t peak_external_ = 0;  // written on the isolate's own thread only
 };
 
 }  // namespace krepis

@@ -21,7 +21,9 @@ std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
       return fmt::format("heap cap of {} MiB reached: V8's heap hit its limit", cap_mib);
     case StopReason::kHeapCheck:
       return fmt::format(
-          "heap cap of {} MiB exceeded: heap in use plus ArrayBuffer memory went over it", cap_mib);
+          "heap cap of {} MiB exceeded: heap in use plus ArrayBuffer and WebAssembly memory went "
+          "over it",
+          cap_mib);
     case StopReason::kAllocator:
       return fmt::format("heap cap of {} MiB reached: an ArrayBuffer allocation was refused",
                          cap_mib);

@@ -162,6 +162,16 @@ TEST_CASE_FIXTURE(Fixture, "ArrayBuffer memory counts against the cap") {
   CHECK(small.external_bytes >= 1024);
 }
 
+TEST_CASE_FIXTURE(Fixture, "WebAssembly memory counts against the cap") {
+  RunReport report = run("new WebAssembly.Memory({initial: 1600}).buffer.byteLength");  // 100 MiB
+  CHECK(report.status == RunStatus::kOom);
+  CHECK(report.stopped_by == StopReason::kHeapCheck);
+  CHECK(report.external_bytes >= 100 * kMiB);
+  RunReport small = expect_run("new WebAssembly.Memory({initial: 16}).buffer.byteLength",
+                               RunStatus::kOk, "1048576");
+  CHECK(small.external_bytes >= kMiB);
+}
+
 TEST_CASE_FIXTURE(Fixture, "buffers a refused run kept alive do not starve the next run") {
   RunReport refused =
       run("const keep = [new ArrayBuffer(40 * 1024 * 1024)];"
