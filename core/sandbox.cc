@@ -137,6 +137,8 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
   UnhandledRejections rejections;
   ExecutionResult result;
   HeapFigures figures;
+  std::chrono::steady_clock::time_point wall_end;
+  double cpu_end = 0;
   stop_.reset();
   {
     v8::Locker locker(isolate_);
@@ -164,16 +166,16 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     current_job_ = nullptr;
     isolate_->CancelTerminateExecution();
     figures = heap_guard_->figures();
+    wall_end = std::chrono::steady_clock::now();
+    cpu_end = thread_cpu_ms();
     // What a big run left is garbage now, but it would count against the next run's cap
     // (and show in its heap figures) until a GC: reclaim it while the isolate is ours.
     if (figures.used_bytes + allocator_->in_use() > allocator_->cap() / 2) {
       isolate_->LowMemoryNotification();
     }
   }
-  report.wall_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start)
-          .count();
-  report.cpu_ms = thread_cpu_ms() - cpu_start;
+  report.wall_ms = std::chrono::duration<double, std::milli>(wall_end - wall_start).count();
+  report.cpu_ms = cpu_end - cpu_start;
   report.heap_used_bytes = figures.used_bytes;
   report.heap_peak_bytes = figures.peak_bytes;
   report.external_bytes = figures.external_peak_bytes;
