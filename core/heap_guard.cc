@@ -58,7 +58,8 @@ bool HeapGuard::check_now() {
 
 HeapFigures HeapGuard::figures() {
   Sample now = sample();
-  return HeapFigures{now.used, peak_used_, std::max(peak_external_, allocator_.peak())};
+  return HeapFigures{now.used, peak_used_, now.external,
+                     std::max(peak_external_, allocator_.peak())};
 }
 
 std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
@@ -70,9 +71,7 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
   // above the larger of the two, so the termination can unwind the script. A builtin that
   // checks no interrupts may still outgrow it; V8's fatal OOM then ends the process through
   // the sandbox's fatal handler, with a report.
-  v8::HeapStatistics stats;
-  self->isolate_->GetHeapStatistics(&stats);
-  return std::max(current_limit, stats.used_heap_size()) + headroom_for(self->cap_);
+  return std::max(current_limit, self->sample().used) + headroom_for(self->cap_);
 }
 
 void HeapGuard::before_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {

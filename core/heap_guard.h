@@ -21,6 +21,7 @@ namespace krepis {
 struct HeapFigures {
   std::size_t used_bytes = 0;
   std::size_t peak_bytes = 0;
+  std::size_t external_bytes = 0;
   std::size_t external_peak_bytes = 0;
 };
 
@@ -66,8 +67,9 @@ class HeapGuard {
   const std::size_t cap_;
   StopSignal& signal_;
   std::atomic<bool> exceeded_{false};
+  // Written on the isolate's own thread only.
   std::size_t peak_used_ = 0;
-  std::size_t peak_external_ = 0;  // written on the isolate's own thread only
+  std::size_t peak_external_ = 0;
 };
 
 }  // namespace krepis

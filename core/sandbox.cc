@@ -170,7 +170,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     cpu_end = thread_cpu_ms();
     // What a big run left is garbage now, but it would count against the next run's cap
     // (and show in its heap figures) until a GC: reclaim it while the isolate is ours.
-    if (figures.used_bytes + allocator_->in_use() > allocator_->cap() / 2) {
+    if (figures.used_bytes + figures.external_bytes > allocator_->cap() / 2) {
       isolate_->LowMemoryNotification();
     }
   }
