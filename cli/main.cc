@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "cli/run_command.h"
+#include "cli/tenants_command.h"
 #include "cli/terminal.h"
 
 namespace {
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   app.footer("Run `krepis COMMAND --help` for a command's options and examples.");
 
   krepis::cli::RunOptions run_options;
+  krepis::cli::TenantsOptions tenants_options;
   // The command table: each command adds its options and names its entry point.
   struct Command {
     std::function<void()> add;
@@ -33,6 +35,8 @@ int main(int argc, char** argv) {
   const Command commands[] = {
       {[&] { krepis::cli::add_run_command(app, run_options); },
        [&] { return krepis::cli::run_command(run_options); }, "run"},
+      {[&] { krepis::cli::add_tenants_command(app, tenants_options); },
+       [&] { return krepis::cli::tenants_command(tenants_options); }, "tenants"},
   };
   for (const Command& command : commands) command.add();
 

@@ -9,9 +9,8 @@
 
 #include "cli/terminal.h"
 #include "core/engine.h"
-#include "core/limits.h"
 #include "core/report.h"
-#include "core/sandbox.h"
+#include "core/sandbox_pool.h"
 #include "core/text_file.h"
 #include "core/watchdog.h"
 
@@ -19,9 +18,6 @@ namespace krepis::cli {
 namespace {
 
 constexpr int kUsageError = 2;
-
-// The built-in tenant, until manifests arrive: 128 MB heap, 100 ms deadline.
-constexpr const char* kDefaultTenant = "default";
 
 // Reads and validates --input: a usage error (nothing runs) when it is not a JSON value.
 std::optional<std::string> load_input(const std::string& path, std::string& error) {
@@ -49,36 +45,26 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   run->add_option("-e,--eval", options.code, "Run CODE instead of script files")
       ->type_name("CODE")
       ->excludes("scripts");
-  run->add_option("--tenants", options.tenants_file,
-                  "Tenant manifest (TOML); not read yet: only the built-in tenant exists")
-      ->type_name("FILE");
-  run->add_option("--tenant", options.tenant, "Tenant to run as")
+  run->add_option("--tenant", options.tenant, "Tenant to run as, from the manifest")
       ->type_name("ID")
       ->capture_default_str();
-  run->add_option("--heap-mb", options.heap_mb,
-                  fmt::format("Heap cap in MB, ArrayBuffer memory included ({}-{}; default 128)",
-                              kMinHeapMb, kMaxHeapMb))
-      ->type_name("N");
-  run->add_option("--deadline-ms", options.deadline_ms,
-                  fmt::format("Wall-clock deadline per run in ms ({}-{}; default 100)",
-                              kMinDeadlineMs, kMaxDeadlineMs))
-      ->type_name("N");
+  add_manifest_options(*run, options.manifest);
   run->add_option("--input", options.input_file,
                   "JSON file exposed to every script as the global `input`")
       ->type_name("FILE");
   run->add_flag("--json", options.json, "One JSON object per run, one per line, on stdout");
-  run->footer(R"(Every script runs in a fresh context of one reused V8 isolate: nothing one script
-leaves behind is visible to the next. A script's result is its completion value (awaited
-if it is a promise), as JSON.
+  run->footer(R"(Every script runs in a fresh context of one reused V8 isolate of the tenant:
+nothing one script leaves behind is visible to the next. A script's result is its
+completion value (awaited if it is a promise), as JSON.
 
 Examples:
   krepis run hello.js                      run a file, print its log and a usage line
   krepis run -e '[1, 2, 3].map(x => x * 2)'
   krepis run --json --deadline-ms 50 a.js b.js
-  krepis run --input data.json --heap-mb 64 job.js
+  krepis run --tenants tenants.toml --tenant acme --input data.json job.js
 
-Exit status: 0 all ok, 1 an error, 2 usage error, 3 out of memory, 4 denied or crashed,
-124 a timeout; when several occur the highest wins.)");
+Exit status: 0 all ok, 1 an error, 2 usage or manifest error, 3 out of memory, 4 denied or
+crashed, 124 a timeout; when several occur the highest wins.)");
 }
 
 int run_command(const RunOptions& options) {
@@ -86,28 +72,8 @@ int run_command(const RunOptions& options) {
     print_error("run: give at least one SCRIPT, or -e CODE (see krepis run --help)");
     return kUsageError;
   }
-  if (options.tenants_file) {
-    print_error(
-        fmt::format("--tenants {}: tenant manifests are not supported yet; "
-                    "the built-in tenant '{}' is the only one",
-                    *options.tenants_file, kDefaultTenant));
-    return kUsageError;
-  }
-  Limits limits;
-  if (options.heap_mb) {
-    if (auto error = check_heap_mb(*options.heap_mb)) {
-      print_error("--heap-mb: " + *error);
-      return kUsageError;
-    }
-    limits.heap_bytes = static_cast<std::size_t>(*options.heap_mb) * kMiB;
-  }
-  if (options.deadline_ms) {
-    if (auto error = check_deadline_ms(*options.deadline_ms)) {
-      print_error("--deadline-ms: " + *error);
-      return kUsageError;
-    }
-    limits.deadline = std::chrono::milliseconds(*options.deadline_ms);
-  }
+  std::optional<Manifest> manifest = load_manifest_for(options.manifest);
+  if (!manifest) return kUsageError;
   std::optional<std::string> input;
   if (options.input_file) {
     std::string error;
@@ -118,9 +84,11 @@ int run_command(const RunOptions& options) {
     }
   }
 
+  std::string denial;
+  const TenantSpec* tenant = find_tenant(*manifest, options.tenant, denial);
+
   Engine engine;
   Watchdog watchdog;
-  std::unique_ptr<Sandbox> sandbox;
   const LiveOutput live = options.json ? LiveOutput{} : LiveOutput{&print_log_entry};
 
   // Atomic: last words may come from the watchdog thread.
@@ -144,20 +112,15 @@ int run_command(const RunOptions& options) {
                     run_report.script));
     std::_Exit(exit_status);
   };
+  // The pool replaces a sandbox that passed its cap or could not be stopped cleanly.
+  SandboxPool pool(manifest->pool, sandbox_factory(engine, watchdog, manifest->pool, last_words));
   auto run_one = [&](std::string name, std::string source) {
-    if (options.tenant != kDefaultTenant) {
-      report(denied_report(options.tenant, std::move(name),
-                           fmt::format("unknown tenant '{}': only the built-in tenant '{}' "
-                                       "exists until a manifest defines others",
-                                       options.tenant, kDefaultTenant)));
+    if (tenant == nullptr) {
+      report(denied_report(options.tenant, std::move(name), denial));
       return;
     }
-    // A sandbox that passed its cap or could not be stopped cleanly is replaced, never reused.
-    if (!sandbox || !sandbox->reusable()) {
-      sandbox.reset();
-      sandbox = std::make_unique<Sandbox>(engine, watchdog, limits.heap_bytes, last_words);
-    }
-    Job job{options.tenant, std::move(name), std::move(source), input, limits.deadline};
+    SandboxPool::Lease sandbox = pool.acquire(*tenant);
+    Job job{tenant->id, std::move(name), std::move(source), input, tenant->limits.deadline};
     report(sandbox->run(job, &live));
   };
 

@@ -2,20 +2,19 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cli/manifest_option.h"
 
 namespace krepis::cli {
 
 struct RunOptions {
   std::vector<std::string> scripts;
   std::optional<std::string> code;
-  std::optional<std::string> tenants_file;
+  ManifestOptions manifest;
   std::string tenant = "default";
-  std::optional<std::int64_t> heap_mb;
-  std::optional<std::int64_t> deadline_ms;
   std::optional<std::string> input_file;
   bool json = false;
 };

@@ -37,9 +37,12 @@ std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
 
 }  // namespace
 
-Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, std::size_t heap_cap_bytes,
-                 LastWords last_words)
-    : engine_(engine), watchdog_(watchdog), last_words_(std::move(last_words)) {
+Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastWords last_words)
+    : engine_(engine),
+      watchdog_(watchdog),
+      last_words_(std::move(last_words)),
+      reclaim_percent_(config.reclaim_percent) {
+  const std::size_t heap_cap_bytes = config.heap_cap_bytes;
   allocator_ = std::make_unique<CappedAllocator>(heap_cap_bytes, [this] {
     stop_.trip(StopReason::kAllocator);
     if (isolate_ != nullptr) isolate_->TerminateExecution();
@@ -168,10 +171,17 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     figures = heap_guard_->figures();
     wall_end = std::chrono::steady_clock::now();
     cpu_end = thread_cpu_ms();
+    // WeakRef targets are kept alive until the isolate-wide "kept objects" list is cleared.
+    isolate_->ClearKeptObjects();
     // What a big run left is garbage now, but it would count against the next run's cap
     // (and show in its heap figures) until a GC: reclaim it while the isolate is ours.
-    if (figures.used_bytes + figures.external_bytes > allocator_->cap() / 2) {
+    const std::size_t reclaim_above = allocator_->cap() / 100 * reclaim_percent_;
+    retained_bytes_ = 0;
+    if (figures.used_bytes + figures.external_bytes > reclaim_above) {
       isolate_->LowMemoryNotification();
+      HeapFigures after = heap_guard_->figures();
+      std::size_t held = after.used_bytes + after.external_bytes;
+      if (held > reclaim_above) retained_bytes_ = held;
     }
   }
   report.wall_ms = std::chrono::duration<double, std::milli>(wall_end - wall_start).count();

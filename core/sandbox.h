@@ -21,6 +21,7 @@
 #include "core/engine.h"
 #include "core/heap_guard.h"
 #include "core/job.h"
+#include "core/limits.h"
 #include "core/ops/op_slot.h"
 #include "core/run_output.h"
 #include "core/run_report.h"
@@ -35,10 +36,17 @@ namespace krepis {
 // This is the limit of in-process containment; a worker process turns it into a "crashed" run.
 using LastWords = std::function<void(const RunReport&)>;
 
+struct SandboxConfig {
+  std::size_t heap_cap_bytes = 128 * kMiB;
+  // A run that leaves more than this share of the cap in use is followed by a full GC, so its
+  // garbage counts against neither the next run's cap nor its figures. What survives that GC
+  // is retained_bytes(): the pool's leak guard.
+  unsigned reclaim_percent = 50;
+};
+
 class Sandbox final : private DeadlineTarget {
  public:
-  Sandbox(Engine& engine, Watchdog& watchdog, std::size_t heap_cap_bytes,
-          LastWords last_words = {});
+  Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastWords last_words = {});
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
@@ -50,6 +58,9 @@ class Sandbox final : private DeadlineTarget {
   bool reusable() const { return !heap_guard_->exceeded() && !condemned_.load(); }
   std::size_t runs_done() const { return runs_done_; }
   std::size_t heap_cap_bytes() const { return allocator_->cap(); }
+  // Heap plus external bytes the isolate still held after the last run, when that was more
+  // than the reclaim share of the cap even after a full GC; 0 otherwise.
+  std::size_t retained_bytes() const { return retained_bytes_; }
 
  private:
   void on_deadline(int attempt) noexcept override;
@@ -75,6 +86,8 @@ class Sandbox final : private DeadlineTarget {
   v8::Global<v8::ObjectTemplate> global_template_;
   v8::Global<v8::ObjectTemplate> console_template_;
   std::size_t runs_done_ = 0;
+  std::size_t retained_bytes_ = 0;
+  const unsigned reclaim_percent_;
 };
 
 }  // namespace krepis

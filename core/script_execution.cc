@@ -86,10 +86,16 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
   v8::Local<v8::Object> global = context->Global();
   v8::Local<v8::String> key;
   v8::Local<v8::Object> console;
-  // FinalizationRegistry callbacks run whenever the GC decides, outside any run's deadline
-  // and possibly during a later run: the capability is absent rather than half-contained.
+  // Callbacks that run when the GC or a timer decides, outside any run's deadline and
+  // possibly during a later run, are absent rather than half-contained:
+  // FinalizationRegistry, and Atomics.waitAsync (its timeout is a platform timer).
+  v8::Local<v8::Value> atomics;
   if (!to_v8(isolate_, "FinalizationRegistry").ToLocal(&key) ||
-      global->Delete(context, key).IsNothing() || !to_v8(isolate_, "console").ToLocal(&key) ||
+      global->Delete(context, key).IsNothing() || !to_v8(isolate_, "Atomics").ToLocal(&key) ||
+      !global->Get(context, key).ToLocal(&atomics) || !atomics->IsObject() ||
+      !to_v8(isolate_, "waitAsync").ToLocal(&key) ||
+      atomics.As<v8::Object>()->Delete(context, key).IsNothing() ||
+      !to_v8(isolate_, "console").ToLocal(&key) ||
       !templates.console->NewInstance(context).ToLocal(&console) ||
       global->Set(context, key, console).IsNothing()) {
     return false;

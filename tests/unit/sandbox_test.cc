@@ -20,7 +20,7 @@ struct Fixture {
   bool replaced = false;
 
   std::unique_ptr<Sandbox> make_sandbox() {
-    return std::make_unique<Sandbox>(test::engine(), watchdog, 64 * kMiB);
+    return std::make_unique<Sandbox>(test::engine(), watchdog, SandboxConfig{64 * kMiB});
   }
   // Runs code in the fixture's sandbox, first replacing it if the previous run left it
   // unusable, as every caller of a sandbox must.

@@ -1,0 +1,27 @@
+// The pool krepis runs on: warm sandboxes keyed by tenant (the policy is in pool.h).
+#pragma once
+
+#include <memory>
+
+#include "core/engine.h"
+#include "core/manifest.h"
+#include "core/pool.h"
+#include "core/sandbox.h"
+#include "core/watchdog.h"
+
+namespace krepis {
+
+using SandboxPool = BasicPool<Sandbox>;
+
+// Makes each tenant's sandboxes with its heap cap; the reclaim share of the cap matches the
+// pool's leak guard, so a retained_bytes() figure is always measured after a full GC.
+inline SandboxPool::Factory sandbox_factory(Engine& engine, Watchdog& watchdog,
+                                            const PoolSettings& settings, LastWords last_words) {
+  return [&engine, &watchdog, percent = settings.retire_heap_percent,
+          last_words = std::move(last_words)](const TenantSpec& tenant) {
+    return std::make_unique<Sandbox>(engine, watchdog,
+                                     SandboxConfig{tenant.limits.heap_bytes, percent}, last_words);
+  };
+}
+
+}  // namespace krepis
