@@ -44,6 +44,7 @@ struct PoolFigures {
   std::size_t replacements = 0;    // dropped as unhealthy: cap hit, crashed, not stoppable
   std::size_t alive = 0;           // instances held now, idle or in use
   std::size_t idle = 0;            // of which idle
+  std::size_t waiting = 0;         // runs waiting now for their tenant or the pool to make room
 };
 
 template <class Instance>
@@ -112,7 +113,9 @@ class BasicPool {
           break;
         }
       }
+      ++waiting_;
       changed_.wait(lock);
+      --waiting_;
     }
     // Reserve the place, then create outside the lock: creation takes milliseconds.
     ++held_[tenant.id];
@@ -146,6 +149,7 @@ class BasicPool {
     PoolFigures figures = figures_;
     figures.alive = total_;
     figures.idle = idle_.size();
+    figures.waiting = waiting_;
     return figures;
   }
 
@@ -193,8 +197,11 @@ class BasicPool {
       --it;
       if (it->tenant != tenant.id) continue;
       std::unique_ptr<Instance> instance = std::move(it->instance);
+      if (instance->heap_cap_bytes() == tenant.limits.heap_bytes) {
+        idle_.erase(it);  // leased: it keeps its place in the counts
+        return instance;
+      }
       forget_idle(it);
-      if (instance->heap_cap_bytes() == tenant.limits.heap_bytes) return instance;
       ++figures_.retirements;
       doomed.push_back(std::move(instance));
       it = idle_.end();
@@ -247,6 +254,7 @@ class BasicPool {
   // Instances per tenant: idle, in use, or being created.
   std::map<std::string, std::size_t> held_;
   std::size_t total_ = 0;
+  std::size_t waiting_ = 0;
   PoolFigures figures_;
 };
 

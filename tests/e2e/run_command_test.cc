@@ -59,11 +59,9 @@ TEST_CASE("nothing one script leaves behind is visible to the next") {
   auto lines = run.json_lines();
   REQUIRE(lines.size() == 2);
   CHECK(lines[1]["isolate"] == "warm");
-  CHECK(lines[1]["result"] == json{{"leaked", "undefined"},
-                                   {"polluted", true},
-                                   {"map", {2, 4}},
-                                   {"lateWrite", "undefined"},
-                                   {"stack", true}});
+  // The script's result lists every contamination path it could see (see the script).
+  CHECK(lines[1]["result"] == json::array());
+  CHECK(lines[1]["output"] == json::array({"console works"}));
 }
 
 TEST_CASE("errors name script:line:column, and the exit status is 1") {

@@ -1,0 +1,209 @@
+// The manifest reader: effective settings, and every kind of mistake named by file, line and
+// key before anything runs.
+#include "core/manifest.h"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <variant>
+
+namespace krepis {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch folder for manifests whose fs_root must exist; removed afterwards.
+struct ScratchFolder {
+  fs::path path;
+  ScratchFolder() {
+    std::string pattern = (fs::temp_directory_path() / "krepis-manifest-XXXXXX").string();
+    path = ::mkdtemp(pattern.data());
+  }
+  ~ScratchFolder() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+Manifest expect_valid(const std::string& text, const fs::path& file = "tenants.toml") {
+  ManifestResult result = parse_manifest(text, file);
+  if (auto* error = std::get_if<ManifestError>(&result)) FAIL(error->to_string());
+  return std::get<Manifest>(result);
+}
+
+ManifestError expect_error(const std::string& text, const fs::path& file = "tenants.toml") {
+  ManifestResult result = parse_manifest(text, file);
+  REQUIRE(std::holds_alternative<ManifestError>(result));
+  return std::get<ManifestError>(result);
+}
+
+void check_error(const std::string& text, std::size_t line, const std::string& key,
+                 const std::string& says) {
+  ManifestError error = expect_error(text);
+  INFO(error.to_string());
+  CHECK(error.file == "tenants.toml");
+  CHECK(error.line == line);
+  CHECK(error.key == key);
+  CHECK(error.message.find(says) != std::string::npos);
+  CHECK(error.to_string().starts_with(fmt::format("tenants.toml:{}: {}", line, key)));
+}
+
+TEST_CASE("effective settings: the tenant's own, else its tier's, else the defaults") {
+  Manifest manifest = expect_valid(R"(
+[pool]
+max_isolates = 8
+idle_timeout_ms = 5000
+max_runs_per_isolate = 100
+retire_heap_percent = 70
+
+[tiers.pro]
+ops = ["env"]
+heap_mb = 256
+deadline_ms = 80
+
+[tenants.acme]
+tier = "pro"
+deadline_ms = 60
+max_isolates = 3
+env = { REGION = "eu" }
+
+[tenants.solo]
+)");
+  CHECK(manifest.pool.max_isolates == 8);
+  CHECK(manifest.pool.idle_timeout.count() == 5000);
+  CHECK(manifest.pool.max_runs_per_isolate == 100);
+  CHECK(manifest.pool.retire_heap_percent == 70);
+  const TenantSpec* acme = manifest.find("acme");
+  REQUIRE(acme != nullptr);
+  CHECK(acme->tier == "pro");
+  CHECK(acme->limits.heap_bytes == 256 * kMiB);
+  CHECK(acme->limits.deadline.count() == 60);
+  CHECK(acme->max_isolates == 3);
+  CHECK(acme->ops == std::vector<std::string>{"env"});
+  CHECK(acme->env.at("REGION") == "eu");
+  const TenantSpec* solo = manifest.find("solo");
+  REQUIRE(solo != nullptr);
+  CHECK(solo->tier == "default");
+  CHECK(solo->limits.heap_bytes == 128 * kMiB);
+  CHECK(solo->limits.deadline.count() == 100);
+  CHECK(solo->max_isolates == kDefaultTenantMaxIsolates);
+  CHECK(solo->ops.empty());
+  CHECK(manifest.find("nobody") == nullptr);
+}
+
+TEST_CASE("the built-in manifest has the one default tenant") {
+  Manifest manifest = builtin_manifest();
+  CHECK(manifest.tenant_ids() == std::vector<std::string>{"default"});
+  CHECK(manifest.find("default")->limits.heap_bytes == 128 * kMiB);
+}
+
+TEST_CASE("unknown keys are named, with a did-you-mean") {
+  check_error("[tenants.a]\nheap_mbb = 64\n", 2, "tenants.a.heap_mbb", "did you mean 'heap_mb'");
+  check_error("[pool]\nmax_isolate = 3\n[tenants.a]\n", 2, "pool.max_isolate",
+              "did you mean 'max_isolates'");
+  check_error("[tiers.x]\nop = []\n[tenants.a]\n", 2, "tiers.x.op", "did you mean 'ops'");
+  check_error("tenant = 1\n", 1, "tenant", "did you mean 'tenants'");
+  // Far from every known key: no suggestion, but the list of what is allowed.
+  ManifestError error = expect_error("[tenants.a]\ncolour = 1\n");
+  CHECK(error.message.find("did you mean") == std::string::npos);
+  CHECK(error.message.find("tier, heap_mb") != std::string::npos);
+}
+
+TEST_CASE("wrong types say what was expected and what was found") {
+  check_error("[tenants.a]\nheap_mb = \"64\"\n", 2, "tenants.a.heap_mb",
+              "must be an integer, got a string");
+  check_error("[tenants.a]\ntier = 3\n", 2, "tenants.a.tier", "must be a string, got an integer");
+  check_error("[tenants.a]\nenv = [\"A\"]\n", 2, "tenants.a.env", "must be a table");
+  check_error("[tenants.a]\nenv = { A = 1 }\n", 2, "tenants.a.env.A", "must be a string");
+  check_error("[tiers.x]\nops = \"env\"\n[tenants.a]\n", 2, "tiers.x.ops", "must be an array");
+  check_error("tenants = 3\n", 1, "tenants", "must be a table");
+}
+
+TEST_CASE("unknown tiers and unknown ops are named") {
+  check_error("[tiers.pro]\n[tenants.a]\ntier = \"por\"\n", 3, "tenants.a.tier",
+              "unknown tier 'por' (did you mean 'pro'?)");
+  check_error("[tiers.pro]\nops = [\"fs.reed\"]\n[tenants.a]\n", 2, "tiers.pro.ops",
+              "unknown op 'fs.reed' (did you mean 'fs.read'?)");
+  check_error("[tiers.pro]\nops = [\"env\", \"env\"]\n[tenants.a]\n", 2, "tiers.pro.ops",
+              "listed twice");
+}
+
+TEST_CASE("tenant ids must be usable as folder names") {
+  check_error("[tenants.Acme]\n", 1, "tenants.Acme", "is not valid");
+  check_error("[tenants.\"a/b\"]\n", 1, "tenants.a/b", "is not valid");
+  check_error("[tenants.\"..\"]\n", 1, "tenants...", "is not valid");
+  check_error(fmt::format("[tenants.{}]\n", std::string(65, 'a')), 1,
+              "tenants." + std::string(65, 'a'), "is not valid");
+  expect_valid(fmt::format("[tenants.{}]\n", std::string(64, 'a')));
+  expect_valid("[tenants.a-b_9]\n");
+}
+
+TEST_CASE("limits out of their bounds are refused") {
+  check_error("[tenants.a]\nheap_mb = 4\n", 2, "tenants.a.heap_mb", "between 16 and 8192");
+  check_error("[tenants.a]\ndeadline_ms = 0\n", 2, "tenants.a.deadline_ms", "between 1 and");
+  check_error("[tiers.t]\nheap_mb = 100000\n[tenants.a]\n", 2, "tiers.t.heap_mb", "out of range");
+  check_error("[pool]\nmax_isolates = 0\n[tenants.a]\n", 2, "pool.max_isolates", "out of range");
+  check_error("[pool]\nmax_isolates = 2\n[tenants.a]\nmax_isolates = 3\n", 4,
+              "tenants.a.max_isolates", "out of range");
+  check_error("[pool]\nretire_heap_percent = 5\n[tenants.a]\n", 2, "pool.retire_heap_percent",
+              "between 10 and 100");
+}
+
+TEST_CASE("fs_root must be an existing folder, relative to the manifest's folder") {
+  ScratchFolder scratch;
+  fs::create_directories(scratch.path / "data" / "a");
+  std::ofstream(scratch.path / "data" / "file") << "x";
+  const fs::path file = scratch.path / "tenants.toml";
+
+  Manifest manifest = expect_valid("[tenants.a]\nfs_root = \"data/a\"\n", file);
+  CHECK(manifest.find("a")->fs_root == fs::canonical(scratch.path / "data" / "a"));
+
+  ManifestError missing = expect_error("[tenants.a]\nfs_root = \"data/b\"\n", file);
+  CHECK(missing.line == 2);
+  CHECK(missing.key == "tenants.a.fs_root");
+  CHECK(missing.message.find("does not exist") != std::string::npos);
+  ManifestError not_folder = expect_error("[tenants.a]\nfs_root = \"data/file\"\n", file);
+  CHECK(not_folder.message.find("is not a folder") != std::string::npos);
+
+  // A tier that grants file ops needs the folder they work in.
+  ManifestError needs_root =
+      expect_error("[tiers.t]\nops = [\"fs.read\"]\n[tenants.a]\ntier = \"t\"\n", file);
+  CHECK(needs_root.line == 3);
+  CHECK(needs_root.key == "tenants.a.fs_root");
+}
+
+TEST_CASE("syntax errors and empty manifests say where") {
+  ManifestError syntax = expect_error("[tenants.a]\nheap_mb = \n");
+  CHECK(syntax.line == 2);
+  CHECK(syntax.message.starts_with("syntax error: "));
+  ManifestError twice = expect_error("[tenants.a]\n[tenants.a]\n");
+  CHECK(twice.line == 2);
+  CHECK(twice.message.find("defined twice") != std::string::npos);
+  check_error("[pool]\nmax_isolates = 2\n", 1, "tenants", "at least one tenant");
+  CHECK(expect_error("[tenants]\n").key == "tenants");
+}
+
+TEST_CASE("the first mistake in the file is the one reported") {
+  ManifestError error =
+      expect_error("[tenants.zz]\nheap_mb = 1\n[tenants.aa]\nheap_mb = 2\n[tenants.mm]\n");
+  CHECK(error.key == "tenants.zz.heap_mb");
+}
+
+TEST_CASE("an unreadable manifest file is an error naming it") {
+  ManifestResult result = load_manifest("/nonexistent/tenants.toml");
+  REQUIRE(std::holds_alternative<ManifestError>(result));
+  CHECK(std::get<ManifestError>(result).to_string().starts_with("/nonexistent/tenants.toml: "));
+}
+
+TEST_CASE("the shipped tenants.toml.example loads") {
+  ManifestResult result = load_manifest(fs::path(KREPIS_SOURCE_DIR) / "tenants.toml.example");
+  if (auto* error = std::get_if<ManifestError>(&result)) FAIL(error->to_string());
+  CHECK(std::get<Manifest>(result).tenants.size() >= 3);
+}
+
+}  // namespace
+}  // namespace krepis

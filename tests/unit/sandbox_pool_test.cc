@@ -1,0 +1,158 @@
+// The pool with real sandboxes on the real V8: warm reuse per tenant, fresh contexts with
+// nothing carried over, replacement after a cap hit, the leak guard, several threads.
+#include "core/sandbox_pool.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/text_file.h"
+#include "unit/test_engine.h"
+
+namespace krepis {
+namespace {
+
+using std::chrono::milliseconds;
+
+TenantSpec tenant(const std::string& id, std::size_t heap_mb = 64, std::size_t max_isolates = 4) {
+  TenantSpec spec;
+  spec.id = id;
+  spec.limits.heap_bytes = heap_mb * kMiB;
+  spec.limits.deadline = milliseconds(2000);
+  spec.max_isolates = max_isolates;
+  return spec;
+}
+
+struct Fixture {
+  Watchdog watchdog;
+  PoolSettings settings;
+
+  SandboxPool make_pool() {
+    return SandboxPool(settings, sandbox_factory(test::engine(), watchdog, settings, {}));
+  }
+};
+
+// One run on a lease of the pool; `sandbox` receives the instance's address.
+RunReport run(SandboxPool& pool, const TenantSpec& spec, const std::string& code,
+              const Sandbox** sandbox = nullptr) {
+  SandboxPool::Lease lease = pool.acquire(spec);
+  if (sandbox != nullptr) *sandbox = &*lease;
+  return lease->run(Job{spec.id, "test.js", code, std::nullopt, spec.limits.deadline});
+}
+
+std::string test_script(const std::string& name) {
+  TextFile file = read_text_file(std::string(KREPIS_TEST_SCRIPTS) + "/" + name);
+  REQUIRE_MESSAGE(file.ok(), file.error);
+  return file.text;
+}
+
+TEST_CASE_FIXTURE(Fixture, "runs of tenants A, B, A are cold, cold, warm on separate isolates") {
+  SandboxPool pool = make_pool();
+  const Sandbox* a1 = nullptr;
+  const Sandbox* b1 = nullptr;
+  const Sandbox* a2 = nullptr;
+  RunReport first = run(pool, tenant("a"), "globalThis.mine = 'a'; 1", &a1);
+  RunReport second = run(pool, tenant("b"), "typeof mine", &b1);
+  RunReport third = run(pool, tenant("a"), "typeof mine", &a2);
+  CHECK_FALSE(first.warm);
+  CHECK_FALSE(second.warm);
+  CHECK(third.warm);
+  CHECK(a1 == a2);
+  CHECK(a1 != b1);
+  CHECK(second.result_json == R"("undefined")");
+  CHECK(third.result_json == R"("undefined")");
+  PoolFigures figures = pool.figures();
+  CHECK(figures.cold_starts == 2);
+  CHECK(figures.hits == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "nothing of a run is reachable in the next run of its warm isolate") {
+  SandboxPool pool = make_pool();
+  RunReport polluter = run(pool, tenant("a"), test_script("pollute-globals.js"));
+  CHECK(polluter.status == RunStatus::kOk);
+  // Give late work of the polluter (its WebAssembly compilation) time to finish, so it lands
+  // inside the next run if anything could.
+  RunReport spin = run(pool, tenant("a"), "const t = Date.now(); while (Date.now() - t < 20) {}");
+  CHECK(spin.status == RunStatus::kOk);
+  RunReport checker = run(pool, tenant("a"), test_script("sees-no-pollution.js"));
+  CHECK(checker.warm);
+  INFO(checker.error.value_or(""));
+  CHECK(checker.result_json == "[]");
+  REQUIRE(checker.output.size() == 1);
+  CHECK(checker.output[0] == "console works");
+}
+
+TEST_CASE_FIXTURE(Fixture, "an unhandled rejection of one run does not fail the next") {
+  SandboxPool pool = make_pool();
+  CHECK(run(pool, tenant("a"), "Promise.reject(new Error('mine')); 1").status ==
+        RunStatus::kError);
+  CHECK(run(pool, tenant("a"), "2").status == RunStatus::kOk);
+}
+
+TEST_CASE_FIXTURE(Fixture, "an isolate that hit its cap is replaced, and the next run is cold") {
+  SandboxPool pool = make_pool();
+  const TenantSpec spec = tenant("a", 32);
+  CHECK(run(pool, spec, "1").status == RunStatus::kOk);
+  RunReport bomb = run(pool, spec, test_script("heap-bomb-incremental.js"));
+  CHECK(bomb.status == RunStatus::kOom);
+  CHECK(pool.figures().replacements == 1);
+  RunReport after = run(pool, spec, "'fine'");
+  CHECK(after.status == RunStatus::kOk);
+  CHECK_FALSE(after.warm);
+}
+
+TEST_CASE_FIXTURE(Fixture, "the leak guard retires an isolate that keeps memory across runs") {
+  // Symbol.for's registry belongs to the isolate, so its entries outlive every context.
+  settings.retire_heap_percent = 40;
+  SandboxPool pool = make_pool();
+  const TenantSpec spec = tenant("a", 64);
+  const Sandbox* leaker = nullptr;
+  const Sandbox* next = nullptr;
+  RunReport leak = run(pool, spec,
+                       "for (let i = 0; i < 250000; i++) Symbol.for('leak-' + i + '-' + "
+                       "'x'.repeat(40)); 1",
+                       &leaker);
+  CHECK(leak.status == RunStatus::kOk);
+  CHECK(pool.figures().retirements == 1);
+  RunReport after = run(pool, spec, "1", &next);
+  CHECK_FALSE(after.warm);
+  CHECK(after.heap_used_bytes < 8 * kMiB);
+}
+
+TEST_CASE_FIXTURE(Fixture, "garbage of a run is collected, not taken for a leak") {
+  settings.retire_heap_percent = 40;
+  SandboxPool pool = make_pool();
+  const TenantSpec spec = tenant("a", 64);
+  RunReport big = run(pool, spec, "globalThis.big = new Array(4e6).fill(1.5); 1");
+  CHECK(big.status == RunStatus::kOk);
+  CHECK(pool.figures().retirements == 0);
+  CHECK(run(pool, spec, "1").warm);
+}
+
+TEST_CASE_FIXTURE(Fixture, "threads share the pool: a tenant grows to its cap, and waits there") {
+  SandboxPool pool = make_pool();
+  const TenantSpec spec = tenant("a", 64, 2);
+  std::vector<std::thread> workers;
+  std::atomic<int> ok = 0;
+  for (int thread = 0; thread < 3; ++thread) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        if (run(pool, spec, "let s = 0; for (let i = 0; i < 1e5; i++) s += i; s").status ==
+            RunStatus::kOk) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  CHECK(ok == 15);
+  PoolFigures figures = pool.figures();
+  CHECK(figures.cold_starts <= 2);
+  CHECK(figures.cold_starts + figures.hits == 15);
+  CHECK(figures.alive == figures.cold_starts);
+}
+
+}  // namespace
+}  // namespace krepis
