@@ -38,7 +38,9 @@ std::vector<nlohmann::json> ProcessResult::json_lines() const {
   return lines;
 }
 
-ProcessResult run_krepis(const std::vector<std::string>& args) {
+ProcessResult run_krepis(const std::vector<std::string>& args) { return run_krepis_in("", args); }
+
+ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::string>& args) {
   std::string dir = make_temp_dir();
   std::string out_path = dir + "/out", err_path = dir + "/err";
   posix_spawn_file_actions_t actions;
@@ -48,6 +50,7 @@ ProcessResult run_krepis(const std::vector<std::string>& args) {
                                    0600);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0600);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   std::vector<std::string> argv_strings{KREPIS_BIN};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;

@@ -19,6 +19,8 @@ struct ProcessResult {
 
 // Runs KREPIS_BIN with the arguments; stdin is /dev/null.
 ProcessResult run_krepis(const std::vector<std::string>& args);
+// The same, in another working folder.
+ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::string>& args);
 
 // Path of a script under tests/scripts/.
 std::string script(const std::string& name);
