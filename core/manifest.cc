@@ -201,10 +201,17 @@ class Reader {
 
   TierSpec read_tier(const std::string& name, const toml::value& table) const {
     std::string path = "tiers." + name;
-    check_keys(table, path, {"ops", "heap_mb", "deadline_ms"});
+    check_keys(table, path,
+               {"ops", "heap_mb", "deadline_ms", "read_quota_mb", "write_quota_mb"});
     TierSpec tier;
     tier.name = name;
     tier.limits = limits(table, path, Limits{});
+    if (auto mb = integer(table, "read_quota_mb", path, 0, kMaxQuotaMb, " MB")) {
+      tier.read_quota_bytes = static_cast<std::size_t>(*mb) * kMiB;
+    }
+    if (auto mb = integer(table, "write_quota_mb", path, 0, kMaxQuotaMb, " MB")) {
+      tier.write_quota_bytes = static_cast<std::size_t>(*mb) * kMiB;
+    }
     if (!table.contains("ops")) return tier;
     const toml::value& ops = table.at("ops");
     if (!ops.is_array()) {
@@ -247,6 +254,8 @@ class Reader {
                        did_you_mean(tenant.tier, names), fmt::join(names, ", ")));
     }
     tenant.ops = tier->second.ops;
+    tenant.read_quota_bytes = tier->second.read_quota_bytes;
+    tenant.write_quota_bytes = tier->second.write_quota_bytes;
     tenant.limits = limits(table, path, tier->second.limits);
     tenant.max_isolates = std::min(kDefaultTenantMaxIsolates, manifest.pool.max_isolates);
     if (auto n = integer(table, "max_isolates", path, 1,

@@ -31,11 +31,17 @@ struct PoolSettings {
 // Isolates one tenant may hold at once when its runs come concurrently, unless it says.
 inline constexpr std::size_t kDefaultTenantMaxIsolates = 4;
 
+// Bytes the fs ops may read and write per run, unless the tier says otherwise.
+inline constexpr std::size_t kDefaultQuotaMb = 32;
+inline constexpr std::int64_t kMaxQuotaMb = 4096;
+
 struct TierSpec {
   std::string name;
   // Grant names of the restricted ops (see core/ops/grants.h).
   std::vector<std::string> ops;
   Limits limits;
+  std::size_t read_quota_bytes = kDefaultQuotaMb * kMiB;
+  std::size_t write_quota_bytes = kDefaultQuotaMb * kMiB;
 };
 
 struct TenantSpec {
@@ -44,6 +50,8 @@ struct TenantSpec {
   // Effective values: the tenant's own, else its tier's, else the built-in defaults.
   Limits limits;
   std::vector<std::string> ops;
+  std::size_t read_quota_bytes = kDefaultQuotaMb * kMiB;
+  std::size_t write_quota_bytes = kDefaultQuotaMb * kMiB;
   // The tenant's folder, absolute; restricted file ops cannot reach outside it.
   std::optional<std::filesystem::path> fs_root;
   std::map<std::string, std::string> env;

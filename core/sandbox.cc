@@ -5,7 +5,7 @@
 #include <v8-microtask.h>
 
 #include "core/cpu_clock.h"
-#include "core/ops/console.h"
+#include "core/ops/registry.h"
 #include "core/script_execution.h"
 #include "core/unhandled_rejections.h"
 
@@ -43,11 +43,19 @@ Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastW
       last_words_(std::move(last_words)),
       reclaim_percent_(config.reclaim_percent) {
   const std::size_t heap_cap_bytes = config.heap_cap_bytes;
+  op_host_.grants = std::move(config.grants);
+  if (op_host_.grants.fs_root &&
+      (op_host_.grants.grants("fs.read") || op_host_.grants.grants("fs.write"))) {
+    // The folder was checked when the manifest loaded; if it has gone since, the fs ops say
+    // so with the error rather than the sandbox failing.
+    op_host_.folder = TenantFolder::open(*op_host_.grants.fs_root, op_host_.folder_error);
+  }
   allocator_ = std::make_unique<CappedAllocator>(heap_cap_bytes, [this] {
     stop_.trip(StopReason::kAllocator);
     if (isolate_ != nullptr) isolate_->TerminateExecution();
   });
   v8::Isolate::CreateParams params;
+  op_host_.allocator = allocator_.get();
   params.array_buffer_allocator = allocator_.get();
   params.constraints.ConfigureDefaultsFromHeapSize(0, heap_cap_bytes);
   isolate_ = v8::Isolate::New(params);
@@ -62,7 +70,7 @@ void Sandbox::set_up_isolate() {
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   // Atomics.wait blocks the thread where termination cannot reach it.
   isolate_->SetAllowAtomicsWait(false);
-  isolate_->SetData(0, &slot_);
+  isolate_->SetData(0, &op_host_);
   isolate_->SetData(1, this);
   isolate_->SetOOMErrorHandler(&Sandbox::on_fatal_oom);
   UnhandledRejections::install(isolate_);
@@ -70,7 +78,9 @@ void Sandbox::set_up_isolate() {
 
   // Built once per isolate; every run's context is instantiated from it.
   global_template_.Reset(isolate_, v8::ObjectTemplate::New(isolate_));
-  console_template_.Reset(isolate_, make_console_template(isolate_, &slot_));
+  OpTemplates ops = make_op_templates(isolate_, op_host_);
+  console_template_.Reset(isolate_, ops.console);
+  krepis_template_.Reset(isolate_, ops.krepis);
 }
 
 Sandbox::~Sandbox() {
@@ -79,6 +89,7 @@ Sandbox::~Sandbox() {
     v8::Isolate::Scope isolate_scope(isolate_);
     global_template_.Reset();
     console_template_.Reset();
+    krepis_template_.Reset();
     heap_guard_.reset();
   }
   engine_.forget_isolate(isolate_);
@@ -150,7 +161,8 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     isolate_->CancelTerminateExecution();
     heap_guard_->begin_run();
     allocator_->reset_peak();
-    slot_ = OpSlot{&output, &rejections};
+    OpRun op_run{&output, &rejections, &stop_, wall_start, job.deadline};
+    op_host_.run = &op_run;
     current_job_ = &job;
     run_started_ = wall_start;
     {
@@ -160,12 +172,13 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       engine_.run_pending_tasks(isolate_);
       ScriptExecution execution(isolate_, engine_, *heap_guard_, stop_);
       result = execution.run(
-          job, ContextTemplates{global_template_.Get(isolate_), console_template_.Get(isolate_)});
+          job, ContextTemplates{global_template_.Get(isolate_), console_template_.Get(isolate_),
+                                krepis_template_.Get(isolate_)});
       rejections.clear();
       if (!stop_.tripped()) heap_guard_->check_now();
     }
     // Disarmed: the watchdog no longer touches this isolate, so cancelling is final.
-    slot_ = OpSlot{};
+    op_host_.run = nullptr;
     current_job_ = nullptr;
     isolate_->CancelTerminateExecution();
     figures = heap_guard_->figures();

@@ -22,7 +22,7 @@
 #include "core/heap_guard.h"
 #include "core/job.h"
 #include "core/limits.h"
-#include "core/ops/op_slot.h"
+#include "core/ops/op_host.h"
 #include "core/run_output.h"
 #include "core/run_report.h"
 #include "core/stop_signal.h"
@@ -42,6 +42,8 @@ struct SandboxConfig {
   // garbage counts against neither the next run's cap nor its figures. What survives that GC
   // is retained_bytes(): the pool's leak guard.
   unsigned reclaim_percent = 50;
+  // The tenant the sandbox runs for and the ops its tier grants.
+  OpGrants grants;
 };
 
 class Sandbox final : private DeadlineTarget {
@@ -78,13 +80,14 @@ class Sandbox final : private DeadlineTarget {
   std::chrono::steady_clock::time_point run_started_;
   StopSignal stop_;
   std::atomic<bool> condemned_{false};
-  OpSlot slot_;
+  OpHost op_host_;
   // The allocator outlives the isolate: disposing the isolate frees backing stores through it.
   std::unique_ptr<CappedAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<HeapGuard> heap_guard_;
   v8::Global<v8::ObjectTemplate> global_template_;
   v8::Global<v8::ObjectTemplate> console_template_;
+  v8::Global<v8::ObjectTemplate> krepis_template_;
   std::size_t runs_done_ = 0;
   std::size_t retained_bytes_ = 0;
   const unsigned reclaim_percent_;

@@ -13,6 +13,14 @@ namespace krepis {
 
 using SandboxPool = BasicPool<Sandbox>;
 
+// What a tenant's sandboxes grant, from its effective settings.
+inline OpGrants grants_for(const TenantSpec& tenant) {
+  return OpGrants{tenant.id,      tenant.tier,
+                  tenant.ops,     tenant.fs_root,
+                  tenant.env,     tenant.read_quota_bytes,
+                  tenant.write_quota_bytes};
+}
+
 // Makes each tenant's sandboxes with its heap cap; the reclaim share of the cap matches the
 // pool's leak guard, so a retained_bytes() figure is always measured after a full GC.
 inline SandboxPool::Factory sandbox_factory(Engine& engine, Watchdog& watchdog,
@@ -20,7 +28,9 @@ inline SandboxPool::Factory sandbox_factory(Engine& engine, Watchdog& watchdog,
   return [&engine, &watchdog, percent = settings.retire_heap_percent,
           last_words = std::move(last_words)](const TenantSpec& tenant) {
     return std::make_unique<Sandbox>(engine, watchdog,
-                                     SandboxConfig{tenant.limits.heap_bytes, percent}, last_words);
+                                     SandboxConfig{tenant.limits.heap_bytes, percent,
+                                                   grants_for(tenant)},
+                                     last_words);
   };
 }
 

@@ -13,7 +13,7 @@
 #include <memory>
 #include <thread>
 
-#include "core/ops/op_slot.h"
+#include "core/ops/op_host.h"
 #include "core/unhandled_rejections.h"
 #include "core/v8_text.h"
 
@@ -86,6 +86,7 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
   v8::Local<v8::Object> global = context->Global();
   v8::Local<v8::String> key;
   v8::Local<v8::Object> console;
+  v8::Local<v8::Object> krepis;
   // Callbacks that run when the GC or a timer decides, outside any run's deadline and
   // possibly during a later run, are absent rather than half-contained:
   // FinalizationRegistry, and Atomics.waitAsync (its timeout is a platform timer).
@@ -97,7 +98,9 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
       atomics.As<v8::Object>()->Delete(context, key).IsNothing() ||
       !to_v8(isolate_, "console").ToLocal(&key) ||
       !templates.console->NewInstance(context).ToLocal(&console) ||
-      global->Set(context, key, console).IsNothing()) {
+      global->Set(context, key, console).IsNothing() || !to_v8(isolate_, "krepis").ToLocal(&key) ||
+      !templates.krepis->NewInstance(context).ToLocal(&krepis) ||
+      global->DefineOwnProperty(context, key, krepis, v8::DontEnum).IsNothing()) {
     return false;
   }
   if (job.input_json) {
@@ -154,9 +157,9 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
         break;
     }
   }
-  auto* slot = static_cast<OpSlot*>(isolate_->GetData(0));
-  if (slot->rejections != nullptr) {
-    v8::Local<v8::Value> reason = slot->rejections->first_reason(isolate_);
+  auto* host = static_cast<OpHost*>(isolate_->GetData(0));
+  if (host->run != nullptr && host->run->rejections != nullptr) {
+    v8::Local<v8::Value> reason = host->run->rejections->first_reason(isolate_);
     if (!reason.IsEmpty()) {
       result.error = describe_exception(context, reason, {}, "(in promise) ");
       return result;

@@ -21,6 +21,7 @@ namespace krepis {
 struct ContextTemplates {
   v8::Local<v8::ObjectTemplate> global;
   v8::Local<v8::ObjectTemplate> console;
+  v8::Local<v8::ObjectTemplate> krepis;  // the ops the tenant's tier grants
 };
 
 struct ExecutionResult {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "core/ops/op_slot.h"
+#include "core/ops/op_host.h"
 
 namespace krepis {
 
@@ -15,9 +15,9 @@ void UnhandledRejections::install(v8::Isolate* isolate) {
 void UnhandledRejections::on_event(v8::PromiseRejectMessage message) {
   v8::Local<v8::Promise> promise = message.GetPromise();
   v8::Isolate* isolate = promise->GetIsolate();
-  auto* slot = static_cast<OpSlot*>(isolate->GetData(0));
-  if (slot == nullptr || slot->rejections == nullptr) return;
-  auto& entries = slot->rejections->entries_;
+  auto* host = static_cast<OpHost*>(isolate->GetData(0));
+  if (host == nullptr || host->run == nullptr || host->run->rejections == nullptr) return;
+  auto& entries = host->run->rejections->entries_;
   switch (message.GetEvent()) {
     case v8::kPromiseRejectWithNoHandler:
       if (entries.size() < kMaxTracked) {

@@ -14,7 +14,7 @@ namespace krepis {
 class UnhandledRejections {
  public:
   // Installed once per isolate; routes V8's events to the slot's current tracker (isolate data
-  // slot 0 holds the OpSlot).
+  // slot 0 holds the OpHost).
   static void install(v8::Isolate* isolate);
 
   // The first rejection still unhandled, as its reason; empty if none.

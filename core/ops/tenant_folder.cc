@@ -109,6 +109,13 @@ std::optional<TenantFolder> TenantFolder::open(const std::filesystem::path& root
 TenantFolder::TenantFolder(TenantFolder&& other) noexcept
     : root_(std::move(other.root_)), openat2_(other.openat2_) {}
 
+TenantFolder& TenantFolder::operator=(TenantFolder&& other) noexcept {
+  root_ = std::move(other.root_);
+  openat2_ = other.openat2_;
+  temp_serial_.store(other.temp_serial_.load());
+  return *this;
+}
+
 TenantFolder::~TenantFolder() = default;
 
 FsResult<UniqueFd> TenantFolder::open_beneath(std::string_view path, int flags) const {

@@ -82,7 +82,7 @@ class TenantFolder {
   void force_walk() { openat2_ = false; }
 
   TenantFolder(TenantFolder&&) noexcept;
-  TenantFolder& operator=(TenantFolder&&) = delete;
+  TenantFolder& operator=(TenantFolder&&) noexcept;
   ~TenantFolder();
 
  private:

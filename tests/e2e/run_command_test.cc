@@ -30,7 +30,7 @@ TEST_CASE("the JSON line has the contract's fields and types") {
   CHECK(line["heap_peak_bytes"].get<double>() > 0);
   CHECK(line["isolate"] == "cold");
   CHECK(line["result"] == json{{"ok", true}, {"squares", {1, 4, 9}}});
-  CHECK(line["output"] == json::array({"squares [1,4,9]"}));
+  CHECK(line["output"] == json::array({"squares [ 1, 4, 9 ]"}));
   CHECK_FALSE(line.contains("error"));
   CHECK_FALSE(line.contains("stopped_by"));
 }
@@ -209,7 +209,7 @@ TEST_CASE("--input exposes a JSON file as `input`; invalid JSON is a usage error
 TEST_CASE("human mode prints console output live and one usage line per run") {
   ProcessResult run = run_krepis({"run", script("succeeds.js"), script("throws.js")});
   CHECK(run.exit_status == 1);
-  CHECK(run.out.find("squares [1,4,9]\n") != std::string::npos);
+  CHECK(run.out.find("squares [ 1, 4, 9 ]\n") != std::string::npos);
   CHECK(run.out.find("ok      " + script("succeeds.js") + "  default  wall ") != std::string::npos);
   CHECK(run.out.find("heap ") != std::string::npos);
   CHECK(run.out.find(" cap  ext ") != std::string::npos);

@@ -1,0 +1,119 @@
+// Restricted op "fs.write": krepis.fs.writeText, writeBytes, mkdir and remove, beneath the
+// tenant's folder, within the tier's per-run write quota. Writes are atomic.
+#include <fmt/format.h>
+#include <v8-array-buffer.h>
+#include <v8-typed-array.h>
+
+#include "core/ops/families.h"
+#include "core/ops/op_call.h"
+#include "core/v8_text.h"
+
+namespace krepis {
+namespace {
+
+std::size_t write_allowance(OpCall& call) {
+  const std::size_t quota = call.host().grants.write_quota_bytes;
+  return quota > call.run().bytes_written ? quota - call.run().bytes_written : 0;
+}
+
+bool within_quota(OpCall& call, const std::string& path, std::size_t bytes) {
+  if (bytes <= write_allowance(call)) return true;
+  call.fs_error(FsError{"EDQUOT", fmt::format("writing {} bytes to '{}' would pass the tier's "
+                                              "write quota: {} bytes are left for this run",
+                                              bytes, path, write_allowance(call))},
+                path);
+  return false;
+}
+
+void write(OpCall& call, const TenantFolder& folder, const std::string& path,
+           std::span<const char> bytes) {
+  if (!within_quota(call, path, bytes.size())) return;
+  FsResult<Done> done =
+      folder.write(path, bytes, [&] { return call.should_stop(); });
+  if (!done.ok()) return call.fs_error(done.error, path);
+  call.run().bytes_written += bytes.size();
+}
+
+void write_text(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  OpCall call(info, "krepis.fs.writeText");
+  if (!call.active()) return;
+  std::optional<std::string> path = call.path_arg(0);
+  if (!path) return;
+  const TenantFolder* folder = call.folder(*path);
+  if (folder == nullptr) return;
+  v8::Local<v8::Value> value = info[1];
+  if (!value->IsString()) {
+    return call.type_error(
+        fmt::format("text must be a string, got {}", describe_type(call.isolate(), value)));
+  }
+  v8::Local<v8::String> text = value.As<v8::String>();
+  // Measured before it is copied: a text past the quota costs the runner nothing.
+  if (!within_quota(call, *path, static_cast<std::size_t>(text->Utf8Length(call.isolate())))) {
+    return;
+  }
+  write(call, *folder, *path, to_utf8(call.isolate(), text));
+}
+
+void write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  OpCall call(info, "krepis.fs.writeBytes");
+  if (!call.active()) return;
+  std::optional<std::string> path = call.path_arg(0);
+  if (!path) return;
+  const TenantFolder* folder = call.folder(*path);
+  if (folder == nullptr) return;
+  v8::Local<v8::Value> value = info[1];
+  const char* data = nullptr;
+  std::size_t length = 0;
+  // The bytes are read in place: no script code runs while the op holds the pointer.
+  if (value->IsArrayBufferView()) {
+    auto view = value.As<v8::ArrayBufferView>();
+    length = view->ByteLength();
+    if (length > 0) {
+      data = static_cast<const char*>(view->Buffer()->GetBackingStore()->Data()) +
+             view->ByteOffset();
+    }
+  } else if (value->IsArrayBuffer()) {
+    auto buffer = value.As<v8::ArrayBuffer>();
+    length = buffer->ByteLength();
+    if (length > 0) data = static_cast<const char*>(buffer->GetBackingStore()->Data());
+  } else {
+    return call.type_error(fmt::format("bytes must be a Uint8Array, another typed array or an "
+                                       "ArrayBuffer, got {}",
+                                       describe_type(call.isolate(), value)));
+  }
+  write(call, *folder, *path, std::span<const char>(data, length));
+}
+
+void make_folder(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  OpCall call(info, "krepis.fs.mkdir");
+  if (!call.active()) return;
+  std::optional<std::string> path = call.path_arg(0);
+  if (!path) return;
+  const TenantFolder* folder = call.folder(*path);
+  if (folder == nullptr) return;
+  FsResult<Done> done = folder->mkdir(*path);
+  if (!done.ok()) call.fs_error(done.error, *path);
+}
+
+void remove(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  OpCall call(info, "krepis.fs.remove");
+  if (!call.active()) return;
+  std::optional<std::string> path = call.path_arg(0);
+  if (!path) return;
+  const TenantFolder* folder = call.folder(*path);
+  if (folder == nullptr) return;
+  FsResult<Done> done = folder->remove(*path);
+  if (!done.ok()) call.fs_error(done.error, *path);
+}
+
+}  // namespace
+
+void install_fs_write(OpInstaller& installer) {
+  v8::Local<v8::ObjectTemplate> fs = installer.space("fs");
+  installer.method(fs, "writeText", &write_text, 2);
+  installer.method(fs, "writeBytes", &write_bytes, 2);
+  installer.method(fs, "mkdir", &make_folder, 1);
+  installer.method(fs, "remove", &remove, 1);
+}
+
+}  // namespace krepis

@@ -1,0 +1,64 @@
+// What the host ops of one sandbox share. Op callbacks are built once per isolate (cached
+// templates), so they cannot hold a pointer to one run: they hold the sandbox's OpHost,
+// whose `run` points at the run in progress and at nothing between runs, so a stale callback
+// can never touch a run that is not its own.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/capped_allocator.h"
+#include "core/limits.h"
+#include "core/ops/tenant_folder.h"
+#include "core/run_output.h"
+#include "core/stop_signal.h"
+
+namespace krepis {
+
+class UnhandledRejections;
+
+// Per-run byte quotas of the fs ops, unless the tier says otherwise.
+inline constexpr std::size_t kDefaultReadQuotaBytes = 32 * kMiB;
+inline constexpr std::size_t kDefaultWriteQuotaBytes = 32 * kMiB;
+
+// Who the sandbox runs for and what its tier grants; fixed for the sandbox's life.
+struct OpGrants {
+  std::string tenant_id = "default";
+  std::string tier = "default";
+  std::vector<std::string> ops;  // grant names, see core/ops/grants.h
+  std::optional<std::filesystem::path> fs_root;
+  std::map<std::string, std::string> env;
+  std::size_t read_quota_bytes = kDefaultReadQuotaBytes;
+  std::size_t write_quota_bytes = kDefaultWriteQuotaBytes;
+
+  bool grants(std::string_view op) const;
+};
+
+// The run in progress, as ops see it.
+struct OpRun {
+  RunOutput* output = nullptr;
+  UnhandledRejections* rejections = nullptr;
+  StopSignal* stop = nullptr;
+  std::chrono::steady_clock::time_point started;
+  std::chrono::milliseconds deadline{0};
+  std::size_t bytes_read = 0;
+  std::size_t bytes_written = 0;
+};
+
+struct OpHost {
+  OpGrants grants;
+  // Open when the tier grants fs.read or fs.write.
+  std::optional<TenantFolder> folder;
+  FsError folder_error;  // why `folder` is empty although the tier grants fs ops
+  CappedAllocator* allocator = nullptr;
+  // Null between runs.
+  OpRun* run = nullptr;
+};
+
+}  // namespace krepis
