@@ -67,8 +67,18 @@ std::optional<std::string> OpCall::string_arg(int index, const char* what,
 }
 
 std::optional<std::string> OpCall::path_arg(int index) {
-  // One byte over the limit, so the folder reports ENAMETOOLONG with its code.
-  return string_arg(index, "path", kMaxPathBytes + 1);
+  v8::Local<v8::Value> value = info_[index];
+  if (value->IsString()) {
+    v8::Local<v8::String> text = value.As<v8::String>();
+    if (static_cast<std::size_t>(text->Length()) > kMaxPathBytes ||
+        static_cast<std::size_t>(text->Utf8Length(isolate_)) > kMaxPathBytes) {
+      fs_error(FsError{"ENAMETOOLONG", fmt::format("the path is longer than {} bytes",
+                                                   kMaxPathBytes)},
+               "");
+      return std::nullopt;
+    }
+  }
+  return string_arg(index, "path", kMaxPathBytes);
 }
 
 void OpCall::fs_error(const FsError& error, std::string_view path) {

@@ -88,6 +88,26 @@ TEST_CASE("an unknown tenant is denied, with the manifest's tenants and a did-yo
   CHECK(error.find("acme, default, hobby, ops-team") != std::string::npos);
 }
 
+TEST_CASE("a tenant's script has exactly the ops its tier grants") {
+  const std::string code =
+      "const orders = JSON.parse(krepis.fs.readText('orders.json'));"
+      "({tenant: krepis.tenant.id, region: krepis.env.get('REGION'), "
+      "total: orders.reduce((sum, o) => sum + o.total, 0)})";
+  ProcessResult acme = run_krepis(
+      {"run", "--json", "--tenants", kExample, "--tenant", "acme", "-e", code});
+  CHECK(acme.exit_status == 0);
+  CHECK(acme.json_lines().at(0)["result"] ==
+        json{{"tenant", "acme"}, {"region", "eu-west"}, {"total", 489.75}});
+  ProcessResult hobby = run_krepis({"run", "--json", "--tenants", kExample, "--tenant", "hobby",
+                                    "-e", "[typeof krepis.fs, typeof krepis.env, krepis.tenant.tier]"});
+  CHECK(hobby.exit_status == 0);
+  CHECK(hobby.json_lines().at(0)["result"] == json{"undefined", "undefined", "free"});
+  // acme may read but not write.
+  ProcessResult write = run_krepis({"run", "--json", "--tenants", kExample, "--tenant", "acme",
+                                    "-e", "typeof krepis.fs.writeText"});
+  CHECK(write.json_lines().at(0)["result"] == "undefined");
+}
+
 struct Mistake {
   const char* manifest;
   const char* expected;  // the start of stderr after "krepis: FILE:"

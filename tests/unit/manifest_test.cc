@@ -64,6 +64,8 @@ retire_heap_percent = 70
 ops = ["env"]
 heap_mb = 256
 deadline_ms = 80
+read_quota_mb = 0
+write_quota_mb = 2
 
 [tenants.acme]
 tier = "pro"
@@ -85,6 +87,8 @@ env = { REGION = "eu" }
   CHECK(acme->max_isolates == 3);
   CHECK(acme->ops == std::vector<std::string>{"env"});
   CHECK(acme->env.at("REGION") == "eu");
+  CHECK(acme->read_quota_bytes == 0);
+  CHECK(acme->write_quota_bytes == 2 * kMiB);
   const TenantSpec* solo = manifest.find("solo");
   REQUIRE(solo != nullptr);
   CHECK(solo->tier == "default");
@@ -92,6 +96,7 @@ env = { REGION = "eu" }
   CHECK(solo->limits.deadline.count() == 100);
   CHECK(solo->max_isolates == kDefaultTenantMaxIsolates);
   CHECK(solo->ops.empty());
+  CHECK(solo->read_quota_bytes == kDefaultQuotaMb * kMiB);
   CHECK(manifest.find("nobody") == nullptr);
 }
 
@@ -151,6 +156,8 @@ TEST_CASE("limits out of their bounds are refused") {
               "tenants.a.max_isolates", "out of range");
   check_error("[pool]\nretire_heap_percent = 5\n[tenants.a]\n", 2, "pool.retire_heap_percent",
               "between 10 and 100");
+  check_error("[tiers.t]\nwrite_quota_mb = -1\n[tenants.a]\n", 2, "tiers.t.write_quota_mb",
+              "between 0 and 4096");
 }
 
 TEST_CASE("fs_root must be an existing folder, relative to the manifest's folder") {

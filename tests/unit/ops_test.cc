@@ -1,0 +1,266 @@
+// Host ops on the real V8: what each tier sees, each op's normal use, every escape attempt
+// from the tenant's folder, argument validation, quotas, and the deadline inside ops.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/ops/grants.h"
+#include "core/ops/registry.h"
+#include "core/sandbox.h"
+#include "unit/test_engine.h"
+
+namespace krepis {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// scratch/acme is the tenant's folder; scratch/secret.txt and scratch/other/ (another
+// tenant's folder) are outside it.
+struct OpsFixture {
+  fs::path scratch;
+  fs::path root;
+  Watchdog watchdog;
+  std::unique_ptr<Sandbox> sandbox;
+
+  OpsFixture() {
+    std::string pattern = (fs::temp_directory_path() / "krepis-ops-XXXXXX").string();
+    scratch = ::mkdtemp(pattern.data());
+    root = scratch / "acme";
+    fs::create_directories(root / "sub");
+    fs::create_directories(scratch / "other");
+    std::ofstream(root / "a.txt") << "alpha";
+    std::ofstream(root / "latin1.bin") << "caf\xe9";
+    std::ofstream(scratch / "secret.txt") << "secret";
+    std::ofstream(scratch / "other" / "x.txt") << "other tenant";
+    fs::create_symlink("../secret.txt", root / "out");
+    fs::create_symlink("/proc/self/environ", root / "environ");
+    ::mkfifo((root / "fifo").c_str(), 0600);
+    use({"fs.read", "fs.write", "env"});
+  }
+  ~OpsFixture() {
+    sandbox.reset();
+    std::error_code ignored;
+    fs::remove_all(scratch, ignored);
+  }
+
+  void use(std::vector<std::string> ops, std::size_t heap_mb = 64,
+           std::size_t read_quota = 32 * kMiB, std::size_t write_quota = 32 * kMiB) {
+    OpGrants grants{"acme", "pro", std::move(ops), root, {{"REGION", "eu"}},
+                    read_quota, write_quota};
+    sandbox.reset();
+    sandbox = std::make_unique<Sandbox>(test::engine(), watchdog,
+                                        SandboxConfig{heap_mb * kMiB, 50, std::move(grants)});
+  }
+
+  RunReport run(const std::string& code, milliseconds deadline = milliseconds(2000)) {
+    if (!sandbox->reusable()) use({"fs.read", "fs.write", "env"});
+    return sandbox->run(Job{"acme", "ops.js", code, std::nullopt, deadline});
+  }
+
+  // The run's result JSON, failing the test with the run's error if it did not succeed.
+  std::string result(const std::string& code) {
+    RunReport report = run(code);
+    INFO("code: " << code);
+    INFO("error: " << report.error.value_or(""));
+    CHECK(report.status == RunStatus::kOk);
+    return report.result_json.value_or("<none>");
+  }
+
+  // The `code` of the error an op call throws, or "none".
+  std::string code_of(const std::string& call) {
+    return result("try { " + call + "; 'none' } catch (e) { e.code ?? e.name }");
+  }
+};
+
+TEST_CASE("every grant name the manifest accepts has an op family") {
+  for (const std::string& grant : known_grants()) {
+    CAPTURE(grant);
+    CHECK(has_op_family(grant));
+  }
+  CHECK_FALSE(has_op_family("net"));
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "each tier sees exactly the ops it grants, and nothing else") {
+  const std::string shape =
+      "({krepis: Object.keys(krepis).sort(), fs: typeof krepis.fs === 'object' ? "
+      "Object.keys(krepis.fs).sort() : typeof krepis.fs, env: typeof krepis.env === 'object' ? "
+      "Object.keys(krepis.env) : typeof krepis.env})";
+  use({});
+  CHECK(result(shape) ==
+        R"({"krepis":["stats","tenant"],"fs":"undefined","env":"undefined"})");
+  CHECK(result("'fs' in krepis || 'env' in krepis") == "false");
+  use({"fs.read"});
+  CHECK(result(shape) ==
+        R"({"krepis":["fs","stats","tenant"],"fs":["list","readBytes","readText","stat"],"env":"undefined"})");
+  use({"fs.write"});
+  CHECK(result(shape) ==
+        R"({"krepis":["fs","stats","tenant"],"fs":["mkdir","remove","writeBytes","writeText"],"env":"undefined"})");
+  use({"env"});
+  CHECK(result(shape) == R"({"krepis":["env","stats","tenant"],"fs":"undefined","env":["get"]})");
+  use({"fs.read", "fs.write", "env"});
+  CHECK(result("Object.keys(krepis.fs).length") == "8");
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "krepis.tenant says who runs, and cannot be changed") {
+  CHECK(result("[krepis.tenant.id, krepis.tenant.tier]") == R"(["acme","pro"])");
+  CHECK(result("krepis.tenant.id = 'root'; delete krepis.tenant.tier; krepis.tenant = {}; "
+               "[krepis.tenant.id, krepis.tenant.tier]") == R"(["acme","pro"])");
+  CHECK(code_of("(() => { 'use strict'; krepis.tenant.id = 'root'; })()") == R"("TypeError")");
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "krepis.stats reports the run's heap and time") {
+  CHECK(result("const s = krepis.stats(); [s.heapCapBytes, s.deadlineMs, s.heapUsedBytes > 0, "
+               "s.elapsedMs >= 0, s.remainingMs <= s.deadlineMs, typeof s.externalBytes]") ==
+        R"([67108864,2000,true,true,true,"number"])");
+  CHECK(result("const b = new ArrayBuffer(1 << 20); krepis.stats().externalBytes >= (1 << 20)") ==
+        "true");
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "fs ops read and write within the folder") {
+  CHECK(result("krepis.fs.readText('a.txt')") == R"("alpha")");
+  CHECK(result("krepis.fs.writeText('sub/b.txt', 'héllo'); krepis.fs.readText('sub/b.txt')") ==
+        R"("héllo")");
+  CHECK(slurp(root / "sub" / "b.txt") == "héllo");
+  CHECK(result("krepis.fs.writeBytes('bytes.bin', new Uint8Array([0, 255, 7])); "
+               "Array.from(krepis.fs.readBytes('bytes.bin'))") == "[0,255,7]");
+  CHECK(result("krepis.fs.writeBytes('view.bin', new Uint16Array([1, 2]).subarray(1)); "
+               "krepis.fs.readBytes('view.bin').length") == "2");
+  CHECK(result("krepis.fs.readBytes('latin1.bin') instanceof Uint8Array") == "true");
+  CHECK(result("krepis.fs.mkdir('x/y/z'); krepis.fs.writeText('x/y/z/f', '1'); "
+               "krepis.fs.list('x/y/z')") == R"([{"name":"f","type":"file"}])");
+  CHECK(result("const s = krepis.fs.stat('a.txt'); [s.type, s.size, s.mtimeMs > 0]") ==
+        R"(["file",5,true])");
+  CHECK(result("krepis.fs.remove('x/y/z/f'); krepis.fs.remove('x/y/z'); krepis.fs.list('x/y')") ==
+        "[]");
+  CHECK(result("krepis.fs.list().map(e => e.name).includes('a.txt')") == "true");
+  CHECK(result("krepis.env.get('REGION')") == R"("eu")");
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "no path leads outside the tenant's folder") {
+  CHECK(code_of("krepis.fs.readText('../secret.txt')") == R"("EACCES")");
+  CHECK(code_of("krepis.fs.readText('sub/../../secret.txt')") == R"("EACCES")");
+  CHECK(code_of("krepis.fs.readText('/etc/passwd')") == R"("EACCES")");
+  CHECK(code_of("krepis.fs.readText('out')") == R"("EACCES")");  // symlink inside, pointing out
+  CHECK(code_of("krepis.fs.readText('environ')") == R"("EACCES")");
+  CHECK(code_of("krepis.fs.readText('/proc/self/environ')") == R"("EACCES")");
+  CHECK(code_of("krepis.fs.readText('../other/x.txt')") == R"("EACCES")");  // another tenant
+  CHECK(code_of("krepis.fs.writeText('../other/x.txt', 'owned')") == R"("EACCES")");
+  CHECK(slurp(scratch / "other" / "x.txt") == "other tenant");
+  CHECK(code_of("krepis.fs.remove('../secret.txt')") == R"("EACCES")");
+  CHECK(fs::exists(scratch / "secret.txt"));
+  CHECK(code_of("krepis.fs.list('..')") == R"("EACCES")");
+  CHECK(code_of("krepis.fs.readText('a.txt\\0.png')") == R"("EINVAL")");
+  CHECK(code_of("krepis.fs.readText('a'.repeat(5000))") == R"("ENAMETOOLONG")");
+  CHECK(code_of("krepis.fs.readText('fifo')") == R"("EACCES")");
+  CHECK(code_of("krepis.fs.readText('sub')") == R"("EISDIR")");
+  CHECK(code_of("krepis.fs.readText('nope')") == R"("ENOENT")");
+  CHECK(code_of("krepis.fs.readText('latin1.bin')") == R"("EILSEQ")");
+  // The error names the op, the code and the path.
+  CHECK(result("try { krepis.fs.readText('../secret.txt') } catch (e) { [e.message, e.path] }") ==
+        R"(["krepis.fs.readText: EACCES: '../secret.txt' leads outside the tenant's folder","../secret.txt"])");
+  // The host's environment is not the tenant's.
+  CHECK(result("[krepis.env.get('HOME'), krepis.env.get('PATH')]") == "[null,null]");
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "arguments are checked without running the script's code") {
+  CHECK(result("try { krepis.fs.readText(42) } catch (e) { [e.name, e.message] }") ==
+        R"(["TypeError","krepis.fs.readText: path must be a string, got a number"])");
+  // A throwing or looping toString is never called.
+  CHECK(code_of("krepis.fs.readText({toString() { throw new Error('ran') }})") ==
+        R"("TypeError")");
+  CHECK(code_of("krepis.fs.readText({toString() { for (;;) {} }})") == R"("TypeError")");
+  CHECK(code_of("krepis.fs.writeText('f', {get length() { throw 1 }})") == R"("TypeError")");
+  CHECK(code_of("krepis.fs.writeBytes('f', [1, 2])") == R"("TypeError")");
+  CHECK(code_of("krepis.env.get(Symbol('x'))") == R"("TypeError")");
+  CHECK(code_of("krepis.fs.readText()") == R"("TypeError")");
+  CHECK(code_of("new krepis.fs.readText('a.txt')") == R"("TypeError")");
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "per-run quotas bound reads and writes") {
+  use({"fs.read", "fs.write"}, 64, 8, 8);
+  CHECK(result("krepis.fs.readText('a.txt')") == R"("alpha")");  // 5 of 8 bytes
+  CHECK(code_of("krepis.fs.readText('a.txt'); krepis.fs.readText('a.txt')") == R"("EDQUOT")");
+  CHECK(result("krepis.fs.writeText('w', '12345678'); 'ok'") == R"("ok")");
+  // The run used all 8 bytes; the next run has its own 8.
+  CHECK(code_of("krepis.fs.writeText('w', '12345678'); krepis.fs.writeText('w', '1')") ==
+        R"("EDQUOT")");
+  CHECK(code_of("krepis.fs.writeText('w', '123456789')") == R"("EDQUOT")");
+  CHECK(code_of("krepis.fs.writeBytes('w', new Uint8Array(9))") == R"("EDQUOT")");
+  CHECK(slurp(root / "w") == "12345678");
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "ops count toward the deadline and the heap cap") {
+  RunReport looping = run("for (;;) krepis.fs.readText('a.txt')", milliseconds(50));
+  CHECK(looping.status == RunStatus::kTimeout);
+  std::ofstream(root / "big.bin") << std::string(24 * kMiB, 'x');
+  use({"fs.read"}, 16);
+  RunReport big = run("krepis.fs.readBytes('big.bin').length");
+  CHECK(big.status == RunStatus::kOom);
+  RunReport big_text = run("krepis.fs.readText('big.bin').length");
+  CHECK(big_text.status == RunStatus::kOom);
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "a write stopped by the deadline leaves the old file intact") {
+  std::ofstream(root / "data.txt") << "old";
+  RunReport report = run(
+      "const big = 'x'.repeat(24 * 1024 * 1024);"
+      "for (;;) krepis.fs.writeText('data.txt', big)",
+      milliseconds(60));
+  CHECK(report.status == RunStatus::kTimeout);
+  std::string content = slurp(root / "data.txt");
+  CHECK((content == "old" || content == std::string(24 * kMiB, 'x')));
+  for (const auto& entry : fs::directory_iterator(root)) {
+    CHECK_FALSE(entry.path().filename().string().starts_with(".krepis-write-"));
+  }
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "console formats like printf and inspects values readably") {
+  RunReport report = run(R"(
+    console.log('%s is %d, %i, %f, %j, %o, 100%%', 'x', 4.5, 4.5, '2.5', {a: [1]}, [1, 'two']);
+    console.log({a: 1, s: 'it\'s', nested: {deep: {deeper: {deepest: 1}}}});
+    console.log([1, , 3], new Map([['k', {v: 1}]]), new Set([1]), new Uint8Array(2));
+    const cyclic = {name: 'c'}; cyclic.self = cyclic; console.log(cyclic);
+    console.log({get trap() { throw new Error('getter ran') }, set only(v) {}});
+    console.log('%s', {toString() { for (;;) {} }});
+    console.log(new Proxy({}, {get() { throw new Error('trap ran') }}));
+    console.log(Object.assign(new Error('boom'), {code: 'E1'}));
+    console.log(null, undefined, -0, 10n, Symbol('s'), function named() {}, () => {});
+    'done'
+  )");
+  INFO(report.error.value_or(""));
+  REQUIRE(report.status == RunStatus::kOk);
+  REQUIRE(report.output.size() == 9);
+  CHECK(report.output[0] == "x is 4.5, 4, 2.5, {\"a\":[1]}, [ 1, 'two' ], 100%");
+  CHECK(report.output[1] == "{ a: 1, s: 'it\\'s', nested: { deep: { deeper: [Object] } } }");
+  CHECK(report.output[2] ==
+        "[ 1, <1 empty item>, 3 ] Map(1) { 'k' => { v: 1 } } Set(1) { 1 } "
+        "Uint8Array(2) [ 0, 0 ]");
+  CHECK(report.output[3] == "{ name: 'c', self: [Circular] }");
+  CHECK(report.output[4] == "{ trap: [Getter], only: [Setter] }");
+  CHECK(report.output[5] == "{ toString: [Function: toString] }");
+  CHECK(report.output[6] == "[Proxy]");
+  CHECK(report.output[7].starts_with("Error: boom\n    at ops.js:"));
+  CHECK(report.output[7].ends_with("{ code: 'E1' }"));
+  CHECK(report.output[8] ==
+        "null undefined -0 10n Symbol(s) [Function: named] [Function (anonymous)]");
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "a looping toJSON in console's %j is stopped by the deadline") {
+  RunReport report = run("console.log('%j', {toJSON() { for (;;) {} }})", milliseconds(50));
+  CHECK(report.status == RunStatus::kTimeout);
+}
+
+}  // namespace
+}  // namespace krepis
