@@ -140,10 +140,10 @@ void stat(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void install_fs_read(OpInstaller& installer) {
   v8::Local<v8::ObjectTemplate> fs = installer.space("fs");
-  installer.method(fs, "readText", &read_text, 1);
-  installer.method(fs, "readBytes", &read_bytes, 1);
-  installer.method(fs, "list", &list, 1);
-  installer.method(fs, "stat", &stat, 1);
+  installer.method<&read_text>(fs, "readText", 1);
+  installer.method<&read_bytes>(fs, "readBytes", 1);
+  installer.method<&list>(fs, "list", 1);
+  installer.method<&stat>(fs, "stat", 1);
 }
 
 }  // namespace krepis

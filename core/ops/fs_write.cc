@@ -110,10 +110,10 @@ void remove(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void install_fs_write(OpInstaller& installer) {
   v8::Local<v8::ObjectTemplate> fs = installer.space("fs");
-  installer.method(fs, "writeText", &write_text, 2);
-  installer.method(fs, "writeBytes", &write_bytes, 2);
-  installer.method(fs, "mkdir", &make_folder, 1);
-  installer.method(fs, "remove", &remove, 1);
+  installer.method<&write_text>(fs, "writeText", 2);
+  installer.method<&write_bytes>(fs, "writeBytes", 2);
+  installer.method<&make_folder>(fs, "mkdir", 1);
+  installer.method<&remove>(fs, "remove", 1);
 }
 
 }  // namespace krepis

@@ -1,9 +1,12 @@
 #include "core/ops/registry.h"
 
+#include <v8-exception.h>
+
 #include <algorithm>
 
 #include "core/ops/console.h"
 #include "core/ops/families.h"
+#include "core/v8_text.h"
 
 namespace krepis {
 namespace {
@@ -38,8 +41,17 @@ v8::Local<v8::ObjectTemplate> OpInstaller::space(const std::string& name) {
   return entry->second;
 }
 
-void OpInstaller::method(v8::Local<v8::ObjectTemplate> target, const char* name,
-                         v8::FunctionCallback callback, int length) {
+void OpInstaller::throw_internal_error(const v8::FunctionCallbackInfo<v8::Value>& info,
+                                       const char* what) noexcept {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::String> message;
+  if (to_v8(isolate, std::string("host op failed: ") + what).ToLocal(&message)) {
+    isolate->ThrowException(v8::Exception::Error(message));
+  }
+}
+
+void OpInstaller::add_method(v8::Local<v8::ObjectTemplate> target, const char* name,
+                             v8::FunctionCallback callback, int length) {
   target->Set(isolate_, name,
               v8::FunctionTemplate::New(isolate_, callback, data_, {}, length,
                                         v8::ConstructorBehavior::kThrow));

@@ -9,6 +9,7 @@
 #include <v8-function-callback.h>
 #include <v8-template.h>
 
+#include <exception>
 #include <map>
 #include <string>
 #include <string_view>
@@ -28,13 +29,31 @@ class OpInstaller {
   v8::Local<v8::ObjectTemplate> krepis() const { return krepis_; }
   // `krepis.<name>`, made on first use (fs.read and fs.write share `krepis.fs`).
   v8::Local<v8::ObjectTemplate> space(const std::string& name);
-  // A function property whose callback reaches the host through OpCall.
-  void method(v8::Local<v8::ObjectTemplate> target, const char* name,
-              v8::FunctionCallback callback, int length);
+  // A function property whose callback reaches the host through OpCall. The callback runs
+  // behind a guard: no C++ exception (std::bad_alloc, say) ever unwinds through V8's frames.
+  template <v8::FunctionCallback callback>
+  void method(v8::Local<v8::ObjectTemplate> target, const char* name, int length) {
+    add_method(target, name, &guarded<callback>, length);
+  }
   // Puts the namespaces on `krepis`; the installer is done.
   v8::Local<v8::ObjectTemplate> finish();
 
  private:
+  template <v8::FunctionCallback callback>
+  static void guarded(const v8::FunctionCallbackInfo<v8::Value>& info) noexcept {
+    try {
+      callback(info);
+    } catch (const std::exception& error) {
+      throw_internal_error(info, error.what());
+    } catch (...) {
+      throw_internal_error(info, "unknown failure");
+    }
+  }
+  static void throw_internal_error(const v8::FunctionCallbackInfo<v8::Value>& info,
+                                   const char* what) noexcept;
+  void add_method(v8::Local<v8::ObjectTemplate> target, const char* name,
+                  v8::FunctionCallback callback, int length);
+
   v8::Isolate* isolate_;
   OpHost& host_;
   v8::Local<v8::External> data_;

@@ -46,7 +46,7 @@ void stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void install_stats(OpInstaller& installer) {
   v8::Isolate* isolate = installer.isolate();
-  installer.method(installer.krepis(), "stats", &stats, 0);
+  installer.method<&stats>(installer.krepis(), "stats", 0);
   // krepis.tenant: who the script runs as. Read-only: a script cannot pretend otherwise.
   const auto fixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
   v8::Local<v8::ObjectTemplate> tenant = v8::ObjectTemplate::New(isolate);
