@@ -60,8 +60,10 @@ std::optional<Manifest> load_manifest_for(const ManifestOptions& options) {
     manifest = std::get<Manifest>(std::move(loaded));
   }
   for (auto& [id, tenant] : manifest.tenants) {
-    if (options.heap_mb) tenant.limits.heap_bytes = static_cast<std::size_t>(*options.heap_mb) * kMiB;
-    if (options.deadline_ms) tenant.limits.deadline = std::chrono::milliseconds(*options.deadline_ms);
+    if (options.heap_mb)
+      tenant.limits.heap_bytes = static_cast<std::size_t>(*options.heap_mb) * kMiB;
+    if (options.deadline_ms)
+      tenant.limits.deadline = std::chrono::milliseconds(*options.deadline_ms);
   }
   return manifest;
 }

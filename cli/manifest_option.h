@@ -25,7 +25,6 @@ void add_manifest_options(CLI::App& command, ManifestOptions& options);
 std::optional<Manifest> load_manifest_for(const ManifestOptions& options);
 
 // The tenant's spec, or a denial message naming the manifest and the tenants it defines.
-const TenantSpec* find_tenant(const Manifest& manifest, const std::string& id,
-                              std::string& denial);
+const TenantSpec* find_tenant(const Manifest& manifest, const std::string& id, std::string& denial);
 
 }  // namespace krepis::cli

@@ -31,7 +31,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string closest_match(std::string_view typed, std::span<const std::string> candidates) {
   std::string best;
   // One more than the most edits a likely typo has.
-  std::size_t best_distance = std::min<std::size_t>(3, std::max<std::size_t>(1, typed.size() / 3)) + 1;
+  std::size_t best_distance =
+      std::min<std::size_t>(3, std::max<std::size_t>(1, typed.size() / 3)) + 1;
   for (const std::string& candidate : candidates) {
     std::size_t distance = edit_distance(typed, candidate);
     if (distance < best_distance) {

@@ -107,8 +107,8 @@ class Reader {
 
  private:
   [[noreturn]] void fail(const toml::value& at, std::string key, std::string message) const {
-    throw Fault{ManifestError{path_.string(), at.location().line(), std::move(key),
-                              std::move(message)}};
+    throw Fault{
+        ManifestError{path_.string(), at.location().line(), std::move(key), std::move(message)}};
   }
 
   void check_keys(const toml::value& table, const std::string& path,
@@ -118,8 +118,7 @@ class Reader {
       if (std::find(names.begin(), names.end(), key) != names.end()) continue;
       fail(*value, path.empty() ? key : path + "." + key,
            fmt::format("unknown key '{}'{}; {} takes: {}", key, did_you_mean(key, names),
-                       path.empty() ? "the top level" : "[" + path + "]",
-                       fmt::join(names, ", ")));
+                       path.empty() ? "the top level" : "[" + path + "]", fmt::join(names, ", ")));
     }
   }
 
@@ -143,8 +142,8 @@ class Reader {
   }
 
   std::optional<std::int64_t> integer(const toml::value& table, const char* name,
-                                      const std::string& path, std::int64_t min,
-                                      std::int64_t max, const char* unit) const {
+                                      const std::string& path, std::int64_t min, std::int64_t max,
+                                      const char* unit) const {
     if (!table.contains(name)) return std::nullopt;
     const toml::value& value = table.at(name);
     std::string key = path + "." + name;
@@ -201,8 +200,7 @@ class Reader {
 
   TierSpec read_tier(const std::string& name, const toml::value& table) const {
     std::string path = "tiers." + name;
-    check_keys(table, path,
-               {"ops", "heap_mb", "deadline_ms", "read_quota_mb", "write_quota_mb"});
+    check_keys(table, path, {"ops", "heap_mb", "deadline_ms", "read_quota_mb", "write_quota_mb"});
     TierSpec tier;
     tier.name = name;
     tier.limits = limits(table, path, Limits{});
@@ -352,8 +350,8 @@ ManifestResult load_manifest(const std::filesystem::path& path) {
   TextFile file = read_text_file(path.string());
   if (!file.ok()) {
     std::string prefix = path.string() + ": ";
-    std::string message = file.error.starts_with(prefix) ? file.error.substr(prefix.size())
-                                                         : file.error;
+    std::string message =
+        file.error.starts_with(prefix) ? file.error.substr(prefix.size()) : file.error;
     return ManifestError{path.string(), 0, "", message};
   }
   return parse_manifest(file.text, path);

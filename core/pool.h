@@ -82,8 +82,9 @@ class BasicPool {
     bool cold_;
   };
 
-  BasicPool(PoolSettings settings, Factory factory,
-            Clock clock = [] { return std::chrono::steady_clock::now(); })
+  BasicPool(
+      PoolSettings settings, Factory factory,
+      Clock clock = [] { return std::chrono::steady_clock::now(); })
       : settings_(settings), factory_(std::move(factory)), clock_(std::move(clock)) {}
   // Every lease must have ended before the pool does.
   ~BasicPool() = default;

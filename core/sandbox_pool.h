@@ -15,9 +15,12 @@ using SandboxPool = BasicPool<Sandbox>;
 
 // What a tenant's sandboxes grant, from its effective settings.
 inline OpGrants grants_for(const TenantSpec& tenant) {
-  return OpGrants{tenant.id,      tenant.tier,
-                  tenant.ops,     tenant.fs_root,
-                  tenant.env,     tenant.read_quota_bytes,
+  return OpGrants{tenant.id,
+                  tenant.tier,
+                  tenant.ops,
+                  tenant.fs_root,
+                  tenant.env,
+                  tenant.read_quota_bytes,
                   tenant.write_quota_bytes};
 }
 
@@ -27,10 +30,9 @@ inline SandboxPool::Factory sandbox_factory(Engine& engine, Watchdog& watchdog,
                                             const PoolSettings& settings, LastWords last_words) {
   return [&engine, &watchdog, percent = settings.retire_heap_percent,
           last_words = std::move(last_words)](const TenantSpec& tenant) {
-    return std::make_unique<Sandbox>(engine, watchdog,
-                                     SandboxConfig{tenant.limits.heap_bytes, percent,
-                                                   grants_for(tenant)},
-                                     last_words);
+    return std::make_unique<Sandbox>(
+        engine, watchdog, SandboxConfig{tenant.limits.heap_bytes, percent, grants_for(tenant)},
+        last_words);
   };
 }
 

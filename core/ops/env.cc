@@ -25,6 +25,8 @@ void get(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 }  // namespace
 
-void install_env(OpInstaller& installer) { installer.method<&get>(installer.space("env"), "get", 1); }
+void install_env(OpInstaller& installer) {
+  installer.method<&get>(installer.space("env"), "get", 1);
+}
 
 }  // namespace krepis

@@ -42,10 +42,10 @@ void read_text(const v8::FunctionCallbackInfo<v8::Value>& info) {
   call.run().bytes_read += text.size();
   if (auto bad = first_invalid_utf8(text)) {
     return call.fs_error(
-                FsError{"EILSEQ", fmt::format("'{}' is not UTF-8 text (byte {}); readBytes reads "
-                                              "any file",
-                                              *path, *bad)},
-                *path);
+        FsError{"EILSEQ", fmt::format("'{}' is not UTF-8 text (byte {}); readBytes reads "
+                                      "any file",
+                                      *path, *bad)},
+        *path);
   }
   v8::Local<v8::Value> value = call.string(text);
   if (!value.IsEmpty()) call.set_result(value);

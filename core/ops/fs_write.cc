@@ -28,8 +28,7 @@ bool within_quota(OpCall& call, const std::string& path, std::size_t bytes) {
 void write(OpCall& call, const TenantFolder& folder, const std::string& path,
            std::span<const char> bytes) {
   if (!within_quota(call, path, bytes.size())) return;
-  FsResult<Done> done =
-      folder.write(path, bytes, [&] { return call.should_stop(); });
+  FsResult<Done> done = folder.write(path, bytes, [&] { return call.should_stop(); });
   if (!done.ok()) return call.fs_error(done.error, path);
   call.run().bytes_written += bytes.size();
 }
@@ -69,17 +68,18 @@ void write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
     auto view = value.As<v8::ArrayBufferView>();
     length = view->ByteLength();
     if (length > 0) {
-      data = static_cast<const char*>(view->Buffer()->GetBackingStore()->Data()) +
-             view->ByteOffset();
+      data =
+          static_cast<const char*>(view->Buffer()->GetBackingStore()->Data()) + view->ByteOffset();
     }
   } else if (value->IsArrayBuffer()) {
     auto buffer = value.As<v8::ArrayBuffer>();
     length = buffer->ByteLength();
     if (length > 0) data = static_cast<const char*>(buffer->GetBackingStore()->Data());
   } else {
-    return call.type_error(fmt::format("bytes must be a Uint8Array, another typed array or an "
-                                       "ArrayBuffer, got {}",
-                                       describe_type(call.isolate(), value)));
+    return call.type_error(
+        fmt::format("bytes must be a Uint8Array, another typed array or an "
+                    "ArrayBuffer, got {}",
+                    describe_type(call.isolate(), value)));
   }
   write(call, *folder, *path, std::span<const char>(data, length));
 }

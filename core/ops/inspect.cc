@@ -127,9 +127,8 @@ class Inspector {
     v8::Local<v8::String> text;
     if (value->IsSymbol()) {
       v8::Local<v8::Value> description = value.As<v8::Symbol>()->Description(isolate_);
-      return description->IsString()
-                 ? "Symbol(" + text_of(description.As<v8::String>()) + ")"
-                 : "Symbol()";
+      return description->IsString() ? "Symbol(" + text_of(description.As<v8::String>()) + ")"
+                                     : "Symbol()";
     }
     // Primitives convert without running script code.
     if (!value->ToString(context_).ToLocal(&text)) return "?";
@@ -213,7 +212,7 @@ class Inspector {
     if (text.empty()) {
       v8::Local<v8::String> detail;
       text = error->ToDetailString(context_).ToLocal(&detail) ? "[" + text_of(detail) + "]"
-                                                               : "[Error]";
+                                                              : "[Error]";
     }
     // Own enumerable properties besides the message and stack (a `code`, say).
     std::vector<std::string> extra = properties(error, depth, {"stack", "message"});
@@ -224,9 +223,8 @@ class Inspector {
     std::string flags;
     const auto set = regexp->GetFlags();
     const std::pair<v8::RegExp::Flags, char> known[] = {
-        {v8::RegExp::kHasIndices, 'd'}, {v8::RegExp::kGlobal, 'g'},
-        {v8::RegExp::kIgnoreCase, 'i'}, {v8::RegExp::kMultiline, 'm'},
-        {v8::RegExp::kDotAll, 's'},     {v8::RegExp::kUnicode, 'u'},
+        {v8::RegExp::kHasIndices, 'd'}, {v8::RegExp::kGlobal, 'g'}, {v8::RegExp::kIgnoreCase, 'i'},
+        {v8::RegExp::kMultiline, 'm'},  {v8::RegExp::kDotAll, 's'}, {v8::RegExp::kUnicode, 'u'},
         {v8::RegExp::kSticky, 'y'}};
     for (auto [flag, letter] : known) {
       if (set & flag) flags += letter;
@@ -239,7 +237,8 @@ class Inspector {
       return "[String: " + quote(text_of(object.As<v8::StringObject>()->ValueOf())) + "]";
     }
     if (object->IsNumberObject()) {
-      return "[Number: " + primitive(v8::Number::New(isolate_, object.As<v8::NumberObject>()->ValueOf())) + "]";
+      return "[Number: " +
+             primitive(v8::Number::New(isolate_, object.As<v8::NumberObject>()->ValueOf())) + "]";
     }
     if (object->IsBooleanObject()) {
       return object.As<v8::BooleanObject>()->ValueOf() ? "[Boolean: true]" : "[Boolean: false]";
@@ -265,8 +264,8 @@ class Inspector {
 
   std::string collection(v8::Local<v8::Object> object, int depth, bool too_deep) {
     const bool is_map = object->IsMap();
-    v8::Local<v8::Array> flat = is_map ? object.As<v8::Map>()->AsArray()
-                                       : object.As<v8::Set>()->AsArray();
+    v8::Local<v8::Array> flat =
+        is_map ? object.As<v8::Map>()->AsArray() : object.As<v8::Set>()->AsArray();
     const std::size_t size = is_map ? object.As<v8::Map>()->Size() : object.As<v8::Set>()->Size();
     std::string open = fmt::format("{}({}) {{", is_map ? "Map" : "Set", size);
     if (too_deep) return fmt::format("[{}]", is_map ? "Map" : "Set");
@@ -345,7 +344,8 @@ class Inspector {
     const std::uint32_t length = array->Length();
     std::uint32_t holes = 0;
     auto flush_holes = [&] {
-      if (holes > 0) entries.push_back(fmt::format("<{} empty item{}>", holes, holes > 1 ? "s" : ""));
+      if (holes > 0)
+        entries.push_back(fmt::format("<{} empty item{}>", holes, holes > 1 ? "s" : ""));
       holes = 0;
     };
     for (std::uint32_t i = 0; i < length && !terminated(); ++i) {
@@ -359,7 +359,8 @@ class Inspector {
         continue;
       }
       flush_holes();
-      entries.push_back(property_value(array, v8::Integer::NewFromUnsigned(isolate_, i).As<v8::Name>(), depth));
+      entries.push_back(
+          property_value(array, v8::Integer::NewFromUnsigned(isolate_, i).As<v8::Name>(), depth));
     }
     flush_holes();
     return entries;
@@ -378,10 +379,9 @@ class Inspector {
     std::vector<std::string> entries;
     v8::Local<v8::Array> keys;
     if (!object
-             ->GetPropertyNames(context_, v8::KeyCollectionMode::kOwnOnly,
-                                v8::PropertyFilter::ONLY_ENUMERABLE,
-                                v8::IndexFilter::kIncludeIndices,
-                                v8::KeyConversionMode::kConvertToString)
+             ->GetPropertyNames(
+                 context_, v8::KeyCollectionMode::kOwnOnly, v8::PropertyFilter::ONLY_ENUMERABLE,
+                 v8::IndexFilter::kIncludeIndices, v8::KeyConversionMode::kConvertToString)
              .ToLocal(&keys)) {
       return entries;
     }
@@ -408,7 +408,8 @@ class Inspector {
       std::string name = text_of(object->GetConstructorName());
       if (name != "Object") prefix = name + " ";
     }
-    if (too_deep) return prefix.empty() ? "[Object]" : "[" + prefix.substr(0, prefix.size() - 1) + "]";
+    if (too_deep)
+      return prefix.empty() ? "[Object]" : "[" + prefix.substr(0, prefix.size() - 1) + "]";
     return layout(prefix + "{", properties(object, depth), "}");
   }
 

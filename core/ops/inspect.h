@@ -16,10 +16,10 @@
 namespace krepis {
 
 struct InspectOptions {
-  int depth = 2;                      // nesting shown before [Object] / [Array]
-  std::size_t max_items = 100;        // entries shown per array, object, Map or Set
-  std::size_t max_string = 10'000;    // characters shown of a nested string
-  std::size_t budget = 1024 * 1024;   // total characters; past it, the rest is elided
+  int depth = 2;                     // nesting shown before [Object] / [Array]
+  std::size_t max_items = 100;       // entries shown per array, object, Map or Set
+  std::size_t max_string = 10'000;   // characters shown of a nested string
+  std::size_t budget = 1024 * 1024;  // total characters; past it, the rest is elided
 };
 
 // nullopt when execution was terminated meanwhile (the caller lets termination go on).

@@ -44,8 +44,7 @@ void OpCall::type_error(std::string_view message) {
   }
 }
 
-std::optional<std::string> OpCall::string_arg(int index, const char* what,
-                                              std::size_t max_bytes) {
+std::optional<std::string> OpCall::string_arg(int index, const char* what, std::size_t max_bytes) {
   v8::Local<v8::Value> value = info_[index];
   if (!value->IsString()) {
     type_error(fmt::format("{} must be a string, got {}", what, describe_type(isolate_, value)));
@@ -72,9 +71,9 @@ std::optional<std::string> OpCall::path_arg(int index) {
     v8::Local<v8::String> text = value.As<v8::String>();
     if (static_cast<std::size_t>(text->Length()) > kMaxPathBytes ||
         static_cast<std::size_t>(text->Utf8Length(isolate_)) > kMaxPathBytes) {
-      fs_error(FsError{"ENAMETOOLONG", fmt::format("the path is longer than {} bytes",
-                                                   kMaxPathBytes)},
-               "");
+      fs_error(
+          FsError{"ENAMETOOLONG", fmt::format("the path is longer than {} bytes", kMaxPathBytes)},
+          "");
       return std::nullopt;
     }
   }

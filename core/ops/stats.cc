@@ -26,16 +26,16 @@ void stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
           .count();
   const double deadline = static_cast<double>(run.deadline.count());
   v8::Local<v8::Object> result;
-  if (!call.object({
-                {"heapUsedBytes", call.number(static_cast<double>(heap.used_heap_size()))},
-                {"heapCapBytes", call.number(static_cast<double>(call.host().allocator->cap()))},
-                {"externalBytes",
-                 call.number(static_cast<double>(
-                     std::max(heap.external_memory(), call.host().allocator->in_use())))},
-                {"elapsedMs", call.number(elapsed)},
-                {"deadlineMs", call.number(deadline)},
-                {"remainingMs", call.number(std::max(0.0, deadline - elapsed))},
-            })
+  if (!call
+           .object({
+               {"heapUsedBytes", call.number(static_cast<double>(heap.used_heap_size()))},
+               {"heapCapBytes", call.number(static_cast<double>(call.host().allocator->cap()))},
+               {"externalBytes", call.number(static_cast<double>(std::max(
+                                     heap.external_memory(), call.host().allocator->in_use())))},
+               {"elapsedMs", call.number(elapsed)},
+               {"deadlineMs", call.number(deadline)},
+               {"remainingMs", call.number(std::max(0.0, deadline - elapsed))},
+           })
            .ToLocal(&result)) {
     return;
   }

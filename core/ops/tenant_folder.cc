@@ -29,9 +29,9 @@ FsError outside(std::string_view path) {
 }
 
 FsError symlink_refused(std::string_view path) {
-  return FsError{"EACCES",
-                 fmt::format("'{}' goes through a symlink, which this kernel cannot follow safely",
-                             path)};
+  return FsError{
+      "EACCES",
+      fmt::format("'{}' goes through a symlink, which this kernel cannot follow safely", path)};
 }
 
 // The checks that need no system call: what a path may look like at all.
@@ -48,9 +48,8 @@ std::optional<FsError> check_path(std::string_view path) {
   while (start <= path.size()) {
     std::size_t end = std::min(path.find('/', start), path.size());
     if (end - start > kMaxNameBytes) {
-      return FsError{"ENAMETOOLONG",
-                     fmt::format("a name in the path is {} bytes, over {}", end - start,
-                                 kMaxNameBytes)};
+      return FsError{"ENAMETOOLONG", fmt::format("a name in the path is {} bytes, over {}",
+                                                 end - start, kMaxNameBytes)};
     }
     start = end + 1;
   }
@@ -94,8 +93,7 @@ int raw_openat2(int dir, const char* path, int flags) {
 
 }  // namespace
 
-std::optional<TenantFolder> TenantFolder::open(const std::filesystem::path& root,
-                                               FsError& error) {
+std::optional<TenantFolder> TenantFolder::open(const std::filesystem::path& root, FsError& error) {
   UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) {
     error = errno_error(errno, root.string());
@@ -197,26 +195,26 @@ FsResult<std::size_t> TenantFolder::read(std::string_view path, std::size_t max_
     return Result::failure(FsError{"EISDIR", fmt::format("'{}' is a folder", path)});
   }
   if (!S_ISREG(info.st_mode)) {
-    return Result::failure(
-        FsError{"EACCES", fmt::format("'{}' is not a regular file ({})", path,
-                                      type_of(info.st_mode))});
+    return Result::failure(FsError{
+        "EACCES", fmt::format("'{}' is not a regular file ({})", path, type_of(info.st_mode))});
   }
   const auto size = static_cast<std::size_t>(info.st_size);
   if (size > max_bytes) {
-    return Result::failure(FsError{
-        "EDQUOT", fmt::format("'{}' is {} bytes, and this run may read only {} more "
-                              "(the tier's read quota)",
-                              path, size, max_bytes)});
+    return Result::failure(
+        FsError{"EDQUOT", fmt::format("'{}' is {} bytes, and this run may read only {} more "
+                                      "(the tier's read quota)",
+                                      path, size, max_bytes)});
   }
   char* buffer = allocate(size);
   if (buffer == nullptr && size > 0) {
-    return Result::failure(FsError{"ENOMEM", fmt::format("'{}' does not fit in the heap cap", path)});
+    return Result::failure(
+        FsError{"ENOMEM", fmt::format("'{}' does not fit in the heap cap", path)});
   }
   std::size_t done = 0;
   while (done < size) {
     if (should_stop()) return Result::failure(FsError{"ETIMEDOUT", "the run was stopped"});
-    ssize_t got = ::pread(fd, buffer + done, std::min(kChunkBytes, size - done),
-                          static_cast<off_t>(done));
+    ssize_t got =
+        ::pread(fd, buffer + done, std::min(kChunkBytes, size - done), static_cast<off_t>(done));
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return Result::failure(errno_error(errno, path));
     if (got == 0) break;  // the file shrank while we read it
@@ -238,8 +236,8 @@ FsResult<std::vector<FsEntry>> TenantFolder::list(std::string_view path) const {
     std::string_view name = entry->d_name;
     if (name == "." || name == "..") continue;
     if (entries.size() == kMaxListEntries) {
-      return Result::failure(FsError{
-          "E2BIG", fmt::format("'{}' holds more than {} entries", path, kMaxListEntries)});
+      return Result::failure(
+          FsError{"E2BIG", fmt::format("'{}' holds more than {} entries", path, kMaxListEntries)});
     }
     const char* type = "other";
     switch (entry->d_type) {
@@ -295,14 +293,14 @@ FsResult<Done> TenantFolder::write(std::string_view path, std::span<const char> 
       return Result::failure(FsError{"EISDIR", fmt::format("'{}' is a folder", path)});
     }
     if (!S_ISREG(existing.st_mode) && !S_ISLNK(existing.st_mode)) {
-      return Result::failure(FsError{
-          "EACCES", fmt::format("'{}' is not a regular file ({})", path, type_of(existing.st_mode))});
+      return Result::failure(FsError{"EACCES", fmt::format("'{}' is not a regular file ({})", path,
+                                                           type_of(existing.st_mode))});
     }
   }
   // The temporary file sits beside the target, so the rename stays in one filesystem.
   std::string temp = fmt::format(".krepis-write-{}-{}.tmp", ::getpid(), temp_serial_++);
-  UniqueFd file(::openat(folder, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                         0644));
+  UniqueFd file(
+      ::openat(folder, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!file.valid()) return Result::failure(errno_error(errno, path));
   auto abandon = [&](FsError error) {
     file.reset();
@@ -316,7 +314,8 @@ FsResult<Done> TenantFolder::write(std::string_view path, std::span<const char> 
                                                       "the file is unchanged",
                                                       path)});
     }
-    ssize_t put = ::write(file.get(), bytes.data() + done, std::min(kChunkBytes, bytes.size() - done));
+    ssize_t put =
+        ::write(file.get(), bytes.data() + done, std::min(kChunkBytes, bytes.size() - done));
     if (put < 0 && errno == EINTR) continue;
     if (put < 0) return abandon(errno_error(errno, path));
     done += static_cast<std::size_t>(put);

@@ -52,8 +52,8 @@ TEST_CASE("--heap-mb and --deadline-ms override every tenant's limits") {
 }
 
 TEST_CASE("a run takes its tenant's limits from the manifest") {
-  ProcessResult run = run_krepis({"run", "--json", "--tenants", kExample, "--tenant", "hobby",
-                                  "-e", "for (;;) {}"});
+  ProcessResult run = run_krepis(
+      {"run", "--json", "--tenants", kExample, "--tenant", "hobby", "-e", "for (;;) {}"});
   CHECK(run.exit_status == 124);
   auto lines = run.json_lines();
   REQUIRE(lines.size() == 1);
@@ -93,13 +93,14 @@ TEST_CASE("a tenant's script has exactly the ops its tier grants") {
       "const orders = JSON.parse(krepis.fs.readText('orders.json'));"
       "({tenant: krepis.tenant.id, region: krepis.env.get('REGION'), "
       "total: orders.reduce((sum, o) => sum + o.total, 0)})";
-  ProcessResult acme = run_krepis(
-      {"run", "--json", "--tenants", kExample, "--tenant", "acme", "-e", code});
+  ProcessResult acme =
+      run_krepis({"run", "--json", "--tenants", kExample, "--tenant", "acme", "-e", code});
   CHECK(acme.exit_status == 0);
   CHECK(acme.json_lines().at(0)["result"] ==
         json{{"tenant", "acme"}, {"region", "eu-west"}, {"total", 489.75}});
-  ProcessResult hobby = run_krepis({"run", "--json", "--tenants", kExample, "--tenant", "hobby",
-                                    "-e", "[typeof krepis.fs, typeof krepis.env, krepis.tenant.tier]"});
+  ProcessResult hobby =
+      run_krepis({"run", "--json", "--tenants", kExample, "--tenant", "hobby", "-e",
+                  "[typeof krepis.fs, typeof krepis.env, krepis.tenant.tier]"});
   CHECK(hobby.exit_status == 0);
   CHECK(hobby.json_lines().at(0)["result"] == json{"undefined", "undefined", "free"});
   // acme may read but not write.

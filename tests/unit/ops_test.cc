@@ -57,7 +57,7 @@ struct OpsFixture {
 
   void use(std::vector<std::string> ops, std::size_t heap_mb = 64,
            std::size_t read_quota = 32 * kMiB, std::size_t write_quota = 32 * kMiB) {
-    OpGrants grants{"acme", "pro", std::move(ops), root, {{"REGION", "eu"}},
+    OpGrants grants{"acme",     "pro",      std::move(ops), root, {{"REGION", "eu"}},
                     read_quota, write_quota};
     sandbox.reset();
     sandbox = std::make_unique<Sandbox>(test::engine(), watchdog,
@@ -98,15 +98,16 @@ TEST_CASE_FIXTURE(OpsFixture, "each tier sees exactly the ops it grants, and not
       "Object.keys(krepis.fs).sort() : typeof krepis.fs, env: typeof krepis.env === 'object' ? "
       "Object.keys(krepis.env) : typeof krepis.env})";
   use({});
-  CHECK(result(shape) ==
-        R"({"krepis":["stats","tenant"],"fs":"undefined","env":"undefined"})");
+  CHECK(result(shape) == R"({"krepis":["stats","tenant"],"fs":"undefined","env":"undefined"})");
   CHECK(result("'fs' in krepis || 'env' in krepis") == "false");
   use({"fs.read"});
-  CHECK(result(shape) ==
-        R"({"krepis":["fs","stats","tenant"],"fs":["list","readBytes","readText","stat"],"env":"undefined"})");
+  CHECK(
+      result(shape) ==
+      R"({"krepis":["fs","stats","tenant"],"fs":["list","readBytes","readText","stat"],"env":"undefined"})");
   use({"fs.write"});
-  CHECK(result(shape) ==
-        R"({"krepis":["fs","stats","tenant"],"fs":["mkdir","remove","writeBytes","writeText"],"env":"undefined"})");
+  CHECK(
+      result(shape) ==
+      R"({"krepis":["fs","stats","tenant"],"fs":["mkdir","remove","writeBytes","writeText"],"env":"undefined"})");
   use({"env"});
   CHECK(result(shape) == R"({"krepis":["env","stats","tenant"],"fs":"undefined","env":["get"]})");
   use({"fs.read", "fs.write", "env"});
@@ -168,8 +169,9 @@ TEST_CASE_FIXTURE(OpsFixture, "no path leads outside the tenant's folder") {
   CHECK(code_of("krepis.fs.readText('nope')") == R"("ENOENT")");
   CHECK(code_of("krepis.fs.readText('latin1.bin')") == R"("EILSEQ")");
   // The error names the op, the code and the path.
-  CHECK(result("try { krepis.fs.readText('../secret.txt') } catch (e) { [e.message, e.path] }") ==
-        R"(["krepis.fs.readText: EACCES: '../secret.txt' leads outside the tenant's folder","../secret.txt"])");
+  CHECK(
+      result("try { krepis.fs.readText('../secret.txt') } catch (e) { [e.message, e.path] }") ==
+      R"(["krepis.fs.readText: EACCES: '../secret.txt' leads outside the tenant's folder","../secret.txt"])");
   // The host's environment is not the tenant's.
   CHECK(result("[krepis.env.get('HOME'), krepis.env.get('PATH')]") == "[null,null]");
 }
@@ -178,8 +180,7 @@ TEST_CASE_FIXTURE(OpsFixture, "arguments are checked without running the script'
   CHECK(result("try { krepis.fs.readText(42) } catch (e) { [e.name, e.message] }") ==
         R"(["TypeError","krepis.fs.readText: path must be a string, got a number"])");
   // A throwing or looping toString is never called.
-  CHECK(code_of("krepis.fs.readText({toString() { throw new Error('ran') }})") ==
-        R"("TypeError")");
+  CHECK(code_of("krepis.fs.readText({toString() { throw new Error('ran') }})") == R"("TypeError")");
   CHECK(code_of("krepis.fs.readText({toString() { for (;;) {} }})") == R"("TypeError")");
   CHECK(code_of("krepis.fs.writeText('f', {get length() { throw 1 }})") == R"("TypeError")");
   CHECK(code_of("krepis.fs.writeBytes('f', [1, 2])") == R"("TypeError")");
@@ -214,10 +215,10 @@ TEST_CASE_FIXTURE(OpsFixture, "ops count toward the deadline and the heap cap") 
 
 TEST_CASE_FIXTURE(OpsFixture, "a write stopped by the deadline leaves the old file intact") {
   std::ofstream(root / "data.txt") << "old";
-  RunReport report = run(
-      "const big = 'x'.repeat(24 * 1024 * 1024);"
-      "for (;;) krepis.fs.writeText('data.txt', big)",
-      milliseconds(60));
+  RunReport report =
+      run("const big = 'x'.repeat(24 * 1024 * 1024);"
+          "for (;;) krepis.fs.writeText('data.txt', big)",
+          milliseconds(60));
   CHECK(report.status == RunStatus::kTimeout);
   std::string content = slurp(root / "data.txt");
   CHECK((content == "old" || content == std::string(24 * kMiB, 'x')));

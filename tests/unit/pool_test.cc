@@ -215,7 +215,8 @@ TEST_CASE_FIXTURE(Fixture, "an idle instance made for other limits is not reused
 TEST_CASE_FIXTURE(Fixture, "a factory that throws gives its place back") {
   settings.max_isolates = 1;
   FakePool pool(
-      settings, [](const TenantSpec&) -> std::unique_ptr<FakeInstance> {
+      settings,
+      [](const TenantSpec&) -> std::unique_ptr<FakeInstance> {
         throw std::runtime_error("no memory for an isolate");
       },
       [this] { return now; });

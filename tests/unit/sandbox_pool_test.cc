@@ -86,8 +86,7 @@ TEST_CASE_FIXTURE(Fixture, "nothing of a run is reachable in the next run of its
 
 TEST_CASE_FIXTURE(Fixture, "an unhandled rejection of one run does not fail the next") {
   SandboxPool pool = make_pool();
-  CHECK(run(pool, tenant("a"), "Promise.reject(new Error('mine')); 1").status ==
-        RunStatus::kError);
+  CHECK(run(pool, tenant("a"), "Promise.reject(new Error('mine')); 1").status == RunStatus::kError);
   CHECK(run(pool, tenant("a"), "2").status == RunStatus::kOk);
 }
 

@@ -101,8 +101,8 @@ TEST_CASE("no path leads outside the folder") {
     CHECK(f.read_code("../secret.txt") == "EACCES");
     CHECK(f.read_code("sub/../../secret.txt") == "EACCES");
     CHECK(f.read_code("..") == "EACCES");
-    CHECK(f.read_code("out") == "EACCES");            // a symlink inside, pointing out
-    CHECK(f.read_code("environ") == "EACCES");        // /proc/self/environ through a symlink
+    CHECK(f.read_code("out") == "EACCES");      // a symlink inside, pointing out
+    CHECK(f.read_code("environ") == "EACCES");  // /proc/self/environ through a symlink
     CHECK(f.read_code("/proc/self/environ") == "EACCES");
     CHECK(f.read_code("../other/x.txt") == "EACCES");  // another tenant's folder
     CHECK(f.read_code("other-link/x.txt") == "EACCES");
@@ -195,9 +195,8 @@ TEST_CASE("mkdir, remove, list and stat stay beneath the folder") {
     REQUIRE(listing.ok());
     std::vector<std::string> names;
     for (const FsEntry& entry : *listing.value) names.push_back(entry.name + ":" + entry.type);
-    CHECK(names == std::vector<std::string>{"a.txt:file", "d1:dir", "environ:symlink",
-                                            "fifo:other", "in:symlink", "other-link:symlink",
-                                            "sub:dir"});
+    CHECK(names == std::vector<std::string>{"a.txt:file", "d1:dir", "environ:symlink", "fifo:other",
+                                            "in:symlink", "other-link:symlink", "sub:dir"});
     CHECK(f.folder->list("a.txt").error.code == "ENOTDIR");
     CHECK(f.folder->list("..").error.code == "EACCES");
 
