@@ -4,7 +4,9 @@
 #include <exception>
 #include <functional>
 
+#include "cli/batch_command.h"
 #include "cli/run_command.h"
+#include "cli/summarize_command.h"
 #include "cli/tenants_command.h"
 #include "cli/terminal.h"
 
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
 
   krepis::cli::RunOptions run_options;
   krepis::cli::TenantsOptions tenants_options;
+  krepis::cli::BatchOptions batch_options;
+  krepis::cli::SummarizeOptions summarize_options;
   // The command table: each command adds its options and names its entry point.
   struct Command {
     std::function<void()> add;
@@ -35,8 +39,12 @@ int main(int argc, char** argv) {
   const Command commands[] = {
       {[&] { krepis::cli::add_run_command(app, run_options); },
        [&] { return krepis::cli::run_command(run_options); }, "run"},
+      {[&] { krepis::cli::add_batch_command(app, batch_options); },
+       [&] { return krepis::cli::batch_command(batch_options); }, "batch"},
       {[&] { krepis::cli::add_tenants_command(app, tenants_options); },
        [&] { return krepis::cli::tenants_command(tenants_options); }, "tenants"},
+      {[&] { krepis::cli::add_summarize_command(app, summarize_options); },
+       [&] { return krepis::cli::summarize_command(summarize_options); }, "summarize"},
   };
   for (const Command& command : commands) command.add();
 

@@ -6,7 +6,6 @@
 #include <variant>
 
 #include "cli/terminal.h"
-#include "core/did_you_mean.h"
 #include "core/limits.h"
 
 namespace krepis::cli {
@@ -71,16 +70,7 @@ std::optional<Manifest> load_manifest_for(const ManifestOptions& options) {
 const TenantSpec* find_tenant(const Manifest& manifest, const std::string& id,
                               std::string& denial) {
   if (const TenantSpec* tenant = manifest.find(id)) return tenant;
-  std::vector<std::string> ids = manifest.tenant_ids();
-  if (manifest.source == builtin_manifest().source) {
-    denial = fmt::format(
-        "unknown tenant '{}': no manifest was given (no --tenants FILE, no ./tenants.toml), so "
-        "the built-in tenant '{}' is the only one",
-        id, kDefaultTenantId);
-  } else {
-    denial = fmt::format("unknown tenant '{}'{}: {} defines {}", id, did_you_mean(id, ids),
-                         manifest.source, fmt::join(ids, ", "));
-  }
+  denial = unknown_tenant_message(manifest, id);
   return nullptr;
 }
 

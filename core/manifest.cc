@@ -357,6 +357,18 @@ ManifestResult load_manifest(const std::filesystem::path& path) {
   return parse_manifest(file.text, path);
 }
 
+std::string unknown_tenant_message(const Manifest& manifest, const std::string& id) {
+  std::vector<std::string> ids = manifest.tenant_ids();
+  if (manifest.source == builtin_manifest().source) {
+    return fmt::format(
+        "unknown tenant '{}': no manifest was given (no --tenants FILE, no ./tenants.toml), so "
+        "the built-in tenant '{}' is the only one",
+        id, kDefaultTenantId);
+  }
+  return fmt::format("unknown tenant '{}'{}: {} defines {}", id, did_you_mean(id, ids),
+                     manifest.source, fmt::join(ids, ", "));
+}
+
 Manifest builtin_manifest() {
   Manifest manifest;
   manifest.source = "(built-in)";

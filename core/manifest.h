@@ -93,6 +93,9 @@ ManifestResult parse_manifest(const std::string& text, const std::filesystem::pa
 // One tenant, "default", with the default tier and limits: what runs without a manifest.
 Manifest builtin_manifest();
 
+// Why a tenant id is refused: names the manifest and its tenants, with a did-you-mean.
+std::string unknown_tenant_message(const Manifest& manifest, const std::string& id);
+
 // Tenant and tier ids become folder and file names: [a-z0-9_-]{1,64}.
 bool is_valid_id(const std::string& id);
 

@@ -1,0 +1,207 @@
+#include "cli/batch_command.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+#include "cli/progress.h"
+#include "cli/signal_watch.h"
+#include "cli/summary_output.h"
+#include "cli/terminal.h"
+#include "core/batch_plan.h"
+#include "core/batch_runner.h"
+#include "core/batch_summary.h"
+#include "core/engine.h"
+#include "core/report.h"
+#include "core/sandbox_pool.h"
+#include "core/watchdog.h"
+
+namespace krepis::cli {
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr std::int64_t kMaxJobs = 256;
+
+std::optional<Shard> shard_for(const BatchOptions& options) {
+  std::string error;
+  std::optional<Shard> shard = Shard{};
+  std::optional<std::uint32_t> shards;
+  if (options.shards) {
+    if (*options.shards < 1 || *options.shards > 100'000) {
+      print_error(fmt::format("--shards {}: must be between 1 and 100000", *options.shards));
+      return std::nullopt;
+    }
+    shards = static_cast<std::uint32_t>(*options.shards);
+  }
+  if (!options.shard) {
+    if (shards) print_error("--shards is only used with --shard auto");
+    return shards ? std::nullopt : shard;
+  }
+  if (*options.shard == "auto") {
+    shard = shard_from_environment([](const char* name) { return std::getenv(name); }, shards,
+                                   error);
+  } else {
+    shard = parse_shard(*options.shard, error);
+  }
+  if (!shard) print_error(error);
+  return shard;
+}
+
+// "ok      acme/job.js   wall 1.2 ms  cpu 1.1 ms  heap 1.1 MiB  warm", and the first line of
+// the error for a failure: one line per job, aligned on the longest name.
+std::string batch_line(const RunReport& report, std::size_t name_width) {
+  std::string line = fmt::format("{:<7} {:<{}}", to_string(report.status), report.script,
+                                 name_width);
+  if (report.status != RunStatus::kDenied) {
+    line += fmt::format("  wall {:.1f} ms  cpu {:.1f} ms  heap {}  {}", report.wall_ms,
+                        report.cpu_ms, human_bytes(report.heap_peak_bytes),
+                        report.warm ? "warm" : "cold");
+  }
+  if (report.error) {
+    std::string first = report.error->substr(0, report.error->find('\n'));
+    line += "  " + first;
+  }
+  return line;
+}
+
+}  // namespace
+
+void add_batch_command(CLI::App& app, BatchOptions& options) {
+  CLI::App* batch = app.add_subcommand(
+      "batch", "Run every job under DIR (DIR/<tenant>/<job>.js) on the warm pool");
+  batch->add_option("dir", options.dir, "Folder of jobs: DIR/<tenant>/<job>.js, with an optional "
+                                        "<job>.json input each")
+      ->type_name("DIR")
+      ->required();
+  add_manifest_options(*batch, options.manifest);
+  batch
+      ->add_option("--jobs", options.jobs,
+                   fmt::format("Runs in flight at once, each on its own thread (1-{}; default: "
+                               "the number of cores)",
+                               kMaxJobs))
+      ->type_name("N");
+  batch
+      ->add_option("--shard", options.shard,
+                   "Run only shard I of N (0-based; a tenant is never split), or `auto` from a "
+                   "Kubernetes Indexed Job or a Slurm job array")
+      ->type_name("I/N|auto");
+  batch->add_option("--shards", options.shards, "Shard count for --shard auto on Kubernetes")
+      ->type_name("N");
+  batch->add_flag("--json", options.json,
+                  "One JSON object per job as it finishes, then {\"summary\": ...}");
+  batch->footer(R"(Reports stream as jobs finish, one line each; a summary follows (counts per
+status and tenant, wall-time percentiles, throughput, pool figures). Jobs of tenants the
+manifest does not define, unreadable or non-UTF-8 scripts and inputs that are not JSON are
+reported `denied`; other files are skipped and counted. SIGINT or SIGTERM: no new job
+starts, the jobs in flight finish, the summary is printed (exit 130 / 143); a second
+signal ends at once. Merge shards' --json output with `krepis summarize`.
+
+Examples:
+  krepis batch jobs/
+  krepis batch --tenants tenants.toml --jobs 4 --json jobs/ > results.jsonl
+  krepis batch --shard 2/8 jobs/
+  krepis batch --shard auto --shards 8 jobs/    (in a Kubernetes Indexed Job)
+
+Exit status: as for `krepis run` over all jobs; 130 / 143 when interrupted.)");
+}
+
+int batch_command(const BatchOptions& options) {
+  std::optional<Manifest> manifest = load_manifest_for(options.manifest);
+  if (!manifest) return kUsageError;
+  std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
+  if (options.jobs) {
+    if (*options.jobs < 1 || *options.jobs > kMaxJobs) {
+      print_error(fmt::format("--jobs {}: must be between 1 and {}", *options.jobs, kMaxJobs));
+      return kUsageError;
+    }
+    workers = static_cast<std::size_t>(*options.jobs);
+  }
+  std::optional<Shard> shard = shard_for(options);
+  if (!shard) return kUsageError;
+  std::string error;
+  std::optional<BatchPlan> plan = plan_batch(options.dir, *shard, error);
+  if (!plan) {
+    print_error(error);
+    return kUsageError;
+  }
+
+  BatchSummary summary;
+  summary.workers = workers;
+  summary.skipped_files = plan->skipped.size();
+  summary.other_shards = plan->other_shards;
+  if (plan->jobs.empty()) {
+    print_error(fmt::format("{}: no jobs here{} (a job is DIR/<tenant>/<job>.js)", options.dir,
+                            shard->count > 1 ? " for this shard" : ""));
+    if (options.json) fmt::print("{}\n", summary.to_json().dump());
+    return 0;
+  }
+
+  std::size_t name_width = 0;
+  for (const BatchJob& job : plan->jobs) name_width = std::max(name_width, job.name.size());
+  Progress progress(plan->jobs.size(), options.json);
+  std::mutex output;
+  std::size_t failed = 0;
+  auto print_report = [&](const RunReport& report) {
+    std::lock_guard lock(output);
+    summary.add(report);
+    if (report.status != RunStatus::kOk) ++failed;
+    progress.clear();
+    fmt::print("{}\n", options.json ? json_line(report) : batch_line(report, name_width));
+    std::fflush(stdout);
+    progress.update(summary.jobs(), failed);
+  };
+
+  // Signals first: every thread started after this (V8's too) has them blocked.
+  std::atomic<BatchRunner*> active_runner = nullptr;
+  SignalWatch signals([&](int) {
+    if (BatchRunner* running = active_runner.load()) running->stop();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  Engine engine;
+  Watchdog watchdog;
+  std::optional<BatchRunner> runner;
+  SandboxPool* pool_for_summary = nullptr;
+  auto finish_summary = [&] {
+    summary.elapsed_ms = std::chrono::duration<double, std::milli>(
+                             std::chrono::steady_clock::now() - started)
+                             .count();
+    if (pool_for_summary != nullptr) summary.pool = pool_for_summary->figures();
+    summary.not_started = runner ? runner->not_started() : 0;
+    summary.interrupted = signals.received() != 0;
+  };
+  // A run that cannot be contained in this process ends it: report it, then the summary of
+  // everything so far. Process workers will contain this instead.
+  const LastWords last_words = [&](const RunReport& report) {
+    print_report(report);
+    std::lock_guard lock(output);
+    finish_summary();
+    progress.clear();
+    print_summary(summary, options.json);
+    print_error(fmt::format("{}: the runner cannot continue after this job; {} jobs were not run",
+                            report.script, summary.not_started));
+    std::_Exit(summary.exit_status);
+  };
+  SandboxPool pool(manifest->pool, sandbox_factory(engine, watchdog, manifest->pool, last_words));
+  pool_for_summary = &pool;
+  runner.emplace(
+      *manifest, *plan, [&pool] { return std::make_unique<ThreadWorker>(pool); }, print_report);
+  active_runner = &*runner;
+  if (signals.received() != 0) runner->stop();  // it came before the runner existed
+  runner->run(workers);
+  active_runner = nullptr;
+
+  std::lock_guard lock(output);
+  finish_summary();
+  progress.clear();
+  print_summary(summary, options.json);
+  if (summary.interrupted) return 128 + signals.received();
+  return summary.exit_status;
+}
+
+}  // namespace krepis::cli

@@ -1,0 +1,28 @@
+// `krepis batch DIR`: run every job under DIR on the warm pool, N at a time, with reports as
+// they finish and a summary at the end.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cli/manifest_option.h"
+
+namespace krepis::cli {
+
+struct BatchOptions {
+  std::string dir;
+  ManifestOptions manifest;
+  std::optional<std::int64_t> jobs;
+  std::optional<std::string> shard;
+  std::optional<std::int64_t> shards;
+  bool json = false;
+};
+
+void add_batch_command(CLI::App& app, BatchOptions& options);
+
+// The contract's exit status; 130 or 143 when SIGINT or SIGTERM stopped the batch.
+int batch_command(const BatchOptions& options);
+
+}  // namespace krepis::cli

@@ -1,0 +1,43 @@
+#include "cli/signal_watch.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <ctime>
+
+namespace krepis::cli {
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+}  // namespace
+
+SignalWatch::SignalWatch(std::function<void(int)> on_first_signal)
+    : on_first_signal_(std::move(on_first_signal)) {
+  sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  watcher_ = std::thread([this, set] {
+    const timespec tick{0, 50'000'000};
+    while (!done_.load()) {
+      int signal = sigtimedwait(&set, nullptr, &tick);
+      if (signal <= 0) continue;
+      if (received_.exchange(signal) != 0) std::_Exit(128 + signal);  // the second one
+      on_first_signal_(signal);
+    }
+  });
+}
+
+SignalWatch::~SignalWatch() {
+  done_.store(true);
+  watcher_.join();
+  // Signals that came meanwhile stay pending; the caller exits with the batch's status.
+}
+
+}  // namespace krepis::cli

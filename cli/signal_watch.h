@@ -1,0 +1,30 @@
+// SIGINT and SIGTERM during a batch: blocked in every thread (V8's and the workers', which
+// must be started after this exists) and received by one watcher thread, so no handler runs
+// at a random point in V8 and no global flag is needed. The first signal asks the batch to
+// stop; a second one ends the process at once.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+namespace krepis::cli {
+
+class SignalWatch {
+ public:
+  explicit SignalWatch(std::function<void(int)> on_first_signal);
+  ~SignalWatch();
+  SignalWatch(const SignalWatch&) = delete;
+  SignalWatch& operator=(const SignalWatch&) = delete;
+
+  // 0 until a signal came; then SIGINT or SIGTERM.
+  int received() const { return received_.load(); }
+
+ private:
+  std::function<void(int)> on_first_signal_;
+  std::atomic<int> received_{0};
+  std::atomic<bool> done_{false};
+  std::thread watcher_;
+};
+
+}  // namespace krepis::cli

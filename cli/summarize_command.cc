@@ -1,0 +1,74 @@
+#include "cli/summarize_command.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/summary_output.h"
+#include "cli/terminal.h"
+#include "core/batch_summary.h"
+
+namespace krepis::cli {
+namespace {
+
+constexpr int kUsageError = 2;
+
+// Folds every line of one stream in; false (with a message naming file:line) on a line that
+// is not a report or a summary.
+bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summary) {
+  std::size_t number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.empty()) continue;
+    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    if (parsed.is_discarded() || !summary.merge_line(parsed)) {
+      print_error(fmt::format("{}:{}: not a report or summary line of `krepis batch --json`",
+                              name, number));
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void add_summarize_command(CLI::App& app, SummarizeOptions& options) {
+  CLI::App* summarize = app.add_subcommand(
+      "summarize", "Merge the --json output of batches or shards into one summary");
+  summarize->add_option("files", options.files, "JSON Lines files of `krepis batch --json` (- for stdin)")
+      ->type_name("FILE")
+      ->required();
+  summarize->add_flag("--json", options.json, "Print the merged {\"summary\": ...} line");
+  summarize->footer(R"(Counts, percentiles and pool figures are recomputed over every report line;
+the elapsed time is the slowest shard's (shards run side by side).
+
+Example:
+  krepis summarize shard-*.jsonl)");
+}
+
+int summarize_command(const SummarizeOptions& options) {
+  BatchSummary summary;
+  summary.shards = 0;
+  for (const std::string& file : options.files) {
+    if (file == "-") {
+      if (!merge_stream(std::cin, "stdin", summary)) return kUsageError;
+      continue;
+    }
+    std::ifstream in(file);
+    if (!in) {
+      print_error(fmt::format("{}: cannot be read", file));
+      return kUsageError;
+    }
+    if (!merge_stream(in, file, summary)) return kUsageError;
+  }
+  if (summary.jobs() == 0) {
+    print_error("no report lines in the input: nothing to summarize");
+    return kUsageError;
+  }
+  print_summary(summary, options.json);
+  return summary.interrupted ? 130 : summary.exit_status;
+}
+
+}  // namespace krepis::cli

@@ -1,0 +1,73 @@
+#include "cli/summary_output.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace krepis::cli {
+namespace {
+
+constexpr const char* kStatuses[] = {"ok", "error", "timeout", "oom", "denied", "crashed"};
+
+std::size_t count_of(const std::map<std::string, std::size_t>& counts, const char* status) {
+  auto found = counts.find(status);
+  return found == counts.end() ? 0 : found->second;
+}
+
+}  // namespace
+
+void print_summary(const BatchSummary& summary, bool json) {
+  if (json) {
+    fmt::print("{}\n", summary.to_json().dump());
+    std::fflush(stdout);
+    return;
+  }
+  const double seconds = summary.elapsed_ms / 1000.0;
+  std::string line = fmt::format("\n{} jobs in {:.2f} s ({:.1f} jobs/s) on {} workers",
+                                 summary.jobs(), seconds,
+                                 seconds > 0 ? static_cast<double>(summary.jobs()) / seconds : 0.0,
+                                 summary.workers);
+  if (summary.shards > 1) line += fmt::format(", {} shards merged", summary.shards);
+  if (summary.skipped_files > 0) {
+    line += fmt::format("; {} files skipped (not jobs)", summary.skipped_files);
+  }
+  if (summary.interrupted) {
+    line += fmt::format("; INTERRUPTED: {} jobs not started", summary.not_started);
+  }
+  fmt::print("{}\n\n", line);
+
+  std::vector<std::vector<std::string>> rows{{"TENANT", "JOBS"}};
+  for (const char* status : kStatuses) rows[0].push_back(status);
+  auto add_row = [&](const std::string& name, const std::map<std::string, std::size_t>& counts) {
+    std::size_t total = 0;
+    for (const auto& entry : counts) total += entry.second;
+    std::vector<std::string> row{name, std::to_string(total)};
+    for (const char* status : kStatuses) row.push_back(std::to_string(count_of(counts, status)));
+    rows.push_back(std::move(row));
+  };
+  for (const auto& [tenant, counts] : summary.tenants) add_row(tenant, counts);
+  add_row("all", summary.counts);
+  std::vector<std::size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string text = fmt::format("{:<{}}", row[0], widths[0]);
+    for (std::size_t i = 1; i < row.size(); ++i) text += fmt::format("  {:>{}}", row[i], widths[i]);
+    fmt::print("{}\n", text);
+  }
+  fmt::print("\nwall  p50 {:.1f} ms  p90 {:.1f} ms  p99 {:.1f} ms  max {:.1f} ms\n",
+             summary.percentile(50), summary.percentile(90), summary.percentile(99),
+             summary.percentile(100));
+  const PoolFigures& pool = summary.pool;
+  fmt::print(
+      "pool  {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
+      "{} replacements; {} isolates alive at the end\n",
+      pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,
+      pool.replacements, pool.alive);
+  std::fflush(stdout);
+}
+
+}  // namespace krepis::cli

@@ -1,0 +1,71 @@
+#include "core/scheduler.h"
+
+namespace krepis {
+
+Scheduler::Scheduler(const std::vector<std::string>& tenants,
+                     const std::function<std::size_t(const std::string&)>& cap) {
+  for (std::size_t job = 0; job < tenants.size(); ++job) {
+    auto [entry, created] = queue_of_.try_emplace(tenants[job], queues_.size());
+    if (created) queues_.push_back(Queue{tenants[job], {}, 0, std::max<std::size_t>(1, cap(tenants[job]))});
+    queues_[entry->second].jobs.push_back(job);
+    job_queue_.push_back(entry->second);
+  }
+  remaining_ = tenants.size();
+}
+
+std::size_t Scheduler::take(Queue& queue, Affinity& affinity) {
+  std::size_t job = queue.jobs.front();
+  queue.jobs.pop_front();
+  ++queue.in_flight;
+  --remaining_;
+  affinity.streak = affinity.tenant == queue.tenant ? affinity.streak + 1 : 1;
+  affinity.tenant = queue.tenant;
+  return job;
+}
+
+std::optional<std::size_t> Scheduler::next(Affinity& affinity) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (stopped_ || remaining_ == 0) return std::nullopt;
+    auto last = queue_of_.find(affinity.tenant);
+    Queue* own = last == queue_of_.end() ? nullptr : &queues_[last->second];
+    if (own != nullptr && own->eligible() && affinity.streak < kStreak) return take(*own, affinity);
+    // Round-robin over the other tenants, from where the last pick left off.
+    for (std::size_t step = 0; step < queues_.size(); ++step) {
+      std::size_t index = (cursor_ + step) % queues_.size();
+      Queue& queue = queues_[index];
+      if (&queue == own || !queue.eligible()) continue;
+      cursor_ = index + 1;
+      return take(queue, affinity);
+    }
+    // Nobody else can use this worker: stay with the own tenant, streak or not.
+    if (own != nullptr && own->eligible()) {
+      affinity.streak = 0;
+      return take(*own, affinity);
+    }
+    changed_.wait(lock);
+  }
+}
+
+void Scheduler::done(std::size_t job) {
+  {
+    std::lock_guard lock(mutex_);
+    --queues_[job_queue_[job]].in_flight;
+  }
+  changed_.notify_all();
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+  }
+  changed_.notify_all();
+}
+
+std::size_t Scheduler::not_started() const {
+  std::lock_guard lock(mutex_);
+  return remaining_;
+}
+
+}  // namespace krepis

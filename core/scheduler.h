@@ -1,0 +1,63 @@
+// Hands a batch's jobs to workers. Tenant affinity: a worker keeps taking its last tenant's
+// jobs (its isolate stays warm) for a streak, then moves on round-robin, so no tenant waits
+// behind a big one. Several workers may run one tenant at once, up to the tenant's cap (its
+// max_isolates): a tenant with many jobs grows, and a worker never picks a tenant that would
+// only make it wait in the pool while another tenant has work.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace krepis {
+
+class Scheduler {
+ public:
+  // What a worker remembers between jobs.
+  struct Affinity {
+    std::string tenant;
+    std::size_t streak = 0;
+  };
+  // Jobs of one tenant in a row before a worker looks at the others.
+  static constexpr std::size_t kStreak = 8;
+
+  // tenants[i] is the tenant of job i; cap(tenant) bounds its jobs in flight.
+  Scheduler(const std::vector<std::string>& tenants,
+            const std::function<std::size_t(const std::string&)>& cap);
+
+  // The next job for a worker, or nothing when every job was handed out or stop() was called.
+  // Blocks while jobs remain but every tenant that has some is at its cap.
+  std::optional<std::size_t> next(Affinity& affinity);
+  // The job (handed out by next) is finished.
+  void done(std::size_t job);
+  // No job is handed out after this; callable from any thread.
+  void stop();
+  std::size_t not_started() const;
+
+ private:
+  struct Queue {
+    std::string tenant;
+    std::deque<std::size_t> jobs;
+    std::size_t in_flight = 0;
+    std::size_t cap = 1;
+    bool eligible() const { return !jobs.empty() && in_flight < cap; }
+  };
+  std::size_t take(Queue& queue, Affinity& affinity);
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Queue> queues_;  // in order of first appearance
+  std::map<std::string, std::size_t> queue_of_;
+  std::vector<std::size_t> job_queue_;
+  std::size_t cursor_ = 0;
+  std::size_t remaining_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace krepis
