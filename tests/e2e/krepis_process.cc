@@ -41,25 +41,42 @@ std::vector<nlohmann::json> ProcessResult::json_lines() const {
 ProcessResult run_krepis(const std::vector<std::string>& args) { return run_krepis_in("", args); }
 
 ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::string>& args) {
-  std::string dir = make_temp_dir();
-  std::string out_path = dir + "/out", err_path = dir + "/err";
+  return start_krepis(args, {cwd, {}}).wait();
+}
+
+RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOptions& options) {
+  RunningKrepis running;
+  running.dir = make_temp_dir();
+  running.out_path = running.dir + "/out";
+  running.err_path = running.dir + "/err";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  posix_spawn_file_actions_addopen(&actions, 1, running.out_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, running.err_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
   std::vector<std::string> argv_strings{KREPIS_BIN};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& arg : argv_strings) argv.push_back(arg.data());
   argv.push_back(nullptr);
-  pid_t pid = 0;
-  int spawned = posix_spawn(&pid, KREPIS_BIN, &actions, nullptr, argv.data(), environ);
+  std::vector<std::string> env_strings;
+  for (char** entry = environ; *entry != nullptr; ++entry) env_strings.emplace_back(*entry);
+  for (const std::string& extra : options.env) env_strings.push_back(extra);
+  std::vector<char*> envp;
+  for (std::string& entry : env_strings) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  int spawned = posix_spawn(&running.pid, KREPIS_BIN, &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) throw std::runtime_error("cannot start " KREPIS_BIN);
+  return running;
+}
+
+std::string RunningKrepis::out_so_far() const { return read_all(out_path); }
+
+ProcessResult RunningKrepis::wait() {
   int status = 0;
   rusage usage{};
   ::wait4(pid, &status, 0, &usage);
@@ -73,6 +90,8 @@ ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::strin
   ::rmdir(dir.c_str());
   return result;
 }
+
+std::string temp_folder() { return make_temp_dir(); }
 
 std::string script(const std::string& name) { return KREPIS_TEST_SCRIPTS "/" + name; }
 

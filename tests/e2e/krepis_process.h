@@ -1,6 +1,8 @@
 // Runs the real krepis binary as a child process and collects what it printed.
 #pragma once
 
+#include <sys/types.h>
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +26,24 @@ ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::strin
 
 // Path of a script under tests/scripts/.
 std::string script(const std::string& name);
+
+struct SpawnOptions {
+  std::string cwd;               // empty: this process's
+  std::vector<std::string> env;  // NAME=VALUE added to this process's environment
+};
+
+// A krepis started and not yet waited for (to signal it mid-run).
+struct RunningKrepis {
+  pid_t pid = 0;
+  std::string dir, out_path, err_path;
+  std::string out_so_far() const;
+  ProcessResult wait();
+};
+
+RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOptions& options = {});
+
+// A fresh temporary folder.
+std::string temp_folder();
 
 // A file in a fresh temporary folder, with the given bytes.
 std::string temp_file(const std::string& name, const std::string& bytes);

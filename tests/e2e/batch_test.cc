@@ -1,0 +1,279 @@
+// `krepis batch` and `krepis summarize` through the real binary, on generated directories of
+// jobs over several tenants with every outcome: each job reported exactly once, summary
+// counts and exit status right, the same results at any --jobs, shards that add up, and a
+// SIGINT that stops the batch with a partial summary.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "e2e/krepis_process.h"
+
+namespace krepis::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void write(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// A batch folder with every kind of outcome, and the manifest it runs under.
+struct MixedBatch {
+  fs::path root = temp_folder();
+  fs::path dir = root / "jobs";
+  fs::path manifest = root / "tenants.toml";
+  // script -> expected status
+  std::map<std::string, std::string> expected;
+
+  MixedBatch() {
+    write(manifest, R"([tenants.alpha]
+heap_mb = 32
+deadline_ms = 100
+[tenants.beta]
+[tenants.gamma]
+)");
+    job("alpha/ok.js", "'fine'", "ok");
+    job("alpha/throws.js", "throw new Error('job failed')", "error");
+    job("alpha/loops.js", "for (;;) {}", "timeout");
+    job("alpha/hogs.js", "const a = []; for (;;) a.push(new Array(1e5).fill(1.5));", "oom");
+    job("alpha/after-hog.js", "'still fine'", "ok");
+    job("beta/with-input.js", "input.n + 1", "ok");
+    write(dir / "beta" / "with-input.json", R"({"n": 41})");
+    job("beta/bad-input.js", "input", "denied");
+    write(dir / "beta" / "bad-input.json", "{not json");
+    job("beta/not-utf8.js", "'\xff\xfe'", "denied");
+    for (int i = 0; i < 6; ++i) job(fmt::format("gamma/g{}.js", i), std::to_string(i), "ok");
+    job("unknown/j.js", "1", "denied");  // a tenant the manifest does not define
+    write(dir / "README.md", "not a job");
+    write(dir / "beta" / "orphan.json", "{}");  // an input without its job
+    write(dir / "gamma" / "notes.txt", "not a job");
+  }
+  void job(const std::string& name, const std::string& code, const std::string& status) {
+    write(dir / name, code);
+    expected[name] = status;
+  }
+  std::vector<std::string> args(std::vector<std::string> extra = {}) const {
+    std::vector<std::string> all{"batch", "--json", "--tenants", manifest.string()};
+    all.insert(all.end(), extra.begin(), extra.end());
+    all.push_back(dir.string());
+    return all;
+  }
+};
+
+struct BatchOutput {
+  std::map<std::string, std::string> statuses;  // script -> status
+  std::map<std::string, int> times_reported;
+  std::vector<json> reports;
+  json summary;
+};
+
+BatchOutput parse(const ProcessResult& run) {
+  BatchOutput output;
+  for (const json& line : run.json_lines()) {
+    if (line.contains("summary")) {
+      output.summary = line["summary"];
+      continue;
+    }
+    std::string script = line["script"];
+    output.statuses[script] = line["status"];
+    ++output.times_reported[script];
+    output.reports.push_back(line);
+  }
+  return output;
+}
+
+TEST_CASE("a mixed batch: every job reported once, with its status, and a summary") {
+  MixedBatch batch;
+  ProcessResult run = run_krepis(batch.args({"--jobs", "2"}));
+  INFO(run.err);
+  CHECK(run.exit_status == 124);  // timeout outranks oom (3) and denied (4)
+  BatchOutput output = parse(run);
+  CHECK(output.statuses == batch.expected);
+  for (const auto& [script, times] : output.times_reported) CHECK_MESSAGE(times == 1, script);
+  json summary = output.summary;
+  CHECK(summary["jobs"] == batch.expected.size());
+  CHECK(summary["counts"] ==
+        json{{"ok", 9}, {"error", 1}, {"timeout", 1}, {"oom", 1}, {"denied", 3}, {"crashed", 0}});
+  CHECK(summary["tenants"]["alpha"] == json{{"ok", 2}, {"error", 1}, {"timeout", 1}, {"oom", 1}});
+  CHECK(summary["tenants"]["unknown"] == json{{"denied", 1}});
+  CHECK(summary["skipped_files"] == 3);
+  CHECK(summary["interrupted"] == false);
+  CHECK(summary["wall_ms"]["max"].get<double>() >= summary["wall_ms"]["p50"].get<double>());
+  CHECK(summary["pool"]["replacements"] == 1);  // the isolate that hit its cap
+  CHECK(summary["pool"]["hits"].get<int>() + summary["pool"]["misses"].get<int>() == 12);
+  // Denials say why.
+  for (const json& report : output.reports) {
+    if (report["script"] == "beta/bad-input.js") {
+      CHECK(report["error"].get<std::string>().find("not valid JSON") != std::string::npos);
+    }
+    if (report["script"] == "unknown/j.js") {
+      CHECK(report["error"].get<std::string>().find("unknown tenant 'unknown'") !=
+            std::string::npos);
+    }
+    if (report["script"] == "beta/with-input.js") CHECK(report["result"] == 42);
+  }
+}
+
+TEST_CASE("--jobs 1 and --jobs 2 give the same results") {
+  MixedBatch batch;
+  BatchOutput one = parse(run_krepis(batch.args({"--jobs", "1"})));
+  BatchOutput two = parse(run_krepis(batch.args({"--jobs", "2"})));
+  CHECK(one.statuses == batch.expected);
+  CHECK(two.statuses == one.statuses);
+}
+
+TEST_CASE("human output: one aligned line per job, then the summary table") {
+  MixedBatch batch;
+  ProcessResult run = run_krepis(
+      {"batch", "--tenants", batch.manifest.string(), "--jobs", "2", batch.dir.string()});
+  CHECK(run.exit_status == 124);
+  CHECK(run.out.find("timeout alpha/loops.js ") != std::string::npos);
+  CHECK(run.out.find("\nTENANT") != std::string::npos);
+  CHECK(run.out.find("\nall ") != std::string::npos);
+  CHECK(run.out.find("wall  p50") != std::string::npos);
+  CHECK(run.out.find("pool  ") != std::string::npos);
+  // No progress line: stderr is not a terminal.
+  CHECK(run.err.find("jobs/s") == std::string::npos);
+}
+
+TEST_CASE("a tenant's isolate stays warm while another tenant runs in between") {
+  fs::path root = temp_folder();
+  write(root / "tenants.toml", "[tenants.a]\n[tenants.b]\n");
+  // With one worker, a runs a streak of 8, then b gets its turn, then a again: A, B, A.
+  for (int i = 0; i < 9; ++i) write(root / "jobs" / "a" / fmt::format("{}.js", i), "1");
+  write(root / "jobs" / "b" / "0.js", "1");
+  ProcessResult run = run_krepis({"batch", "--json", "--jobs", "1", "--tenants",
+                                  (root / "tenants.toml").string(), (root / "jobs").string()});
+  CHECK(run.exit_status == 0);
+  std::vector<std::string> order;
+  for (const json& line : run.json_lines()) {
+    if (!line.contains("summary"))
+      order.push_back(line["tenant"].get<std::string>() + ":" + line["isolate"].get<std::string>());
+  }
+  REQUIRE(order.size() == 10);
+  CHECK(order[0] == "a:cold");
+  CHECK(order[8] == "b:cold");
+  CHECK(order[9] == "a:warm");
+}
+
+TEST_CASE("shards split by tenant, add up to the whole batch, and merge with summarize") {
+  MixedBatch batch;
+  std::map<std::string, int> seen;
+  std::map<std::string, int> shard_of_tenant;
+  std::vector<std::string> files;
+  for (int index = 0; index < 3; ++index) {
+    ProcessResult run = run_krepis(batch.args({"--shard", fmt::format("{}/3", index)}));
+    BatchOutput output = parse(run);
+    for (const auto& [script, status] : output.statuses) {
+      ++seen[script];
+      std::string tenant = script.substr(0, script.find('/'));
+      // A tenant is never split between shards.
+      auto [entry, first] = shard_of_tenant.try_emplace(tenant, index);
+      CHECK_MESSAGE(entry->second == index, tenant);
+    }
+    files.push_back(temp_file(fmt::format("shard-{}.jsonl", index), run.out));
+  }
+  CHECK(seen.size() == batch.expected.size());
+  for (const auto& [script, times] : seen) CHECK_MESSAGE(times == 1, script);
+
+  std::vector<std::string> args{"summarize", "--json"};
+  args.insert(args.end(), files.begin(), files.end());
+  ProcessResult merged = run_krepis(args);
+  CHECK(merged.exit_status == 124);
+  json summary = json::parse(merged.out)["summary"];
+  CHECK(summary["jobs"] == batch.expected.size());
+  CHECK(summary["counts"]["ok"] == 9);
+  CHECK(summary["shards"] == 3);
+  CHECK(summary["skipped_files"] == 3);
+}
+
+TEST_CASE("--shard auto reads a Kubernetes Indexed Job's or a Slurm array's index") {
+  MixedBatch batch;
+  ProcessResult fixed = run_krepis(batch.args({"--shard", "1/3"}));
+  RunningKrepis k8s = start_krepis(batch.args({"--shard", "auto", "--shards", "3"}),
+                                   {"", {"JOB_COMPLETION_INDEX=1"}});
+  CHECK(parse(k8s.wait()).statuses == parse(fixed).statuses);
+  RunningKrepis slurm = start_krepis(
+      batch.args({"--shard", "auto"}),
+      {"", {"SLURM_ARRAY_TASK_ID=6", "SLURM_ARRAY_TASK_COUNT=3", "SLURM_ARRAY_TASK_MIN=5"}});
+  CHECK(parse(slurm.wait()).statuses == parse(fixed).statuses);
+  ProcessResult missing = run_krepis(batch.args({"--shard", "auto"}));
+  CHECK(missing.exit_status == 2);
+  CHECK(missing.err.find("JOB_COMPLETION_INDEX") != std::string::npos);
+  CHECK(run_krepis(batch.args({"--shard", "3/3"})).exit_status == 2);
+  CHECK(run_krepis(batch.args({"--shard", "x"})).exit_status == 2);
+}
+
+TEST_CASE("an empty or missing folder") {
+  fs::path empty = temp_folder();
+  ProcessResult run = run_krepis({"batch", empty.string()});
+  CHECK(run.exit_status == 0);
+  CHECK(run.err.find("no jobs here") != std::string::npos);
+  ProcessResult missing = run_krepis({"batch", (empty / "nope").string()});
+  CHECK(missing.exit_status == 2);
+  CHECK(missing.err.find("no such folder") != std::string::npos);
+  CHECK(run_krepis({"batch", "--jobs", "0", empty.string()}).exit_status == 2);
+}
+
+// Starts a batch of slow jobs, waits for the first report, then sends the signal.
+ProcessResult interrupted_batch(int signal, std::size_t& jobs) {
+  fs::path root = temp_folder();
+  write(root / "tenants.toml", "[tenants.slow]\ndeadline_ms = 2000\n");
+  jobs = 40;
+  for (std::size_t i = 0; i < jobs; ++i) {
+    write(root / "jobs" / "slow" / fmt::format("{:02}.js", i),
+          "const t = Date.now(); while (Date.now() - t < 50) {} 'done'");
+  }
+  RunningKrepis running =
+      start_krepis({"batch", "--json", "--jobs", "1", "--tenants", (root / "tenants.toml").string(),
+                    (root / "jobs").string()});
+  // Generous bound for a loaded machine; the first report normally comes within 100 ms.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (running.out_so_far().find('\n') == std::string::npos &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::kill(running.pid, signal);
+  return running.wait();
+}
+
+TEST_CASE("SIGINT mid-batch: runs in flight finish, a partial summary, exit 130") {
+  std::size_t jobs = 0;
+  ProcessResult run = interrupted_batch(SIGINT, jobs);
+  CHECK(run.exit_status == 130);
+  BatchOutput output = parse(run);
+  REQUIRE(output.summary.is_object());
+  CHECK(output.summary["interrupted"] == true);
+  const std::size_t reported = output.statuses.size();
+  CHECK(reported >= 1);
+  CHECK(reported < jobs);
+  CHECK(output.summary["not_started"].get<std::size_t>() + reported == jobs);
+  for (const auto& [script, status] : output.statuses) CHECK(status == "ok");  // none cut short
+  for (const auto& [script, times] : output.times_reported) CHECK(times == 1);
+}
+
+TEST_CASE("SIGTERM mid-batch: exit 143") {
+  std::size_t jobs = 0;
+  ProcessResult run = interrupted_batch(SIGTERM, jobs);
+  CHECK(run.exit_status == 143);
+  CHECK(parse(run).summary["interrupted"] == true);
+}
+
+TEST_CASE("summarize refuses input that is not batch output") {
+  std::string junk = temp_file("junk.jsonl", "{\"status\": \"ok\", \"tenant\": \"a\"}\nhello\n");
+  ProcessResult run = run_krepis({"summarize", junk});
+  CHECK(run.exit_status == 2);
+  CHECK(run.err.find(junk + ":2:") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace krepis::test
