@@ -44,8 +44,8 @@ std::optional<Shard> shard_for(const BatchOptions& options) {
     return shards ? std::nullopt : shard;
   }
   if (*options.shard == "auto") {
-    shard = shard_from_environment([](const char* name) { return std::getenv(name); }, shards,
-                                   error);
+    shard =
+        shard_from_environment([](const char* name) { return std::getenv(name); }, shards, error);
   } else {
     shard = parse_shard(*options.shard, error);
   }
@@ -56,12 +56,12 @@ std::optional<Shard> shard_for(const BatchOptions& options) {
 // "ok      acme/job.js   wall 1.2 ms  cpu 1.1 ms  heap 1.1 MiB  warm", and the first line of
 // the error for a failure: one line per job, aligned on the longest name.
 std::string batch_line(const RunReport& report, std::size_t name_width) {
-  std::string line = fmt::format("{:<7} {:<{}}", to_string(report.status), report.script,
-                                 name_width);
+  std::string line =
+      fmt::format("{:<7} {:<{}}", to_string(report.status), report.script, name_width);
   if (report.status != RunStatus::kDenied) {
-    line += fmt::format("  wall {:.1f} ms  cpu {:.1f} ms  heap {}  {}", report.wall_ms,
-                        report.cpu_ms, human_bytes(report.heap_peak_bytes),
-                        report.warm ? "warm" : "cold");
+    line +=
+        fmt::format("  wall {:.1f} ms  cpu {:.1f} ms  heap {}  {}", report.wall_ms, report.cpu_ms,
+                    human_bytes(report.heap_peak_bytes), report.warm ? "warm" : "cold");
   }
   if (report.error) {
     std::string first = report.error->substr(0, report.error->find('\n'));
@@ -75,8 +75,10 @@ std::string batch_line(const RunReport& report, std::size_t name_width) {
 void add_batch_command(CLI::App& app, BatchOptions& options) {
   CLI::App* batch = app.add_subcommand(
       "batch", "Run every job under DIR (DIR/<tenant>/<job>.js) on the warm pool");
-  batch->add_option("dir", options.dir, "Folder of jobs: DIR/<tenant>/<job>.js, with an optional "
-                                        "<job>.json input each")
+  batch
+      ->add_option("dir", options.dir,
+                   "Folder of jobs: DIR/<tenant>/<job>.js, with an optional "
+                   "<job>.json input each")
       ->type_name("DIR")
       ->required();
   add_manifest_options(*batch, options.manifest);
@@ -168,9 +170,9 @@ int batch_command(const BatchOptions& options) {
   std::optional<BatchRunner> runner;
   SandboxPool* pool_for_summary = nullptr;
   auto finish_summary = [&] {
-    summary.elapsed_ms = std::chrono::duration<double, std::milli>(
-                             std::chrono::steady_clock::now() - started)
-                             .count();
+    summary.elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     if (pool_for_summary != nullptr) summary.pool = pool_for_summary->figures();
     summary.not_started = runner ? runner->not_started() : 0;
     summary.interrupted = signals.received() != 0;

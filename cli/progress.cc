@@ -9,8 +9,7 @@
 namespace krepis::cli {
 
 Progress::Progress(std::size_t total, bool json)
-    : enabled_(!json && ::isatty(STDERR_FILENO) == 1 && std::getenv("CI") == nullptr &&
-               total > 0),
+    : enabled_(!json && ::isatty(STDERR_FILENO) == 1 && std::getenv("CI") == nullptr && total > 0),
       total_(total) {}
 
 void Progress::update(std::size_t done, std::size_t failed) {

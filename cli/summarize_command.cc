@@ -24,8 +24,8 @@ bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summa
     if (line.empty()) continue;
     nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
     if (parsed.is_discarded() || !summary.merge_line(parsed)) {
-      print_error(fmt::format("{}:{}: not a report or summary line of `krepis batch --json`",
-                              name, number));
+      print_error(fmt::format("{}:{}: not a report or summary line of `krepis batch --json`", name,
+                              number));
       return false;
     }
   }
@@ -37,7 +37,9 @@ bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summa
 void add_summarize_command(CLI::App& app, SummarizeOptions& options) {
   CLI::App* summarize = app.add_subcommand(
       "summarize", "Merge the --json output of batches or shards into one summary");
-  summarize->add_option("files", options.files, "JSON Lines files of `krepis batch --json` (- for stdin)")
+  summarize
+      ->add_option("files", options.files,
+                   "JSON Lines files of `krepis batch --json` (- for stdin)")
       ->type_name("FILE")
       ->required();
   summarize->add_flag("--json", options.json, "Print the merged {\"summary\": ...} line");

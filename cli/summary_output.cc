@@ -25,10 +25,9 @@ void print_summary(const BatchSummary& summary, bool json) {
     return;
   }
   const double seconds = summary.elapsed_ms / 1000.0;
-  std::string line = fmt::format("\n{} jobs in {:.2f} s ({:.1f} jobs/s) on {} workers",
-                                 summary.jobs(), seconds,
-                                 seconds > 0 ? static_cast<double>(summary.jobs()) / seconds : 0.0,
-                                 summary.workers);
+  std::string line = fmt::format(
+      "\n{} jobs in {:.2f} s ({:.1f} jobs/s) on {} workers", summary.jobs(), seconds,
+      seconds > 0 ? static_cast<double>(summary.jobs()) / seconds : 0.0, summary.workers);
   if (summary.shards > 1) line += fmt::format(", {} shards merged", summary.shards);
   if (summary.skipped_files > 0) {
     line += fmt::format("; {} files skipped (not jobs)", summary.skipped_files);

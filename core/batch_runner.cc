@@ -20,8 +20,8 @@ std::vector<std::string> tenants_of(const BatchPlan& plan) {
 
 }  // namespace
 
-BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan,
-                         WorkerFactory make_worker, OnReport on_report)
+BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan, WorkerFactory make_worker,
+                         OnReport on_report)
     : manifest_(manifest),
       plan_(plan),
       make_worker_(std::move(make_worker)),
@@ -42,9 +42,9 @@ std::variant<Job, RunReport> BatchRunner::load(const BatchJob& job, const Tenant
     try {
       [[maybe_unused]] nlohmann::json parsed = nlohmann::json::parse(input.text);
     } catch (const nlohmann::json::parse_error& error) {
-      return denied_report(job.tenant, job.name,
-                           fmt::format("input {}: not valid JSON: {}", job.input->string(),
-                                       error.what()));
+      return denied_report(
+          job.tenant, job.name,
+          fmt::format("input {}: not valid JSON: {}", job.input->string(), error.what()));
     }
     run.input_json = std::move(input.text);
   }

@@ -6,7 +6,8 @@ Scheduler::Scheduler(const std::vector<std::string>& tenants,
                      const std::function<std::size_t(const std::string&)>& cap) {
   for (std::size_t job = 0; job < tenants.size(); ++job) {
     auto [entry, created] = queue_of_.try_emplace(tenants[job], queues_.size());
-    if (created) queues_.push_back(Queue{tenants[job], {}, 0, std::max<std::size_t>(1, cap(tenants[job]))});
+    if (created)
+      queues_.push_back(Queue{tenants[job], {}, 0, std::max<std::size_t>(1, cap(tenants[job]))});
     queues_[entry->second].jobs.push_back(job);
     job_queue_.push_back(entry->second);
   }

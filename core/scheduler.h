@@ -7,9 +7,9 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <map>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>

@@ -21,9 +21,10 @@ std::optional<std::uint32_t> number(std::string_view text) {
 std::optional<Shard> checked(std::uint32_t index, std::uint32_t count, std::string_view source,
                              std::string& error) {
   if (count == 0 || count > kMaxShards || index >= count) {
-    error = fmt::format("{}: shard {} of {} is not valid: the index is 0-based and below the "
-                        "count (1 to {})",
-                        source, index, count, kMaxShards);
+    error = fmt::format(
+        "{}: shard {} of {} is not valid: the index is 0-based and below the "
+        "count (1 to {})",
+        source, index, count, kMaxShards);
     return std::nullopt;
   }
   return Shard{index, count};

@@ -35,9 +35,9 @@ std::optional<Shard> shard_from_values(const char* k8s_index, std::optional<std:
 template <class GetEnv>
 std::optional<Shard> shard_from_environment(GetEnv get_env, std::optional<std::uint32_t> shards,
                                             std::string& error) {
-  return shard_from_values(get_env("JOB_COMPLETION_INDEX"), shards,
-                           get_env("SLURM_ARRAY_TASK_ID"), get_env("SLURM_ARRAY_TASK_COUNT"),
-                           get_env("SLURM_ARRAY_TASK_MIN"), error);
+  return shard_from_values(get_env("JOB_COMPLETION_INDEX"), shards, get_env("SLURM_ARRAY_TASK_ID"),
+                           get_env("SLURM_ARRAY_TASK_COUNT"), get_env("SLURM_ARRAY_TASK_MIN"),
+                           error);
 }
 
 }  // namespace krepis
