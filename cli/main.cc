@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "cli/batch_command.h"
+#include "cli/repl_command.h"
 #include "cli/run_command.h"
 #include "cli/summarize_command.h"
 #include "cli/tenants_command.h"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   krepis::cli::TenantsOptions tenants_options;
   krepis::cli::BatchOptions batch_options;
   krepis::cli::SummarizeOptions summarize_options;
+  krepis::cli::ReplOptions repl_options;
   // The command table: each command adds its options and names its entry point.
   struct Command {
     std::function<void()> add;
@@ -41,6 +43,8 @@ int main(int argc, char** argv) {
        [&] { return krepis::cli::run_command(run_options); }, "run"},
       {[&] { krepis::cli::add_batch_command(app, batch_options); },
        [&] { return krepis::cli::batch_command(batch_options); }, "batch"},
+      {[&] { krepis::cli::add_repl_command(app, repl_options); },
+       [&] { return krepis::cli::repl_command(repl_options); }, "repl"},
       {[&] { krepis::cli::add_tenants_command(app, tenants_options); },
        [&] { return krepis::cli::tenants_command(tenants_options); }, "tenants"},
       {[&] { krepis::cli::add_summarize_command(app, summarize_options); },

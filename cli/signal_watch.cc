@@ -19,8 +19,8 @@ sigset_t stop_signals() {
 
 }  // namespace
 
-SignalWatch::SignalWatch(std::function<void(int)> on_first_signal)
-    : on_first_signal_(std::move(on_first_signal)) {
+SignalWatch::SignalWatch(std::function<void(int)> on_signal, bool exit_on_second)
+    : on_signal_(std::move(on_signal)), exit_on_second_(exit_on_second) {
   sigset_t set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   watcher_ = std::thread([this, set] {
@@ -28,8 +28,8 @@ SignalWatch::SignalWatch(std::function<void(int)> on_first_signal)
     while (!done_.load()) {
       int signal = sigtimedwait(&set, nullptr, &tick);
       if (signal <= 0) continue;
-      if (received_.exchange(signal) != 0) std::_Exit(128 + signal);  // the second one
-      on_first_signal_(signal);
+      if (received_.exchange(signal) != 0 && exit_on_second_) std::_Exit(128 + signal);
+      on_signal_(signal);
     }
   });
 }

@@ -12,7 +12,9 @@ namespace krepis::cli {
 
 class SignalWatch {
  public:
-  explicit SignalWatch(std::function<void(int)> on_first_signal);
+  // With exit_on_second, a second signal ends the process at once (a batch); without, every
+  // signal goes to the callback (a REPL, where Ctrl-C is part of the conversation).
+  explicit SignalWatch(std::function<void(int)> on_signal, bool exit_on_second = true);
   ~SignalWatch();
   SignalWatch(const SignalWatch&) = delete;
   SignalWatch& operator=(const SignalWatch&) = delete;
@@ -21,7 +23,8 @@ class SignalWatch {
   int received() const { return received_.load(); }
 
  private:
-  std::function<void(int)> on_first_signal_;
+  std::function<void(int)> on_signal_;
+  bool exit_on_second_;
   std::atomic<int> received_{0};
   std::atomic<bool> done_{false};
   std::thread watcher_;

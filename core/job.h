@@ -15,6 +15,9 @@ struct Job {
   // JSON text exposed to the script as the global `input`; already validated as JSON.
   std::optional<std::string> input_json;
   std::chrono::milliseconds deadline{100};
+  // Also describe the result as console.log would (the REPL prints it); a result that JSON
+  // cannot hold (a cycle, a function) is then no error.
+  bool inspect_result = false;
 };
 
 }  // namespace krepis

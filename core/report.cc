@@ -20,7 +20,10 @@ std::string json_line(const RunReport& report) {
       {"isolate", report.warm ? "warm" : "cold"},
   };
   if (report.error) line["error"] = *report.error;
-  if (report.stopped_by != StopReason::kNone) line["stopped_by"] = to_string(report.stopped_by);
+  // The contract has stopped_by for timeout and oom only.
+  if (report.stopped_by != StopReason::kNone && report.status != RunStatus::kError) {
+    line["stopped_by"] = to_string(report.stopped_by);
+  }
   if (!report.output.empty()) line["output"] = report.output;
   // Invalid UTF-8 cannot reach here (V8 replaces lone surrogates), but a report line must
   // never fail to print: replace rather than throw.

@@ -36,6 +36,8 @@ std::string_view to_string(StopReason reason) {
       return "allocator";
     case StopReason::kUnsettled:
       return "unsettled";
+    case StopReason::kInterrupted:
+      return "interrupted";
   }
   return "";
 }
@@ -51,6 +53,8 @@ std::optional<RunStatus> status_for(StopReason reason) {
     case StopReason::kHeapCheck:
     case StopReason::kAllocator:
       return RunStatus::kOom;
+    case StopReason::kInterrupted:
+      return RunStatus::kError;
   }
   return std::nullopt;
 }

@@ -21,6 +21,7 @@ enum class StopReason {
   kHeapCheck,      // heap used + external bytes over the cap, measured after a GC or at the end
   kAllocator,      // the ArrayBuffer allocator refused bytes past the cap
   kUnsettled,      // the script's promise can never settle: no work is left that could settle it
+  kInterrupted,    // the user asked (Ctrl-C in the REPL); the run ends as an error
 };
 
 std::string_view to_string(RunStatus status);
@@ -43,6 +44,8 @@ struct RunReport {
   bool warm = false;
   // The completion value as JSON text (as V8's JSON.stringify wrote it); absent on failure.
   std::optional<std::string> result_json;
+  // The result as console.log shows it; only when the job asked (Job::inspect_result).
+  std::optional<std::string> result_text;
   std::optional<std::string> error;
   // What the script logged, capped; a final line says so when lines were dropped.
   std::vector<std::string> output;

@@ -29,6 +29,8 @@ std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
                          cap_mib);
     case StopReason::kUnsettled:
       return "the script's promise can never settle: no pending work is left that could settle it";
+    case StopReason::kInterrupted:
+      return "interrupted (Ctrl-C)";
     case StopReason::kNone:
       break;
   }
@@ -83,7 +85,48 @@ void Sandbox::set_up_isolate() {
   krepis_template_.Reset(isolate_, ops.krepis);
 }
 
+void Sandbox::keep_context(bool keep) {
+  if (!keep) {
+    forget_context();
+  } else if (kept_ == nullptr) {
+    kept_ = std::make_unique<KeptContext>();
+  }
+}
+
+void Sandbox::forget_context() {
+  if (kept_ == nullptr) return;
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  if (!kept_->context.IsEmpty()) {
+    kept_->context.Get(isolate_)->DetachGlobal();
+    kept_->context.Reset();
+    isolate_->ContextDisposedNotification();
+  }
+  kept_.reset();
+}
+
+void Sandbox::interrupt() noexcept {
+  interrupt_requested_.store(true);
+  stop_.trip(StopReason::kInterrupted);
+  isolate_->TerminateExecution();
+}
+
+Sandbox::HeapStatistics Sandbox::heap_statistics() {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HeapStatistics heap;
+  isolate_->GetHeapStatistics(&heap);
+  return HeapStatistics{heap.used_heap_size(),
+                        heap.total_heap_size(),
+                        allocator_->cap(),
+                        std::max(heap.external_memory(), allocator_->in_use()),
+                        heap.number_of_native_contexts(),
+                        heap.number_of_detached_contexts()};
+}
+
 Sandbox::~Sandbox() {
+  forget_context();
   {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
@@ -157,8 +200,13 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
   {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
-    // A termination requested after the previous run ended must not hit this one.
+    // A termination requested after the previous run ended must not hit this one; an
+    // interrupt asked for just before this run began must.
     isolate_->CancelTerminateExecution();
+    if (interrupt_requested_.load()) {
+      stop_.trip(StopReason::kInterrupted);
+      isolate_->TerminateExecution();
+    }
     heap_guard_->begin_run();
     allocator_->reset_peak();
     OpRun op_run{&output, &rejections, &stop_, wall_start, job.deadline};
@@ -172,8 +220,10 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       engine_.run_pending_tasks(isolate_);
       ScriptExecution execution(isolate_, engine_, *heap_guard_, stop_);
       result = execution.run(
-          job, ContextTemplates{global_template_.Get(isolate_), console_template_.Get(isolate_),
-                                krepis_template_.Get(isolate_)});
+          job,
+          ContextTemplates{global_template_.Get(isolate_), console_template_.Get(isolate_),
+                           krepis_template_.Get(isolate_)},
+          kept_.get());
       rejections.clear();
       if (!stop_.tripped()) heap_guard_->check_now();
     }
@@ -181,6 +231,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     op_host_.run = nullptr;
     current_job_ = nullptr;
     isolate_->CancelTerminateExecution();
+    interrupt_requested_.store(false);
     figures = heap_guard_->figures();
     wall_end = std::chrono::steady_clock::now();
     cpu_end = thread_cpu_ms();
@@ -212,8 +263,9 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
   } else if (result.error) {
     report.status = RunStatus::kError;
     report.error = std::move(result.error);
-  } else if (result.result_json) {
+  } else if (result.result_json || result.result_text) {
     report.result_json = std::move(result.result_json);
+    report.result_text = std::move(result.result_text);
   } else {
     // Execution ended without a value, an error or a guard: nothing else can cause that, so
     // say so rather than report success.

@@ -25,6 +25,7 @@
 #include "core/ops/op_host.h"
 #include "core/run_output.h"
 #include "core/run_report.h"
+#include "core/script_execution.h"
 #include "core/stop_signal.h"
 #include "core/watchdog.h"
 
@@ -56,8 +57,29 @@ class Sandbox final : private DeadlineTarget {
   // live, when given, sees each console entry as it is logged.
   RunReport run(const Job& job, const LiveOutput* live = nullptr);
 
+  // A REPL's session: while on, runs share one context (made by the next run) instead of a
+  // fresh one each. Turning it off, or forget_context(), drops that context; a sandbox must
+  // forget it before it goes back to the pool, so no other session ever sees it.
+  void keep_context(bool keep);
+  void forget_context();
+  bool has_kept_context() const { return kept_ != nullptr && !kept_->context.IsEmpty(); }
+
+  // Stops the run in progress, or the next one if none has begun yet, as an error
+  // ("interrupted"); callable from any thread. A request left when a run ends is dropped.
+  void interrupt() noexcept;
+
+  struct HeapStatistics {
+    std::size_t used_bytes, total_bytes, limit_bytes, external_bytes;
+    std::size_t contexts, detached_contexts;
+  };
+  HeapStatistics heap_statistics();
+
+  // False once the isolate passed its heap cap or a termination failed to land in time, and
+  // while it keeps a session's context (a pool then disposes it rather than let another
+  // session see that context).
+  bool reusable() const { return healthy() && !has_kept_context(); }
   // False once the isolate passed its heap cap or a termination failed to land in time.
-  bool reusable() const { return !heap_guard_->exceeded() && !condemned_.load(); }
+  bool healthy() const { return !heap_guard_->exceeded() && !condemned_.load(); }
   std::size_t runs_done() const { return runs_done_; }
   std::size_t heap_cap_bytes() const { return allocator_->cap(); }
   // Heap plus external bytes the isolate still held after the last run, when that was more
@@ -80,6 +102,7 @@ class Sandbox final : private DeadlineTarget {
   std::chrono::steady_clock::time_point run_started_;
   StopSignal stop_;
   std::atomic<bool> condemned_{false};
+  std::atomic<bool> interrupt_requested_{false};
   OpHost op_host_;
   // The allocator outlives the isolate: disposing the isolate frees backing stores through it.
   std::unique_ptr<CappedAllocator> allocator_;
@@ -90,6 +113,7 @@ class Sandbox final : private DeadlineTarget {
   v8::Global<v8::ObjectTemplate> krepis_template_;
   std::size_t runs_done_ = 0;
   std::size_t retained_bytes_ = 0;
+  std::unique_ptr<KeptContext> kept_;
   const unsigned reclaim_percent_;
 };
 

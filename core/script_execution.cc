@@ -13,6 +13,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/ops/inspect.h"
 #include "core/ops/op_host.h"
 #include "core/unhandled_rejections.h"
 #include "core/v8_text.h"
@@ -59,7 +60,13 @@ bool ScriptExecution::drain(v8::MicrotaskQueue& queue, v8::Local<v8::Promise> aw
   }
 }
 
-ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& templates) {
+ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& templates,
+                                     KeptContext* kept) {
+  if (kept != nullptr && !kept->context.IsEmpty()) {
+    v8::Local<v8::Context> context = kept->context.Get(isolate_);
+    v8::Context::Scope context_scope(context);
+    return in_context(job, templates, context, *kept->queue, false);
+  }
   // A queue per context: whatever the run leaves pending dies with it.
   std::unique_ptr<v8::MicrotaskQueue> queue =
       v8::MicrotaskQueue::New(isolate_, v8::MicrotasksPolicy::kExplicit);
@@ -71,7 +78,12 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
   ExecutionResult result;
   {
     v8::Context::Scope context_scope(context);
-    result = in_context(job, templates, context, *queue);
+    result = in_context(job, templates, context, *queue, true);
+  }
+  if (kept != nullptr) {
+    kept->context.Reset(isolate_, context);
+    kept->queue = std::move(queue);
+    return result;
   }
   // Detaching clears the context's microtask queue pointer, so a late task (an async
   // WebAssembly compilation finishing) can never enqueue into the queue we free below.
@@ -118,10 +130,10 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
 
 ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplates& templates,
                                             v8::Local<v8::Context> context,
-                                            v8::MicrotaskQueue& queue) {
+                                            v8::MicrotaskQueue& queue, bool fresh) {
   ExecutionResult result;
   v8::TryCatch try_catch(isolate_);
-  if (!prepare_globals(job, templates, context, result.error)) return result;
+  if (fresh && !prepare_globals(job, templates, context, result.error)) return result;
 
   v8::Local<v8::String> source;
   v8::Local<v8::String> name;
@@ -168,12 +180,18 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
   // A value past the cap must not be turned into an even larger string.
   if (!heap_guard_.check_now()) return result;
 
+  if (job.inspect_result) {
+    result.result_text = inspect(context, value);
+    if (!result.result_text) return result;  // terminated meanwhile
+  }
   if (value->IsUndefined() || value->IsFunction() || value->IsSymbol()) {
     result.result_json = "null";
     return result;
   }
   v8::Local<v8::String> json;
   if (!v8::JSON::Stringify(context, value).ToLocal(&json)) {
+    // Shown by inspection, a value JSON cannot hold is no failure.
+    if (job.inspect_result && !stopped()) return result;
     if (!stopped() && try_catch.HasCaught()) {
       result.error = "result is not JSON-serialisable: " +
                      describe_exception(context, try_catch.Exception(), try_catch.Message());

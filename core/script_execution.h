@@ -5,8 +5,11 @@
 #pragma once
 
 #include <v8-isolate.h>
+#include <v8-microtask-queue.h>
+#include <v8-persistent-handle.h>
 #include <v8-template.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -24,9 +27,17 @@ struct ContextTemplates {
   v8::Local<v8::ObjectTemplate> krepis;  // the ops the tenant's tier grants
 };
 
+// A context kept from run to run (a REPL session's), with its microtask queue.
+struct KeptContext {
+  v8::Global<v8::Context> context;
+  std::unique_ptr<v8::MicrotaskQueue> queue;
+};
+
 struct ExecutionResult {
   // JSON text of the completion value; set only when the script succeeded.
   std::optional<std::string> result_json;
+  // The completion value as console.log shows it, when the job asked for it.
+  std::optional<std::string> result_text;
   // "script:line:column: message" of an uncaught exception, syntax error or rejection.
   std::optional<std::string> error;
   // The completion value is a promise that nothing left to run could ever settle.
@@ -42,8 +53,11 @@ class ScriptExecution {
                   const StopSignal& stop)
       : isolate_(isolate), engine_(engine), heap_guard_(heap_guard), stop_(stop) {}
 
-  // Needs a HandleScope; leaves termination, if any, for the caller to cancel.
-  ExecutionResult run(const Job& job, const ContextTemplates& templates);
+  // Needs a HandleScope; leaves termination, if any, for the caller to cancel. With `kept`,
+  // the run uses the kept context, or makes one and keeps it there; without, the context
+  // is fresh and detached afterwards.
+  ExecutionResult run(const Job& job, const ContextTemplates& templates,
+                      KeptContext* kept = nullptr);
 
  private:
   // Runs microtasks and the isolate's pending tasks until none is left, or, when awaiting,
@@ -51,7 +65,7 @@ class ScriptExecution {
   bool drain(v8::MicrotaskQueue& queue, v8::Local<v8::Promise> awaited);
   bool stopped() const;
   ExecutionResult in_context(const Job& job, const ContextTemplates& templates,
-                             v8::Local<v8::Context> context, v8::MicrotaskQueue& queue);
+                             v8::Local<v8::Context> context, v8::MicrotaskQueue& queue, bool fresh);
   // Replaces or removes the globals a run must (not) have; false if stopped meanwhile.
   bool prepare_globals(const Job& job, const ContextTemplates& templates,
                        v8::Local<v8::Context> context, std::optional<std::string>& error);

@@ -200,11 +200,13 @@ TEST_CASE("--shard auto reads a Kubernetes Indexed Job's or a Slurm array's inde
   MixedBatch batch;
   ProcessResult fixed = run_krepis(batch.args({"--shard", "1/3"}));
   RunningKrepis k8s = start_krepis(batch.args({"--shard", "auto", "--shards", "3"}),
-                                   {"", {"JOB_COMPLETION_INDEX=1"}});
+                                   {"", {"JOB_COMPLETION_INDEX=1"}, "/dev/null"});
   CHECK(parse(k8s.wait()).statuses == parse(fixed).statuses);
-  RunningKrepis slurm = start_krepis(
-      batch.args({"--shard", "auto"}),
-      {"", {"SLURM_ARRAY_TASK_ID=6", "SLURM_ARRAY_TASK_COUNT=3", "SLURM_ARRAY_TASK_MIN=5"}});
+  RunningKrepis slurm =
+      start_krepis(batch.args({"--shard", "auto"}),
+                   {"",
+                    {"SLURM_ARRAY_TASK_ID=6", "SLURM_ARRAY_TASK_COUNT=3", "SLURM_ARRAY_TASK_MIN=5"},
+                    "/dev/null"});
   CHECK(parse(slurm.wait()).statuses == parse(fixed).statuses);
   ProcessResult missing = run_krepis(batch.args({"--shard", "auto"}));
   CHECK(missing.exit_status == 2);

@@ -41,7 +41,7 @@ std::vector<nlohmann::json> ProcessResult::json_lines() const {
 ProcessResult run_krepis(const std::vector<std::string>& args) { return run_krepis_in("", args); }
 
 ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::string>& args) {
-  return start_krepis(args, {cwd, {}}).wait();
+  return start_krepis(args, {cwd, {}, "/dev/null"}).wait();
 }
 
 RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOptions& options) {
@@ -51,7 +51,7 @@ RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOpti
   running.err_path = running.dir + "/err";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 0, options.stdin_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, running.out_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, running.err_path.c_str(),

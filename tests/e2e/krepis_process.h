@@ -30,6 +30,7 @@ std::string script(const std::string& name);
 struct SpawnOptions {
   std::string cwd;               // empty: this process's
   std::vector<std::string> env;  // NAME=VALUE added to this process's environment
+  std::string stdin_path = "/dev/null";
 };
 
 // A krepis started and not yet waited for (to signal it mid-run).

@@ -1,0 +1,48 @@
+// Line editing and persistent history for the REPL, on libedit (BSD-licensed, from Debian).
+// Reading polls the terminal and a cancel descriptor, so Ctrl-C (received by the signal
+// watcher thread, never by a handler inside libedit) cancels the line being typed.
+//
+// libedit, like readline, keeps one line state per process and its line callback carries no
+// user data: `reading_` records the editor waiting for a line. It is the one piece of global
+// mutable state outside the engine, and only the REPL's main thread touches it.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/unique_fd.h"
+
+namespace krepis::cli {
+
+class LineEditor {
+ public:
+  // Reads the history file if there is one; entries are appended to it as they are added.
+  explicit LineEditor(std::optional<std::filesystem::path> history_file);
+  ~LineEditor();
+  LineEditor(const LineEditor&) = delete;
+  LineEditor& operator=(const LineEditor&) = delete;
+
+  enum class Outcome { kLine, kCancelled, kEnd };
+  // One line, without its newline. kCancelled when cancel() came while typing (Ctrl-C);
+  // kEnd at Ctrl-D on an empty line.
+  Outcome read(const std::string& prompt, std::string& line);
+  // Thread-safe: makes the read in progress (or the next one) return kCancelled.
+  void cancel();
+  void remember(const std::string& entry);
+
+  // $XDG_STATE_HOME/krepis/history, else ~/.local/state/krepis/history; none without HOME.
+  static std::optional<std::filesystem::path> default_history_file();
+
+ private:
+  static void on_line(char* line);
+
+  std::optional<std::filesystem::path> history_file_;
+  UniqueFd cancel_fd_;  // an eventfd
+  bool got_line_ = false;
+  std::optional<std::string> line_;
+  std::string last_remembered_;
+  static LineEditor* reading_;
+};
+
+}  // namespace krepis::cli

@@ -1,0 +1,444 @@
+#include "cli/repl_command.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+#include "cli/line_editor.h"
+#include "cli/repl_input.h"
+#include "cli/signal_watch.h"
+#include "cli/terminal.h"
+#include "core/did_you_mean.h"
+#include "core/engine.h"
+#include "core/limits.h"
+#include "core/report.h"
+#include "core/sandbox_pool.h"
+#include "core/text_file.h"
+#include "core/watchdog.h"
+
+namespace krepis::cli {
+namespace {
+
+constexpr int kUsageError = 2;
+
+constexpr const char* kHelp =
+    R"(Each entry runs under the tenant's heap cap and deadline; its value is printed as
+console.log prints it, then a usage line. An entry that is not complete yet (an open
+bracket, an unterminated template) continues on the next line.
+
+  .help                  this text
+  .tenant ID             switch tenant (every tenant's isolates stay warm in the pool)
+  .limits [heap=MB] [deadline=MS]
+                         show or change this session's limits for the current tenant
+  .stats                 the pool's figures and this isolate's heap
+  .load FILE             run a file as one entry
+  .fresh on|off          a new context for every entry (as in a batch), or one kept context
+  .reset                 start a new context now
+  .json on|off           print each entry's report as the contract's JSON line
+  .exit                  leave (as does Ctrl-D)
+
+Ctrl-C cancels the line being typed, or stops the entry that is running.)";
+
+const std::vector<std::string>& command_names() {
+  static const std::vector<std::string> kNames = {".help",  ".tenant", ".limits", ".stats", ".load",
+                                                  ".fresh", ".reset",  ".json",   ".exit"};
+  return kNames;
+}
+
+bool colour() { return ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr; }
+
+class ReplSession {
+ public:
+  ReplSession(const Manifest& manifest, const TenantSpec& tenant, SandboxPool& pool, bool json,
+              bool fresh)
+      : manifest_(manifest), tenant_(tenant), pool_(pool), json_(json), fresh_(fresh) {}
+
+  ~ReplSession() { drop_sandbox(); }
+
+  std::string prompt() const { return tenant_.id + "> "; }
+  int worst() const { return worst_; }
+
+  void banner() const {
+    fmt::print("krepis repl: tenant {} (tier {}), heap cap {} MB, deadline {} ms{}\n", tenant_.id,
+               tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count(),
+               fresh_ ? ", a fresh context per entry" : "");
+    fmt::print("Type .help for commands; Ctrl-D leaves.\n");
+  }
+
+  // Stops the entry that is running (or about to), if one is; callable from any thread.
+  bool interrupt() {
+    std::lock_guard lock(running_mutex_);
+    if (!in_entry_) return false;
+    if (running_ != nullptr) {
+      running_->interrupt();
+    } else {
+      interrupt_early_ = true;  // its isolate is still being taken from the pool
+    }
+    return true;
+  }
+
+  void run_entry(const std::string& code, const std::string& name) {
+    const LiveOutput live = json_ ? LiveOutput{} : LiveOutput{&print_log_entry};
+    {
+      std::lock_guard lock(running_mutex_);
+      in_entry_ = true;
+      interrupt_early_ = false;
+    }
+    Sandbox& sandbox = acquire();
+    Job job{tenant_.id, name, code, std::nullopt, tenant_.limits.deadline};
+    job.inspect_result = true;
+    {
+      std::lock_guard lock(running_mutex_);
+      running_ = &sandbox;
+      if (interrupt_early_) sandbox.interrupt();
+    }
+    RunReport report = sandbox.run(job, &live);
+    {
+      std::lock_guard lock(running_mutex_);
+      running_ = nullptr;
+      in_entry_ = false;
+    }
+    report.warm = report.warm || !cold_;
+    cold_ = false;
+    worst_ = combine_exit_status(worst_, exit_status_for(report.status));
+    print(report);
+    if (!sandbox.healthy()) {
+      fmt::print("(the isolate {} and was replaced; the session goes on in a new context)\n",
+                 report.status == RunStatus::kOom ? "passed its heap cap" : "could not be stopped");
+      drop_sandbox();
+    }
+    std::fflush(stdout);
+  }
+
+  // A dot-command; false when the session should end.
+  bool command(const std::string& line) {
+    std::istringstream words(line);
+    std::string name;
+    words >> name;
+    std::vector<std::string> args;
+    for (std::string arg; words >> arg;) args.push_back(arg);
+    if (name == ".exit") return false;
+    if (name == ".help") {
+      fmt::print("{}\n", kHelp);
+    } else if (name == ".tenant") {
+      switch_tenant(args);
+    } else if (name == ".limits") {
+      limits(args);
+    } else if (name == ".stats") {
+      stats();
+    } else if (name == ".load") {
+      load(args);
+    } else if (name == ".fresh" || name == ".json") {
+      toggle(name, args);
+    } else if (name == ".reset") {
+      if (lease_) (*lease_)->forget_context();
+      if (lease_) (*lease_)->keep_context(!fresh_);
+      fmt::print("a new context: nothing of the earlier entries is left\n");
+    } else {
+      fmt::print("unknown command {}{}; .help lists them\n", name,
+                 did_you_mean(name, command_names()));
+    }
+    std::fflush(stdout);
+    return true;
+  }
+
+ private:
+  Sandbox& acquire() {
+    if (!lease_) {
+      lease_.emplace(pool_.acquire(tenant_));
+      cold_ = lease_->cold();
+      (*lease_)->keep_context(!fresh_);
+    }
+    return **lease_;
+  }
+
+  // The session's context goes; the isolate goes back to the pool (warm), or is replaced
+  // by the pool when it is not healthy.
+  void drop_sandbox() {
+    if (!lease_) return;
+    (*lease_)->forget_context();
+    lease_.reset();
+  }
+
+  void print(const RunReport& report) const {
+    if (json_) {
+      fmt::print("{}\n", json_line(report));
+      return;
+    }
+    const bool tty = colour();
+    if (report.status == RunStatus::kOk) {
+      fmt::print("{}\n", report.result_text.value_or(report.result_json.value_or("undefined")));
+    } else {
+      std::string message =
+          report.stopped_by != StopReason::kNone && report.status != RunStatus::kError
+              ? fmt::format("{}: {}", to_string(report.status), report.error.value_or(""))
+              : report.error.value_or(std::string(to_string(report.status)));
+      fmt::print("{}{}{}\n", tty ? "\x1b[31m" : "", message, tty ? "\x1b[0m" : "");
+    }
+    fmt::print("{}{} · wall {:.1f} ms · cpu {:.1f} ms · heap {} / {} · {}{}\n",
+               tty ? "\x1b[2m" : "", to_string(report.status), report.wall_ms, report.cpu_ms,
+               human_bytes(report.heap_peak_bytes), human_bytes(report.heap_cap_bytes),
+               report.warm ? "warm" : "cold", tty ? "\x1b[0m" : "");
+  }
+
+  void switch_tenant(const std::vector<std::string>& args) {
+    if (args.size() != 1) {
+      fmt::print(".tenant takes one tenant id; the manifest defines: {}\n",
+                 fmt::join(manifest_.tenant_ids(), ", "));
+      return;
+    }
+    const TenantSpec* next = manifest_.find(args[0]);
+    if (next == nullptr) {
+      fmt::print("{}\n", unknown_tenant_message(manifest_, args[0]));
+      return;
+    }
+    drop_sandbox();
+    tenant_ = *next;
+    fmt::print("tenant {} (tier {}), heap cap {} MB, deadline {} ms; a new context\n", tenant_.id,
+               tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count());
+  }
+
+  void limits(const std::vector<std::string>& args) {
+    TenantSpec changed = tenant_;
+    for (const std::string& arg : args) {
+      std::size_t equals = arg.find('=');
+      std::string key = arg.substr(0, equals);
+      std::int64_t value = 0;
+      const char* begin = arg.data() + (equals == std::string::npos ? arg.size() : equals + 1);
+      auto [end, error] = std::from_chars(begin, arg.data() + arg.size(), value);
+      if (equals == std::string::npos || error != std::errc() || end != arg.data() + arg.size()) {
+        fmt::print("'{}': write heap=MB or deadline=MS (e.g. .limits heap=64 deadline=200)\n", arg);
+        return;
+      }
+      std::optional<std::string> problem;
+      if (key == "heap") {
+        problem = check_heap_mb(value);
+        changed.limits.heap_bytes = static_cast<std::size_t>(value) * kMiB;
+      } else if (key == "deadline") {
+        problem = check_deadline_ms(value);
+        changed.limits.deadline = std::chrono::milliseconds(value);
+      } else {
+        problem = fmt::format("unknown limit '{}': heap or deadline", key);
+      }
+      if (problem) {
+        fmt::print("{}\n", *problem);
+        return;
+      }
+    }
+    if (changed.limits.heap_bytes != tenant_.limits.heap_bytes) {
+      drop_sandbox();  // a heap cap is set when an isolate is made
+      fmt::print("(a new isolate for the new heap cap: a new context)\n");
+    }
+    tenant_ = changed;
+    fmt::print("heap cap {} MB, deadline {} ms (tenant {}, this session)\n",
+               tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count(), tenant_.id);
+  }
+
+  void stats() {
+    const PoolFigures pool = pool_.figures();
+    fmt::print(
+        "pool     {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
+        "{} replacements; {} isolates alive, {} idle\n",
+        pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,
+        pool.replacements, pool.alive, pool.idle);
+    if (lease_) {
+      Sandbox::HeapStatistics heap = (*lease_)->heap_statistics();
+      fmt::print(
+          "isolate  heap {} used of {} reserved, cap {}; external {}; {} contexts ({} detached); "
+          "{} runs\n",
+          human_bytes(heap.used_bytes), human_bytes(heap.total_bytes),
+          human_bytes(heap.limit_bytes), human_bytes(heap.external_bytes), heap.contexts,
+          heap.detached_contexts, (*lease_)->runs_done());
+    } else {
+      fmt::print("isolate  none yet: the next entry takes one from the pool\n");
+    }
+    fmt::print("session  tenant {} (tier {}), heap cap {} MB, deadline {} ms, {}\n", tenant_.id,
+               tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count(),
+               fresh_ ? "a fresh context per entry" : "one kept context");
+  }
+
+  void load(const std::vector<std::string>& args) {
+    if (args.size() != 1) {
+      fmt::print(".load takes one file\n");
+      return;
+    }
+    TextFile file = read_text_file(args[0]);
+    if (!file.ok()) {
+      fmt::print("{}\n", file.error);
+      return;
+    }
+    run_entry(file.text, args[0]);
+  }
+
+  void toggle(const std::string& name, const std::vector<std::string>& args) {
+    if (args.size() != 1 || (args[0] != "on" && args[0] != "off")) {
+      fmt::print("{} takes on or off\n", name);
+      return;
+    }
+    const bool on = args[0] == "on";
+    if (name == ".json") {
+      json_ = on;
+      fmt::print("json {}\n", on ? "on" : "off");
+      return;
+    }
+    fresh_ = on;
+    if (lease_) (*lease_)->keep_context(!fresh_);
+    fmt::print("{}\n", on ? "a fresh context for every entry" : "one context kept across entries");
+  }
+
+  const Manifest& manifest_;
+  TenantSpec tenant_;
+  SandboxPool& pool_;
+  bool json_;
+  bool fresh_;
+  bool cold_ = false;
+  std::optional<SandboxPool::Lease> lease_;
+  std::mutex running_mutex_;
+  bool in_entry_ = false;         // from reading an entry to its report
+  bool interrupt_early_ = false;  // Ctrl-C before the entry's sandbox was known
+  Sandbox* running_ = nullptr;
+  int worst_ = 0;
+};
+
+// Reads entries until the end, from the terminal (with editing and history) or a pipe.
+class EntryReader {
+ public:
+  EntryReader(ReplSession& session, bool interactive)
+      : session_(session),
+        editor_(interactive ? std::make_unique<LineEditor>(LineEditor::default_history_file())
+                            : nullptr) {}
+
+  void cancel_line() {
+    if (editor_) editor_->cancel();
+  }
+
+  // Runs the session; returns when the input ends, .exit, or `stop` is set.
+  void loop(SandboxPool& pool, const std::atomic<bool>& stop) {
+    std::string entry;
+    while (!stop.load()) {
+      pool.sweep();
+      std::string line;
+      if (!next_line(entry.empty() ? session_.prompt() : "... ", line, entry)) break;
+      if (stop.load()) break;
+      if (entry.empty() && line.starts_with(".")) {
+        if (editor_) editor_->remember(line);
+        if (!session_.command(line)) return;
+        continue;
+      }
+      entry += line;
+      entry += '\n';
+      if (is_incomplete(entry)) continue;
+      std::string code = entry;
+      entry.clear();
+      if (code.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+      if (editor_) editor_->remember(code.substr(0, code.size() - 1));
+      session_.run_entry(code, "repl");
+    }
+    // Input ended in the middle of an entry: run what there is (V8 says what is missing).
+    if (!entry.empty() && !stop.load() && !editor_) session_.run_entry(entry, "repl");
+  }
+
+ private:
+  // False at the end of the input.
+  bool next_line(const std::string& prompt, std::string& line, std::string& entry) {
+    if (!editor_) return static_cast<bool>(std::getline(std::cin, line));
+    for (;;) {
+      switch (editor_->read(prompt, line)) {
+        case LineEditor::Outcome::kLine:
+          return true;
+        case LineEditor::Outcome::kCancelled:
+          entry.clear();
+          line.clear();
+          return true;
+        case LineEditor::Outcome::kEnd:
+          std::fputs("\n", stdout);
+          return false;
+      }
+    }
+  }
+
+  ReplSession& session_;
+  std::unique_ptr<LineEditor> editor_;
+};
+
+}  // namespace
+
+void add_repl_command(CLI::App& app, ReplOptions& options) {
+  CLI::App* repl =
+      app.add_subcommand("repl", "Interactive session on one tenant's warm pool, to test limits");
+  repl->add_option("--tenant", options.tenant, "Tenant to start as")
+      ->type_name("ID")
+      ->capture_default_str();
+  add_manifest_options(*repl, options.manifest);
+  repl->add_flag("--json", options.json, "Print each entry's report as a JSON line");
+  repl->add_flag("--fresh", options.fresh, "A new context for every entry (as in a batch)");
+  repl->footer(fmt::format(R"({}
+
+History is kept in $XDG_STATE_HOME/krepis/history (~/.local/state/krepis/history).
+With input from a pipe, entries are read line by line, no prompt is printed, and the exit
+status is the contract's for the worst entry.
+
+Examples:
+  krepis repl --tenants tenants.toml --tenant acme
+  printf 'for (;;) {{}}\n1 + 1\n' | krepis repl --deadline-ms 50)",
+                           kHelp));
+}
+
+int repl_command(const ReplOptions& options) {
+  std::optional<Manifest> manifest = load_manifest_for(options.manifest);
+  if (!manifest) return kUsageError;
+  std::string denial;
+  const TenantSpec* tenant = find_tenant(*manifest, options.tenant, denial);
+  if (tenant == nullptr) {
+    print_error(denial);
+    return kUsageError;
+  }
+  const bool interactive = ::isatty(STDIN_FILENO) == 1;
+
+  // Signals first, so every thread (V8's included) has them blocked. Ctrl-C stops the
+  // running entry or cancels the line; SIGTERM (and Ctrl-C on piped input) ends the session.
+  std::atomic<bool> stop = false;
+  std::atomic<ReplSession*> session_for_signals = nullptr;
+  std::atomic<EntryReader*> reader_for_signals = nullptr;
+  SignalWatch signals(
+      [&](int signal) {
+        ReplSession* session = session_for_signals.load();
+        EntryReader* reader = reader_for_signals.load();
+        if (signal == SIGTERM || !interactive) stop = true;
+        const bool stopped_entry = session != nullptr && session->interrupt();
+        if (reader != nullptr && (!stopped_entry || stop.load())) reader->cancel_line();
+      },
+      false);
+
+  Engine engine;
+  Watchdog watchdog;
+  const LastWords last_words = [&](const RunReport& report) {
+    fmt::print("{}\n", json_line(report));
+    print_error("the runner cannot continue after this entry");
+    std::_Exit(exit_status_for(RunStatus::kCrashed));
+  };
+  SandboxPool pool(manifest->pool, sandbox_factory(engine, watchdog, manifest->pool, last_words));
+  int status = 0;
+  {
+    ReplSession session(*manifest, *tenant, pool, options.json, options.fresh);
+    EntryReader reader(session, interactive);
+    session_for_signals = &session;
+    reader_for_signals = &reader;
+    if (interactive) session.banner();
+    reader.loop(pool, stop);
+    session_for_signals = nullptr;
+    reader_for_signals = nullptr;
+    status = session.worst();
+  }
+  if (signals.received() != 0 && stop.load()) return 128 + signals.received();
+  return interactive ? 0 : status;
+}
+
+}  // namespace krepis::cli

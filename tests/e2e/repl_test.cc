@@ -1,0 +1,177 @@
+// `krepis repl` through a real pseudo-terminal (keys in, screen out) and through piped
+// stdin: limits biting and the prompt coming back, tenants switching, multi-line entries,
+// Ctrl-C, history across sessions, and the exit status of a scripted session.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "e2e/krepis_process.h"
+#include "e2e/pty_session.h"
+
+namespace krepis::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A manifest with two tenants, and a private history folder.
+struct ReplFixture {
+  fs::path root = temp_folder();
+  fs::path manifest = root / "tenants.toml";
+  std::vector<std::string> env{"XDG_STATE_HOME=" + (root / "state").string(), "NO_COLOR=1",
+                               "TERM=dumb"};
+  ReplFixture() {
+    std::ofstream(manifest) << "[tenants.a]\nheap_mb = 32\ndeadline_ms = 100\n"
+                               "[tenants.b]\ndeadline_ms = 5000\n";
+  }
+  std::vector<std::string> args(const std::string& tenant = "a") const {
+    return {"repl", "--tenants", manifest.string(), "--tenant", tenant};
+  }
+};
+
+TEST_CASE_FIXTURE(ReplFixture, "pty: a runaway entry times out, then 1 + 1 prints 2") {
+  PtySession repl(args(), env);
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("for (;;) {}\r");
+  CHECK(repl.wait_for("timeout: deadline of 100 ms exceeded"));
+  CHECK(repl.wait_for("a> "));
+  repl.send("1 + 1\r");
+  CHECK(repl.wait_for("\r\n2\r\n"));
+  CHECK(repl.wait_for("ok · wall"));
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("\x04");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE_FIXTURE(ReplFixture,
+                  "pty: a heap bomb is reported, the isolate replaced, and the next entry works") {
+  PtySession repl(args(), env);
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("const hoard = []; for (;;) hoard.push(new Array(1e5).fill(1.5))\r");
+  CHECK(repl.wait_for("oom: heap cap of 32 MiB"));
+  CHECK(repl.wait_for("was replaced"));
+  repl.send("typeof hoard\r");  // a new context: nothing of the bomb is left
+  CHECK(repl.wait_for("\r\nundefined\r\n"));
+  repl.send(".exit\r");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE_FIXTURE(ReplFixture,
+                  "pty: .tenant switches, and the session keeps its context until then") {
+  PtySession repl(args(), env);
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("let kept = 41\r");
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("kept + 1\r");
+  CHECK(repl.wait_for("\r\n42\r\n"));
+  repl.send(".tenant b\r");
+  CHECK(repl.wait_for("tenant b (tier default)"));
+  repl.send("[krepis.tenant.id, typeof kept]\r");
+  CHECK(repl.wait_for("[ 'b', 'undefined' ]"));
+  repl.send(".tenant nobody\r");
+  CHECK(repl.wait_for("unknown tenant 'nobody'"));
+  repl.send(".limits deadline=7\r");
+  CHECK(repl.wait_for("deadline 7 ms"));
+  repl.send(".nope\r");
+  CHECK(repl.wait_for("unknown command .nope"));
+  REQUIRE(repl.wait_for("b> "));
+  repl.send("\x04");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE_FIXTURE(ReplFixture, "pty: an incomplete entry continues on the next line") {
+  PtySession repl(args(), env);
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("[1,\r");
+  CHECK(repl.wait_for("... "));
+  repl.send("`two ${1 +\r");
+  CHECK(repl.wait_for("... "));
+  repl.send("1}`]\r");
+  CHECK(repl.wait_for("[ 1, 'two 2' ]"));
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("\x04");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE_FIXTURE(ReplFixture,
+                  "pty: Ctrl-C stops a running entry, or cancels the line being typed") {
+  PtySession repl(args("b"), env);  // b's deadline is 5 s: only Ctrl-C stops the loop soon
+  REQUIRE(repl.wait_for("b> "));
+  repl.send("for (;;) {}\r");
+  REQUIRE(repl.wait_for("for (;;) {}"));
+  repl.send("\x03");
+  CHECK(repl.wait_for("interrupted (Ctrl-C)"));
+  CHECK(repl.wait_for("b> "));
+  repl.send("1 +");
+  REQUIRE(repl.wait_for("1 +"));
+  repl.send("\x03");
+  CHECK(repl.wait_for("^C"));
+  repl.send("2 + 2\r");  // had the line survived, this would be 1 +2 + 2
+  CHECK(repl.wait_for("\r\n4\r\n"));
+  REQUIRE(repl.wait_for("b> "));
+  repl.send("\x04");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE_FIXTURE(ReplFixture, "pty: history survives a restart") {
+  {
+    PtySession first(args(), env);
+    REQUIRE(first.wait_for("a> "));
+    first.send("40 + 2\r");
+    REQUIRE(first.wait_for("\r\n42\r\n"));
+    REQUIRE(first.wait_for("a> "));
+    first.send("\x04");
+    REQUIRE(first.wait_exit() == 0);
+  }
+  CHECK(fs::exists(root / "state" / "krepis" / "history"));
+  PtySession second(args(), env);
+  REQUIRE(second.wait_for("a> "));
+  second.send("\x1b[A\r");  // up arrow: the last entry of the earlier session
+  CHECK(second.wait_for("\r\n42\r\n"));
+  REQUIRE(second.wait_for("a> "));
+  second.send("\x04");
+  CHECK(second.wait_exit() == 0);
+}
+
+ProcessResult piped(const ReplFixture& fixture, const std::string& input) {
+  std::string file = temp_file("entries.js", input);
+  return start_krepis(fixture.args(), {"", {}, file}).wait();
+}
+
+TEST_CASE_FIXTURE(ReplFixture, "piped: entries line by line, no prompt, the worst entry's status") {
+  ProcessResult run = piped(*this, "for (;;) {}\n1 + 1\nconst o = {a: [1,\n2]}\no\n");
+  CHECK(run.exit_status == 124);
+  CHECK(run.out.find("timeout: deadline of 100 ms exceeded") != std::string::npos);
+  CHECK(run.out.find("\n2\n") != std::string::npos);
+  CHECK(run.out.find("{ a: [ 1, 2 ] }") != std::string::npos);
+  CHECK(run.out.find("a> ") == std::string::npos);
+  CHECK(run.out.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(ReplFixture, "piped: a heap bomb, then an entry that works; exit 3") {
+  ProcessResult run =
+      piped(*this, "const h = []; for (;;) h.push(new Array(1e5).fill(1.5))\n'after'\n");
+  CHECK(run.exit_status == 3);
+  CHECK(run.out.find("was replaced") != std::string::npos);
+  CHECK(run.out.find("\nafter\n") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(ReplFixture, "piped: dot-commands, .json and .fresh") {
+  ProcessResult run =
+      piped(*this, ".json on\n6 * 7\n.json off\n.fresh on\nvar v = 1\ntypeof v\n.exit\n9\n");
+  CHECK(run.exit_status == 0);
+  CHECK(run.out.find(R"("result":42)") != std::string::npos);
+  CHECK(run.out.find("\n'undefined'\n") == std::string::npos);
+  CHECK(run.out.find("\nundefined\n") != std::string::npos);  // typeof v in a fresh context
+  CHECK(run.out.find("\n9\n") == std::string::npos);          // .exit ended the session
+}
+
+TEST_CASE("an unknown starting tenant is a usage error") {
+  ProcessResult run = run_krepis({"repl", "--tenant", "nobody"});
+  CHECK(run.exit_status == 2);
+  CHECK(run.err.find("unknown tenant 'nobody'") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace krepis::test
