@@ -94,6 +94,11 @@ void LineEditor::cancel() {
   [[maybe_unused]] ssize_t written = ::write(cancel_fd_.get(), &one, sizeof one);
 }
 
+bool LineEditor::take_cancel() {
+  std::uint64_t count = 0;
+  return ::read(cancel_fd_.get(), &count, sizeof count) == sizeof count && count > 0;
+}
+
 void LineEditor::remember(const std::string& entry) {
   if (entry.empty() || entry == last_remembered_) return;
   last_remembered_ = entry;

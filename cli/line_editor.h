@@ -29,6 +29,8 @@ class LineEditor {
   Outcome read(const std::string& prompt, std::string& line);
   // Thread-safe: makes the read in progress (or the next one) return kCancelled.
   void cancel();
+  // Whether a cancel() came since the last read ended; clears it.
+  bool take_cancel();
   void remember(const std::string& entry);
 
   // $XDG_STATE_HOME/krepis/history, else ~/.local/state/krepis/history; none without HOME.

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <functional>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -84,12 +85,15 @@ class ReplSession {
     return true;
   }
 
-  void run_entry(const std::string& code, const std::string& name) {
+  // `cancelled_meanwhile` says whether Ctrl-C came after the entry was read but before it
+  // counted as running (it then cancelled a line instead): the entry is interrupted.
+  void run_entry(const std::string& code, const std::string& name,
+                 const std::function<bool()>& cancelled_meanwhile = {}) {
     const LiveOutput live = json_ ? LiveOutput{} : LiveOutput{&print_log_entry};
     {
       std::lock_guard lock(running_mutex_);
       in_entry_ = true;
-      interrupt_early_ = false;
+      interrupt_early_ = cancelled_meanwhile && cancelled_meanwhile();
     }
     Sandbox& sandbox = acquire();
     Job job{tenant_.id, name, code, std::nullopt, tenant_.limits.deadline};
@@ -339,7 +343,7 @@ class EntryReader {
       entry.clear();
       if (code.find_first_not_of(" \t\r\n") == std::string::npos) continue;
       if (editor_) editor_->remember(code.substr(0, code.size() - 1));
-      session_.run_entry(code, "repl");
+      session_.run_entry(code, "repl", [this] { return editor_ && editor_->take_cancel(); });
     }
     // Input ended in the middle of an entry: run what there is (V8 says what is missing).
     if (!entry.empty() && !stop.load() && !editor_) session_.run_entry(entry, "repl");

@@ -99,7 +99,7 @@ TEST_CASE_FIXTURE(ReplFixture,
   PtySession repl(args("b"), env);  // b's deadline is 5 s: only Ctrl-C stops the loop soon
   REQUIRE(repl.wait_for("b> "));
   repl.send("for (;;) {}\r");
-  REQUIRE(repl.wait_for("for (;;) {}"));
+  REQUIRE(repl.wait_for("for (;;) {}\r\n"));  // the line was taken: Ctrl-C now stops it
   repl.send("\x03");
   CHECK(repl.wait_for("interrupted (Ctrl-C)"));
   CHECK(repl.wait_for("b> "));
