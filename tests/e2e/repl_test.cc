@@ -48,7 +48,7 @@ TEST_CASE_FIXTURE(ReplFixture,
                   "pty: a heap bomb is reported, the isolate replaced, and the next entry works") {
   PtySession repl(args(), env);
   REQUIRE(repl.wait_for("a> "));
-  repl.send("const hoard = []; for (;;) hoard.push(new Array(1e5).fill(1.5))\r");
+  repl.send("const hoard = []; for (;;) hoard.push(new Float64Array(1 << 20))\r");
   CHECK(repl.wait_for("oom: heap cap of 32 MiB"));
   CHECK(repl.wait_for("was replaced"));
   repl.send("typeof hoard\r");  // a new context: nothing of the bomb is left
@@ -151,7 +151,7 @@ TEST_CASE_FIXTURE(ReplFixture, "piped: entries line by line, no prompt, the wors
 
 TEST_CASE_FIXTURE(ReplFixture, "piped: a heap bomb, then an entry that works; exit 3") {
   ProcessResult run =
-      piped(*this, "const h = []; for (;;) h.push(new Array(1e5).fill(1.5))\n'after'\n");
+      piped(*this, "const h = []; for (;;) h.push(new Float64Array(1 << 20))\n'after'\n");
   CHECK(run.exit_status == 3);
   CHECK(run.out.find("was replaced") != std::string::npos);
   CHECK(run.out.find("\nafter\n") != std::string::npos);
