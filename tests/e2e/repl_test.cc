@@ -167,6 +167,21 @@ TEST_CASE_FIXTURE(ReplFixture, "piped: dot-commands, .json and .fresh") {
   CHECK(run.out.find("\n9\n") == std::string::npos);          // .exit ended the session
 }
 
+TEST_CASE_FIXTURE(ReplFixture, "piped: .load, .limits, .stats and .help") {
+  std::string file = temp_file("loaded.js", "console.log('from the file'); 'loaded'");
+  ProcessResult run = piped(*this, ".limits\n.limits heap=3\n.limits deadline=x\n.load " + file +
+                                       "\n.stats\n.help\n.load /nonexistent.js\n");
+  CHECK(run.exit_status == 0);
+  CHECK(run.out.find("heap cap 32 MB, deadline 100 ms") != std::string::npos);
+  CHECK(run.out.find("out of range") != std::string::npos);
+  CHECK(run.out.find("write heap=MB or deadline=MS") != std::string::npos);
+  CHECK(run.out.find("from the file\nloaded\n") != std::string::npos);
+  CHECK(run.out.find("pool     0 warm hits, 1 cold starts") != std::string::npos);
+  CHECK(run.out.find("isolate  heap ") != std::string::npos);
+  CHECK(run.out.find(".fresh on|off") != std::string::npos);
+  CHECK(run.out.find("/nonexistent.js: ") != std::string::npos);
+}
+
 TEST_CASE("an unknown starting tenant is a usage error") {
   ProcessResult run = run_krepis({"repl", "--tenant", "nobody"});
   CHECK(run.exit_status == 2);
