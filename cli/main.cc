@@ -10,6 +10,7 @@
 #include "cli/summarize_command.h"
 #include "cli/tenants_command.h"
 #include "cli/terminal.h"
+#include "core/engine.h"
 
 namespace {
 
@@ -24,7 +25,8 @@ int main(int argc, char** argv) {
       "deadline, and report what each run cost.",
       "krepis"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "krepis 0.1.0 (V8 from Debian's libnode)");
+  app.set_version_flag("--version", std::string("krepis " KREPIS_VERSION " (V8 ") +
+                                        krepis::Engine::v8_version() + ")");
   app.footer("Run `krepis COMMAND --help` for a command's options and examples.");
 
   krepis::cli::RunOptions run_options;

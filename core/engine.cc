@@ -29,6 +29,8 @@ constexpr std::string_view kFlags[] = {
 
 }  // namespace
 
+const char* Engine::v8_version() { return v8::V8::GetVersion(); }
+
 Engine::Engine() {
   if (engine_exists.exchange(true)) {
     std::fputs("krepis: internal error: V8 engine initialised twice\n", stderr);

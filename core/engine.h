@@ -20,6 +20,9 @@ class Engine {
 
   v8::Platform& platform() { return *platform_; }
 
+  // "10.2.154.26-node.xx": the V8 krepis runs on (needs no initialisation).
+  static const char* v8_version();
+
   // Runs the platform's foreground tasks queued for this isolate (GC steps, the completion of
   // asynchronous WebAssembly compilation) without waiting. Returns true if any ran.
   bool run_pending_tasks(v8::Isolate* isolate);

@@ -1,0 +1,43 @@
+# bash completion for krepis(1)
+_krepis() {
+  local cur prev words cword
+  _init_completion || return
+  local commands="run batch repl summarize tenants"
+  local common="--tenants --heap-mb --deadline-ms --json --help"
+  if [[ $cword -eq 1 ]]; then
+    COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+    return
+  fi
+  case $prev in
+    --tenants) _filedir toml; return ;;
+    --input) _filedir json; return ;;
+    --tenant)
+      local manifest=tenants.toml i
+      for ((i = 1; i < cword; i++)); do
+        [[ ${words[i]} == --tenants ]] && manifest=${words[i + 1]}
+      done
+      [[ -r $manifest ]] &&
+        COMPREPLY=($(compgen -W "$(sed -n 's/^\[tenants\.\([a-z0-9_-]*\)\].*/\1/p' "$manifest")" -- "$cur"))
+      return
+      ;;
+    --heap-mb | --deadline-ms | --jobs | --shards | -e | --eval) return ;;
+    --shard) COMPREPLY=($(compgen -W "auto" -- "$cur")); return ;;
+  esac
+  local options
+  case ${words[1]} in
+    run) options="$common --tenant --input -e --eval" ;;
+    batch) options="$common --jobs --shard --shards" ;;
+    repl) options="$common --tenant --fresh" ;;
+    summarize) options="--json --help" ;;
+    tenants) options="$common" ;;
+  esac
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$options" -- "$cur"))
+  elif [[ ${words[1]} == batch ]]; then
+    _filedir -d
+  elif [[ ${words[1]} == summarize ]]; then
+    _filedir jsonl
+  else
+    _filedir js
+  fi
+} && complete -F _krepis krepis
