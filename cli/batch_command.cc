@@ -196,6 +196,7 @@ int batch_command(const BatchOptions& options) {
   active_runner = &*runner;
   if (signals.received() != 0) runner->stop();  // it came before the runner existed
   runner->run(workers);
+  signals.stop_callbacks();
   active_runner = nullptr;
 
   std::lock_guard lock(output);

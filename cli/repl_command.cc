@@ -6,8 +6,8 @@
 
 #include <atomic>
 #include <charconv>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -108,6 +108,7 @@ class ReplSession {
       std::lock_guard lock(running_mutex_);
       running_ = nullptr;
       in_entry_ = false;
+      sandbox.clear_interrupt();
     }
     report.warm = report.warm || !cold_;
     cold_ = false;
@@ -437,6 +438,7 @@ int repl_command(const ReplOptions& options) {
     reader_for_signals = &reader;
     if (interactive) session.banner();
     reader.loop(pool, stop);
+    signals.stop_callbacks();
     session_for_signals = nullptr;
     reader_for_signals = nullptr;
     status = session.worst();

@@ -29,9 +29,15 @@ SignalWatch::SignalWatch(std::function<void(int)> on_signal, bool exit_on_second
       int signal = sigtimedwait(&set, nullptr, &tick);
       if (signal <= 0) continue;
       if (received_.exchange(signal) != 0 && exit_on_second_) std::_Exit(128 + signal);
-      on_signal_(signal);
+      std::lock_guard lock(callback_mutex_);
+      if (callbacks_on_) on_signal_(signal);
     }
   });
+}
+
+void SignalWatch::stop_callbacks() {
+  std::lock_guard lock(callback_mutex_);
+  callbacks_on_ = false;
 }
 
 SignalWatch::~SignalWatch() {

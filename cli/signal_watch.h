@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 namespace krepis::cli {
@@ -21,11 +22,16 @@ class SignalWatch {
 
   // 0 until a signal came; then SIGINT or SIGTERM.
   int received() const { return received_.load(); }
+  // No callback runs after this returns (one in progress is waited for): call it before
+  // what the callback uses is destroyed. Signals are still received and counted.
+  void stop_callbacks();
 
  private:
   std::function<void(int)> on_signal_;
   bool exit_on_second_;
   std::atomic<int> received_{0};
+  std::mutex callback_mutex_;
+  bool callbacks_on_ = true;
   std::atomic<bool> done_{false};
   std::thread watcher_;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <sstream>
 #include <toml.hpp>
 
@@ -94,7 +95,10 @@ class Reader {
         manifest.tiers[name] = read_tier(name, table_at(tiers, name, key));
       }
     }
-    if (!root.contains("tenants")) fail(root, "tenants", kNoTenants);
+    if (!root.contains("tenants")) {
+      // Not on any line: the root table's position would point at an unrelated one.
+      throw Fault{ManifestError{path_.string(), 0, "tenants", kNoTenants}};
+    }
     const toml::value& tenants = table_at(root, "tenants", "tenants");
     if (tenants.as_table().empty()) fail(tenants, "tenants", kNoTenants);
     for (const auto& [id, tenant] : in_file_order(tenants)) {
@@ -151,6 +155,12 @@ class Reader {
       fail(value, key, fmt::format("must be an integer, got {}", type_name(value.type())));
     }
     std::int64_t number = value.as_integer();
+    // toml11 clamps integers that do not fit in 64 bits to the limits.
+    if (number == std::numeric_limits<std::int64_t>::max() ||
+        number == std::numeric_limits<std::int64_t>::min()) {
+      fail(value, key,
+           fmt::format("the number is too large: it must be between {} and {}{}", min, max, unit));
+    }
     if (number < min || number > max) {
       fail(value, key,
            fmt::format("{}{} is out of range: it must be between {} and {}{}", number, unit, min,
@@ -331,7 +341,46 @@ bool is_valid_id(const std::string& id) {
   });
 }
 
+// toml11 parses nested arrays and inline tables recursively: a few hundred thousand open
+// brackets would overflow the stack. No manifest needs more than a few levels.
+std::optional<ManifestError> check_nesting(const std::string& text,
+                                           const std::filesystem::path& path) {
+  constexpr int kMaxDepth = 32;
+  int depth = 0;
+  std::size_t line = 1;
+  char quote = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      quote = 0;  // basic and literal strings end with their line
+      continue;
+    }
+    if (quote != 0) {
+      if (c == '\\' && quote == '"')
+        ++i;
+      else if (c == quote)
+        quote = 0;
+      continue;
+    }
+    if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) {
+        return ManifestError{path.string(), line, "",
+                             fmt::format("nesting deeper than {} brackets", kMaxDepth)};
+      }
+    } else if (c == ']' || c == '}') {
+      depth = std::max(0, depth - 1);
+    }
+  }
+  return std::nullopt;
+}
+
 ManifestResult parse_manifest(const std::string& text, const std::filesystem::path& path) {
+  if (auto error = check_nesting(text, path)) return *error;
   std::istringstream stream(text);
   try {
     toml::value root = toml::parse(stream, path.string());

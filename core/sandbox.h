@@ -67,6 +67,9 @@ class Sandbox final : private DeadlineTarget {
   // Stops the run in progress, or the next one if none has begun yet, as an error
   // ("interrupted"); callable from any thread. A request left when a run ends is dropped.
   void interrupt() noexcept;
+  // Drops an interrupt that came too late for the run it was meant for (during the clean-up
+  // after it), so it cannot stop the next run.
+  void clear_interrupt() noexcept { interrupt_requested_.store(false); }
 
   struct HeapStatistics {
     std::size_t used_bytes, total_bytes, limit_bytes, external_bytes;

@@ -19,9 +19,14 @@ void log(const v8::FunctionCallbackInfo<v8::Value>& info) {
     output.drop();
     return;
   }
-  // Nothing on termination: it goes on by itself once the callback returns.
-  if (std::optional<std::string> entry = format_log_arguments(info)) {
-    output.add(level, std::move(*entry));
+  // Nothing on termination: it goes on by itself once the callback returns. No C++
+  // exception may unwind through V8's frames: a failure to format drops the entry.
+  try {
+    if (std::optional<std::string> entry = format_log_arguments(info)) {
+      output.add(level, std::move(*entry));
+    }
+  } catch (...) {
+    output.drop();
   }
 }
 

@@ -6,6 +6,7 @@
 #include <v8-context.h>
 #include <v8-typed-array.h>
 
+#include <cstring>
 #include <memory>
 
 #include "core/ops/families.h"
@@ -81,6 +82,11 @@ void read_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!read.ok()) return call.fs_error(read.error, *path);
   const std::size_t length = *read.value;
   call.run().bytes_read += length;
+  // The file shrank while it was read: the memory past it was never written, and must not
+  // show through the Uint8Array's buffer.
+  if (block.data != nullptr && length < block.size) {
+    std::memset(static_cast<char*>(block.data) + length, 0, block.size - length);
+  }
   v8::Local<v8::ArrayBuffer> buffer;
   if (block.data == nullptr) {
     buffer = v8::ArrayBuffer::New(call.isolate(), 0);

@@ -117,7 +117,13 @@ class Inspector {
   }
 
  private:
-  std::string text_of(v8::Local<v8::String> text) { return to_utf8(isolate_, text); }
+  std::size_t budget_left() const { return options_.budget > used_ ? options_.budget - used_ : 0; }
+  // Never more than the budget left: a huge string costs no more than what is shown.
+  std::string text_of(v8::Local<v8::String> text) {
+    std::string utf8;
+    if (!append_utf8(isolate_, text, utf8, budget_left())) utf8 += "…";
+    return utf8;
+  }
 
   std::string primitive(v8::Local<v8::Value> value) {
     if (value->IsNumber()) {
@@ -136,14 +142,12 @@ class Inspector {
   }
 
   std::string string(v8::Local<v8::String> text, bool top) {
-    std::string utf8 = text_of(text);
-    if (top) return utf8;
-    if (utf8.size() > options_.max_string) {
-      std::size_t more = utf8.size() - options_.max_string;
-      utf8.resize(options_.max_string);
-      return quote(utf8) + fmt::format("... {} more bytes", more);
-    }
-    return quote(utf8);
+    std::string utf8;
+    const bool whole = append_utf8(
+        isolate_, text, utf8, top ? budget_left() : std::min(budget_left(), options_.max_string));
+    std::string shown = top ? utf8 : quote(utf8);
+    if (!whole) shown += fmt::format("... ({} characters in all)", text->Length());
+    return shown;
   }
 
   std::string describe(v8::Local<v8::Value> value, int depth, bool top) {
@@ -455,12 +459,25 @@ std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v
   Inspector inspector(context, options);
   std::string out;
   int next = 0;
-  auto text_of = [&](v8::Local<v8::Value> value) { return inspector.value(value, 0, true); };
 
+  // Everything shown is bounded by the budget: past it, the rest is elided.
+  const std::size_t limit = options.budget;
+  auto full = [&] { return out.size() >= limit; };
+  auto append_string = [&](v8::Local<v8::String> text) {
+    if (!append_utf8(isolate, text, out, limit)) out += "…";
+  };
+  auto text_of = [&](v8::Local<v8::Value> value) {
+    if (value->IsString()) {
+      append_string(value.As<v8::String>());
+      return std::string();
+    }
+    return inspector.value(value, 0, true);
+  };
   if (info.Length() > 0 && info[0]->IsString()) {
-    std::string format = to_utf8(isolate, info[0].As<v8::String>());
+    std::string format;
+    if (!append_utf8(isolate, info[0].As<v8::String>(), format, limit)) format += "…";
     next = 1;
-    for (std::size_t i = 0; i < format.size(); ++i) {
+    for (std::size_t i = 0; i < format.size() && !full(); ++i) {
       if (format[i] != '%' || i + 1 == format.size()) {
         out += format[i];
         continue;
@@ -480,8 +497,11 @@ std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v
       v8::Local<v8::Value> arg = info[next++];
       switch (spec) {
         case 's':
-          out += arg->IsString() ? to_utf8(isolate, arg.As<v8::String>())
-                                 : inspector.value(arg, 1, false);
+          if (arg->IsString()) {
+            append_string(arg.As<v8::String>());
+          } else {
+            out += inspector.value(arg, 1, false);
+          }
           break;
         case 'd':
           out += arg->IsBigInt() ? inspector.value(arg, 0, false)
@@ -499,7 +519,7 @@ std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v
           v8::TryCatch try_catch(isolate);
           v8::Local<v8::String> json;
           if (v8::JSON::Stringify(context, arg).ToLocal(&json)) {
-            out += to_utf8(isolate, json);
+            append_string(json);
           } else if (try_catch.HasTerminated()) {
             try_catch.ReThrow();
             return std::nullopt;
@@ -518,7 +538,7 @@ std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v
       if (inspector.terminated()) return std::nullopt;
     }
   }
-  for (int i = next; i < info.Length(); ++i) {
+  for (int i = next; i < info.Length() && !full(); ++i) {
     if (!out.empty() || i > 0) out += ' ';
     out += text_of(info[i]);
     if (inspector.terminated()) return std::nullopt;

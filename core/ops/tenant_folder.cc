@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/openat2.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -297,10 +298,19 @@ FsResult<Done> TenantFolder::write(std::string_view path, std::span<const char> 
                                                            type_of(existing.st_mode))});
     }
   }
-  // The temporary file sits beside the target, so the rename stays in one filesystem.
-  std::string temp = fmt::format(".krepis-write-{}-{}.tmp", ::getpid(), temp_serial_++);
-  UniqueFd file(
-      ::openat(folder, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  // The temporary file sits beside the target, so the rename stays in one filesystem. Its
+  // name is random: isolates of one tenant write side by side, and a file left by a killed
+  // process must not block a later one that happens to get the same pid.
+  std::string temp;
+  UniqueFd file;
+  for (int attempt = 0; attempt < 8 && !file.valid(); ++attempt) {
+    std::uint64_t nonce = 0;
+    if (::getrandom(&nonce, sizeof nonce, 0) != sizeof nonce) nonce ^= temp_serial_++;
+    temp = fmt::format(".krepis-write-{:016x}.tmp", nonce);
+    file = UniqueFd(
+        ::openat(folder, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!file.valid() && errno != EEXIST) break;
+  }
   if (!file.valid()) return Result::failure(errno_error(errno, path));
   auto abandon = [&](FsError error) {
     file.reset();

@@ -190,8 +190,23 @@ TEST_CASE("syntax errors and empty manifests say where") {
   ManifestError twice = expect_error("[tenants.a]\n[tenants.a]\n");
   CHECK(twice.line == 2);
   CHECK(twice.message.find("defined twice") != std::string::npos);
-  check_error("[pool]\nmax_isolates = 2\n", 1, "tenants", "at least one tenant");
+  ManifestError none = expect_error("[pool]\nmax_isolates = 2\n");
+  CHECK(none.line == 0);  // on no line of the file
+  CHECK(none.to_string() ==
+        "tenants.toml: tenants: no [tenants.ID] table: a manifest must define at least one tenant");
   CHECK(expect_error("[tenants]\n").key == "tenants");
+}
+
+TEST_CASE("hostile manifests are refused, not crashed on") {
+  // toml11's parser recurses per bracket: this deep, it would overflow the stack.
+  ManifestError deep = expect_error("[tenants.a]\nx = " + std::string(200'000, '['));
+  CHECK(deep.line == 2);
+  CHECK(deep.message.find("nesting deeper than") != std::string::npos);
+  // Brackets inside strings and comments are not nesting.
+  expect_valid("[tenants.a]\nenv = { A = \"" + std::string(100, '[') + "\" } # [[[[\n");
+  // toml11 clamps integers past 64 bits: say so rather than print the clamped value.
+  check_error("[pool]\nmax_isolates = 99999999999999999999\n[tenants.a]\n", 2, "pool.max_isolates",
+              "too large");
 }
 
 TEST_CASE("the first mistake in the file is the one reported") {

@@ -258,6 +258,16 @@ TEST_CASE_FIXTURE(OpsFixture, "console formats like printf and inspects values r
         "null undefined -0 10n Symbol(s) [Function: named] [Function (anonymous)]");
 }
 
+TEST_CASE_FIXTURE(OpsFixture, "huge console arguments cost no more than the output cap") {
+  RunReport report =
+      run("const s = 'x'.repeat(16 << 20);"
+          "console.log('%s'.repeat(64), ...Array(64).fill(s));"
+          "console.log({s}); 'done'");
+  REQUIRE(report.status == RunStatus::kOk);
+  REQUIRE_FALSE(report.output.empty());
+  CHECK(report.output[0].size() <= 1024 * 1024 + 16);
+}
+
 TEST_CASE_FIXTURE(OpsFixture, "a looping toJSON in console's %j is stopped by the deadline") {
   RunReport report = run("console.log('%j', {toJSON() { for (;;) {} }})", milliseconds(50));
   CHECK(report.status == RunStatus::kTimeout);

@@ -74,6 +74,17 @@ TEST_CASE_FIXTURE(Fixture, "exceptions and syntax errors end as error with scrip
   CHECK(cyclic.error.value_or("").starts_with("result is not JSON-serialisable"));
 }
 
+TEST_CASE_FIXTURE(Fixture, "an interrupt stops the run it is meant for, never a later one") {
+  sandbox->interrupt();  // before the run begins (a REPL's Ctrl-C right after Enter)
+  RunReport early = run("for (;;) {}", milliseconds(5000));
+  CHECK(early.status == RunStatus::kError);
+  CHECK(early.error == "interrupted (Ctrl-C)");
+  CHECK(run("1").status == RunStatus::kOk);  // nothing of it is left
+  sandbox->interrupt();
+  sandbox->clear_interrupt();  // it came too late for its run
+  CHECK(run("2").status == RunStatus::kOk);
+}
+
 TEST_CASE_FIXTURE(Fixture, "console output is captured per run") {
   RunReport report = expect_run(
       "console.log('a', 1, {b: 2}); console.error('e'); console.warn([1]); 7", RunStatus::kOk, "7");

@@ -171,6 +171,27 @@ TEST_CASE("a write stopped midway leaves the old file and no temporary file") {
   });
 }
 
+TEST_CASE("two isolates of one tenant write the same file at the same time") {
+  Folders first(false);
+  FsError error;
+  std::optional<TenantFolder> second = TenantFolder::open(first.root, error);
+  REQUIRE(second.has_value());
+  std::string big(3 * 1024 * 1024, 'a');
+  bool nested_ok = false;
+  bool started = false;
+  // While the first write is between chunks, the second folder object writes the same path.
+  auto result = first.folder->write("shared.txt", big, [&] {
+    if (!started) {
+      started = true;
+      nested_ok = second->write("shared.txt", "b", [] { return false; }).ok();
+    }
+    return false;
+  });
+  CHECK(nested_ok);
+  CHECK(result.ok());
+  CHECK(slurp(first.root / "shared.txt") == big);  // the last rename wins, whole
+}
+
 TEST_CASE("mkdir, remove, list and stat stay beneath the folder") {
   each_resolver([](Folders& f) {
     CHECK(f.folder->mkdir("d1/d2/d3").ok());
