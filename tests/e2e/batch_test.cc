@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "e2e/krepis_process.h"
+#include "e2e/pty_session.h"
 
 namespace krepis::test {
 namespace {
@@ -143,6 +144,25 @@ TEST_CASE("human output: one aligned line per job, then the summary table") {
   CHECK(run.out.find("pool  ") != std::string::npos);
   // No progress line: stderr is not a terminal.
   CHECK(run.err.find("jobs/s") == std::string::npos);
+}
+
+TEST_CASE("on a terminal, a progress line on stderr; none with --json") {
+  fs::path root = temp_folder();
+  write(root / "tenants.toml", "[tenants.a]\n");
+  for (int i = 0; i < 5; ++i) write(root / "jobs" / "a" / fmt::format("{}.js", i), "1");
+  const std::vector<std::string> env{"NO_COLOR=1", "CI"};  // CI would hide the progress
+  const std::string manifest = (root / "tenants.toml").string();
+  const std::string jobs = (root / "jobs").string();
+  {
+    PtySession batch({"batch", "--jobs", "1", "--tenants", manifest, jobs}, env);
+    CHECK(batch.wait_for("[5/5]"));
+    CHECK(batch.wait_exit() == 0);
+    CHECK(batch.output().find("jobs/s  ETA") != std::string::npos);
+  }
+  PtySession quiet({"batch", "--json", "--jobs", "1", "--tenants", manifest, jobs}, env);
+  CHECK(quiet.wait_exit() == 0);
+  CHECK(quiet.output().find("ETA") == std::string::npos);
+  CHECK(quiet.output().find("\"summary\"") != std::string::npos);
 }
 
 TEST_CASE("a tenant's isolate stays warm while another tenant runs in between") {

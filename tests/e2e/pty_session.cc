@@ -24,7 +24,13 @@ PtySession::PtySession(const std::vector<std::string>& args, const std::vector<s
   pid_ = ::forkpty(&fd_, nullptr, nullptr, nullptr);
   if (pid_ < 0) throw std::runtime_error("forkpty failed");
   if (pid_ == 0) {
-    for (const std::string& entry : env) ::putenv(const_cast<char*>(entry.c_str()));
+    for (const std::string& entry : env) {
+      if (entry.find('=') == std::string::npos) {
+        ::unsetenv(entry.c_str());
+      } else {
+        ::putenv(const_cast<char*>(entry.c_str()));
+      }
+    }
     std::vector<char*> argv;
     for (std::string& arg : argv_strings) argv.push_back(arg.data());
     argv.push_back(nullptr);

@@ -11,6 +11,7 @@ namespace krepis::test {
 
 class PtySession {
  public:
+  // env: NAME=VALUE to set, or NAME to unset, in krepis's environment.
   PtySession(const std::vector<std::string>& args, const std::vector<std::string>& env);
   ~PtySession();
   PtySession(const PtySession&) = delete;
