@@ -23,14 +23,12 @@ std::size_t read_allowance(OpCall& call) {
 
 void read_text(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.fs.readText");
-  if (!call.active()) return;
-  std::optional<std::string> path = call.path_arg(0);
-  if (!path) return;
-  const TenantFolder* folder = call.folder(*path);
+  std::string path;
+  const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
   std::string text;
   FsResult<std::size_t> read = folder->read(
-      *path, read_allowance(call),
+      path, read_allowance(call),
       [&](std::size_t size) -> char* {
         // A V8 string of n UTF-8 bytes takes at most 2n bytes of heap.
         if (!call.reserve_heap(2 * size)) return nullptr;
@@ -38,15 +36,15 @@ void read_text(const v8::FunctionCallbackInfo<v8::Value>& info) {
         return text.data();
       },
       [&] { return call.should_stop(); });
-  if (!read.ok()) return call.fs_error(read.error, *path);
+  if (!read.ok()) return call.fs_error(read.error, path);
   text.resize(*read.value);
   call.run().bytes_read += text.size();
   if (auto bad = first_invalid_utf8(text)) {
     return call.fs_error(
         FsError{"EILSEQ", fmt::format("'{}' is not UTF-8 text (byte {}); readBytes reads "
                                       "any file",
-                                      *path, *bad)},
-        *path);
+                                      path, *bad)},
+        path);
   }
   v8::Local<v8::Value> value = call.string(text);
   if (!value.IsEmpty()) call.set_result(value);
@@ -54,10 +52,8 @@ void read_text(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void read_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.fs.readBytes");
-  if (!call.active()) return;
-  std::optional<std::string> path = call.path_arg(0);
-  if (!path) return;
-  const TenantFolder* folder = call.folder(*path);
+  std::string path;
+  const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
   CappedAllocator& allocator = *call.host().allocator;
   // The bytes go straight into memory of the isolate's capped allocator: a refusal stops
@@ -71,7 +67,7 @@ void read_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
     }
   } block{allocator};
   FsResult<std::size_t> read = folder->read(
-      *path, read_allowance(call),
+      path, read_allowance(call),
       [&](std::size_t size) -> char* {
         if (size == 0) return nullptr;
         block.data = allocator.AllocateUninitialized(size);
@@ -79,7 +75,7 @@ void read_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
         return static_cast<char*>(block.data);
       },
       [&] { return call.should_stop(); });
-  if (!read.ok()) return call.fs_error(read.error, *path);
+  if (!read.ok()) return call.fs_error(read.error, path);
   const std::size_t length = *read.value;
   call.run().bytes_read += length;
   // The file shrank while it was read: the memory past it was never written, and must not
@@ -105,13 +101,11 @@ void read_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void list(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.fs.list");
-  if (!call.active()) return;
-  std::optional<std::string> path = info[0]->IsUndefined() ? "." : call.path_arg(0);
-  if (!path) return;
-  const TenantFolder* folder = call.folder(*path);
+  std::string path;
+  const TenantFolder* folder = call.path_and_folder(path, ".");
   if (folder == nullptr) return;
-  FsResult<std::vector<FsEntry>> listing = folder->list(*path);
-  if (!listing.ok()) return call.fs_error(listing.error, *path);
+  FsResult<std::vector<FsEntry>> listing = folder->list(path);
+  if (!listing.ok()) return call.fs_error(listing.error, path);
   std::vector<v8::Local<v8::Value>> entries;
   for (const FsEntry& entry : *listing.value) {
     v8::Local<v8::Object> object;
@@ -126,13 +120,11 @@ void list(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void stat(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.fs.stat");
-  if (!call.active()) return;
-  std::optional<std::string> path = call.path_arg(0);
-  if (!path) return;
-  const TenantFolder* folder = call.folder(*path);
+  std::string path;
+  const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
-  FsResult<FsStat> found = folder->stat(*path);
-  if (!found.ok()) return call.fs_error(found.error, *path);
+  FsResult<FsStat> found = folder->stat(path);
+  if (!found.ok()) return call.fs_error(found.error, path);
   v8::Local<v8::Object> object;
   if (call.object({{"type", call.string(found.value->type)},
                    {"size", call.number(static_cast<double>(found.value->size))},

@@ -35,10 +35,8 @@ void write(OpCall& call, const TenantFolder& folder, const std::string& path,
 
 void write_text(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.fs.writeText");
-  if (!call.active()) return;
-  std::optional<std::string> path = call.path_arg(0);
-  if (!path) return;
-  const TenantFolder* folder = call.folder(*path);
+  std::string path;
+  const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
   v8::Local<v8::Value> value = info[1];
   if (!value->IsString()) {
@@ -47,18 +45,16 @@ void write_text(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   v8::Local<v8::String> text = value.As<v8::String>();
   // Measured before it is copied: a text past the quota costs the runner nothing.
-  if (!within_quota(call, *path, static_cast<std::size_t>(text->Utf8Length(call.isolate())))) {
+  if (!within_quota(call, path, static_cast<std::size_t>(text->Utf8Length(call.isolate())))) {
     return;
   }
-  write(call, *folder, *path, to_utf8(call.isolate(), text));
+  write(call, *folder, path, to_utf8(call.isolate(), text));
 }
 
 void write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.fs.writeBytes");
-  if (!call.active()) return;
-  std::optional<std::string> path = call.path_arg(0);
-  if (!path) return;
-  const TenantFolder* folder = call.folder(*path);
+  std::string path;
+  const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
   v8::Local<v8::Value> value = info[1];
   const char* data = nullptr;
@@ -81,29 +77,25 @@ void write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
                     "ArrayBuffer, got {}",
                     describe_type(call.isolate(), value)));
   }
-  write(call, *folder, *path, std::span<const char>(data, length));
+  write(call, *folder, path, std::span<const char>(data, length));
 }
 
 void make_folder(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.fs.mkdir");
-  if (!call.active()) return;
-  std::optional<std::string> path = call.path_arg(0);
-  if (!path) return;
-  const TenantFolder* folder = call.folder(*path);
+  std::string path;
+  const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
-  FsResult<Done> done = folder->mkdir(*path);
-  if (!done.ok()) call.fs_error(done.error, *path);
+  FsResult<Done> done = folder->mkdir(path);
+  if (!done.ok()) call.fs_error(done.error, path);
 }
 
 void remove(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.fs.remove");
-  if (!call.active()) return;
-  std::optional<std::string> path = call.path_arg(0);
-  if (!path) return;
-  const TenantFolder* folder = call.folder(*path);
+  std::string path;
+  const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
-  FsResult<Done> done = folder->remove(*path);
-  if (!done.ok()) call.fs_error(done.error, *path);
+  FsResult<Done> done = folder->remove(path);
+  if (!done.ok()) call.fs_error(done.error, path);
 }
 
 }  // namespace

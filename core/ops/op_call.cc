@@ -126,6 +126,15 @@ const TenantFolder* OpCall::folder(std::string_view path) {
   return nullptr;
 }
 
+const TenantFolder* OpCall::path_and_folder(std::string& path, const char* if_undefined) {
+  if (!active()) return nullptr;
+  std::optional<std::string> given =
+      if_undefined != nullptr && info_[0]->IsUndefined() ? if_undefined : path_arg(0);
+  if (!given) return nullptr;
+  path = std::move(*given);
+  return folder(path);
+}
+
 bool OpCall::should_stop() const {
   const OpRun& run = *host_->run;
   return run.stop->tripped() || isolate_->IsExecutionTerminating() ||

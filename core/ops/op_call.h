@@ -38,6 +38,10 @@ class OpCall {
 
   // The tenant's folder, or nothing (with the error thrown) when it could not be opened.
   const TenantFolder* folder(std::string_view path);
+  // How every fs op starts: a run in progress, the path in argument 0 (`if_undefined` when
+  // it is undefined and one is given), the tenant's folder. Nothing when one of them failed
+  // (its error is thrown).
+  const TenantFolder* path_and_folder(std::string& path, const char* if_undefined = nullptr);
 
   void type_error(std::string_view message);
   // An Error with `code` and `path` properties: "krepis.fs.readText: EACCES: ...", unless

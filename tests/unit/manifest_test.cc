@@ -11,23 +11,14 @@
 #include <fstream>
 #include <variant>
 
+#include "unit/scratch_folder.h"
+
 namespace krepis {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A scratch folder for manifests whose fs_root must exist; removed afterwards.
-struct ScratchFolder {
-  fs::path path;
-  ScratchFolder() {
-    std::string pattern = (fs::temp_directory_path() / "krepis-manifest-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~ScratchFolder() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
+using test::ScratchFolder;
 
 Manifest expect_valid(const std::string& text, const fs::path& file = "tenants.toml") {
   ManifestResult result = parse_manifest(text, file);

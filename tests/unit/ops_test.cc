@@ -11,6 +11,7 @@
 #include "core/ops/grants.h"
 #include "core/ops/registry.h"
 #include "core/sandbox.h"
+#include "unit/scratch_folder.h"
 #include "unit/test_engine.h"
 
 namespace krepis {
@@ -19,24 +20,18 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::slurp;
 
 // scratch/acme is the tenant's folder; scratch/secret.txt and scratch/other/ (another
 // tenant's folder) are outside it.
 struct OpsFixture {
-  fs::path scratch;
+  test::ScratchFolder folder{"krepis-ops"};
+  fs::path scratch = folder.path;
   fs::path root;
   Watchdog watchdog;
   std::unique_ptr<Sandbox> sandbox;
 
   OpsFixture() {
-    std::string pattern = (fs::temp_directory_path() / "krepis-ops-XXXXXX").string();
-    scratch = ::mkdtemp(pattern.data());
     root = scratch / "acme";
     fs::create_directories(root / "sub");
     fs::create_directories(scratch / "other");
@@ -49,11 +44,7 @@ struct OpsFixture {
     ::mkfifo((root / "fifo").c_str(), 0600);
     use({"fs.read", "fs.write", "env"});
   }
-  ~OpsFixture() {
-    sandbox.reset();
-    std::error_code ignored;
-    fs::remove_all(scratch, ignored);
-  }
+  ~OpsFixture() { sandbox.reset(); }
 
   void use(std::vector<std::string> ops, std::size_t heap_mb = 64,
            std::size_t read_quota = 32 * kMiB, std::size_t write_quota = 32 * kMiB) {

@@ -10,27 +10,23 @@
 #include <fstream>
 #include <sstream>
 
+#include "unit/scratch_folder.h"
+
 namespace krepis {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::slurp;
 
 // scratch/root is the tenant's folder; scratch/secret.txt and scratch/other/ are outside it.
 struct Folders {
-  fs::path scratch;
+  test::ScratchFolder temporary{"krepis-folder"};
+  fs::path scratch = temporary.path;
   fs::path root;
   std::optional<TenantFolder> folder;
 
   explicit Folders(bool walk) {
-    std::string pattern = (fs::temp_directory_path() / "krepis-folder-XXXXXX").string();
-    scratch = ::mkdtemp(pattern.data());
     root = scratch / "root";
     fs::create_directories(root / "sub");
     fs::create_directories(scratch / "other");
@@ -48,10 +44,6 @@ struct Folders {
     REQUIRE_MESSAGE(opened.has_value(), error.message);
     folder.emplace(std::move(*opened));
     if (walk) folder->force_walk();
-  }
-  ~Folders() {
-    std::error_code ignored;
-    fs::remove_all(scratch, ignored);
   }
 
   FsResult<std::size_t> read(std::string_view path, std::string& text,
