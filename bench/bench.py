@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""krepis against its peers, measured in one run on generated inputs (see bench/README.md).
+
+Prints one row per measurement with krepis's figure, each peer's, and krepis's ratio to
+each; writes bench/results/results.json and the latency samples for the chart.
+Usage: bench.py BUILD_DIR OUT_DIR [--quick]
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+BUILD = Path(sys.argv[1]).resolve()
+OUT = Path(sys.argv[2]).resolve()
+QUICK = "--quick" in sys.argv
+KREPIS = BUILD / "krepis"
+FLOOR = BUILD / "bench" / "krepis_floor"
+CORE = BUILD / "bench" / "krepis_core_bench"
+PEERS_JS = BENCH / "peers.mjs"
+NODE = shutil.which("node")
+DENO = BENCH / ".peers" / "node_modules" / ".bin" / "deno"
+PEERS = [p for p in ("node-vm", "isolated-vm", "quickjs")]
+
+TRIVIAL = "1 + 1"
+OBJECTS = "JSON.stringify(Array.from({length: 1000}, (_, i) => ({i, name: 'item' + i, even: i % 2 === 0})))"
+REALISTIC = """
+const rows = input.orders.filter((o) => o.status !== 'cancelled');
+const byCustomer = {};
+for (const o of rows) {
+  const c = byCustomer[o.customer] ??= {orders: 0, total: 0, items: new Set()};
+  c.orders++; c.total += o.total; for (const item of o.items) c.items.add(item);
+}
+Object.entries(byCustomer).map(([name, c]) => ({name, orders: c.orders,
+  total: Math.round(c.total * 100) / 100, items: [...c.items].sort()}))
+  .sort((a, b) => b.total - a.total);
+"""
+
+N_WARM = 300 if QUICK else 2000
+N_OBJECTS = 100 if QUICK else 300
+N_COLD = 20 if QUICK else 50
+N_PROCESS = 8 if QUICK else 20
+N_DEADLINE = 8 if QUICK else 20
+
+
+def run_json(cmd, **kw):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def peer_available(peer):
+    if NODE is None:
+        return False
+    if peer == "node-vm":
+        return True
+    module = {"isolated-vm": "isolated-vm", "quickjs": "quickjs-emscripten"}[peer]
+    return (BENCH / ".peers" / "node_modules" / module).is_dir()
+
+
+def timed(cmd, **kw):
+    """Wall seconds and peak RSS (KiB) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - start, usage.ru_maxrss, proc.returncode
+
+
+def make_batch(root, tenants, jobs_per_tenant, code, with_input):
+    manifest = root / "tenants.toml"
+    lines = []
+    for t in range(tenants):
+        lines.append(f"[tenants.t{t}]\ndeadline_ms = 1000\n")
+        folder = root / "jobs" / f"t{t}"
+        folder.mkdir(parents=True)
+        for j in range(jobs_per_tenant):
+            (folder / f"{j:04}.js").write_text(code.replace("__J__", str(j)))
+            if with_input:
+                orders = [{"customer": f"c{(j * 7 + k) % 13}", "status": "cancelled" if k % 9 == 0 else "paid",
+                           "total": round(10 + (k * 37 % 500) / 3, 2), "items": [f"sku{k % 17}", f"sku{(k * 3) % 23}"]}
+                          for k in range(200)]
+                (folder / f"{j:04}.json").write_text(json.dumps({"orders": orders}))
+    manifest.write_text("".join(lines))
+    return manifest, root / "jobs"
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows = []
+    latency = {}
+
+    def row(name, unit, values, lower_is_better=True):
+        rows.append({"row": name, "unit": unit, "values": values})
+        shown = "  ".join(f"{k} {v:.3g}" for k, v in values.items() if v is not None)
+        print(f"{name:<48} [{unit}]  {shown}", flush=True)
+
+    # Warm runs: fresh context + script on a warm engine instance.
+    for label, code, n in (("warm run: fresh context + trivial script", TRIVIAL, N_WARM),
+                           ("warm run: fresh context + 1000 objects, JSON", OBJECTS, N_OBJECTS)):
+        values = {}
+        samples = run_json([str(CORE), "warm", str(n), code])["samples_us"]
+        values["krepis"] = median(samples) / 1000
+        floor = run_json([str(FLOOR), "warm", str(n), code])["samples_us"]
+        values["v8-floor"] = median(floor) / 1000
+        if code == TRIVIAL:
+            latency["krepis"], latency["v8-floor"] = samples, floor
+        for peer in PEERS:
+            if peer_available(peer):
+                peer_samples = run_json([NODE, str(PEERS_JS), peer, "warm", str(n), code])["samples_us"]
+                values[peer] = median(peer_samples) / 1000
+                if code == TRIVIAL:
+                    latency[peer] = peer_samples
+        row(label, "ms per run", values)
+
+    # Whole batches, whole processes: per job.
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for label, tenants, per, code, with_input in (
+                ("batch of 1000 trivial jobs, whole process", 10, 100, "__J__ + 1", False),
+                ("batch of 300 realistic jobs, whole process", 10, 30, REALISTIC, True)):
+            root = tmp / label.split()[2]
+            manifest, jobs = make_batch(root, tenants, per, code, with_input)
+            total = tenants * per
+            values = {}
+            walls = [timed([str(KREPIS), "batch", "--jobs", "2", "--json", "--tenants", str(manifest),
+                            str(jobs)])[0] for _ in range(3)]
+            values["krepis"] = min(walls) * 1000 / total
+            for peer in PEERS:
+                if peer_available(peer):
+                    walls = [timed([NODE, str(PEERS_JS), peer, "batch", str(jobs)])[0] for _ in range(3)]
+                    values[peer] = min(walls) * 1000 / total
+            row(label, "ms per job", values)
+
+    # A new engine instance and its first run.
+    values = {"krepis": median(run_json([str(CORE), "cold", str(N_COLD)])["samples_us"]) / 1000,
+              "v8-floor": median(run_json([str(FLOOR), "cold", str(N_COLD)])["samples_us"]) / 1000}
+    for peer in PEERS:
+        if peer_available(peer) and peer != "node-vm":
+            values[peer] = median(run_json([NODE, str(PEERS_JS), peer, "cold", str(N_COLD)])["samples_us"]) / 1000
+    row("cold instance + first run", "ms", values)
+
+    # Idle warm instances.
+    values = {"krepis": run_json([str(CORE), "idle", "100"])["rss_kib_each"]}
+    for peer in PEERS:
+        if peer_available(peer):
+            values[peer] = run_json([NODE, "--expose-gc", str(PEERS_JS), peer, "idle", "100"])["rss_kib_each"]
+    row("idle warm instance, RSS each (100 tenants)", "KiB", values)
+
+    # One process per script.
+    values = {}
+    commands = {"krepis": [str(KREPIS), "run", "-e", "1"], "v8-floor": [str(FLOOR), "once"]}
+    if NODE:
+        commands["node -e"] = [NODE, "-e", "1"]
+    if DENO.exists():
+        commands["deno"] = [str(DENO), "eval", "1"]
+    for name, cmd in commands.items():
+        timed(cmd)  # page cache
+        values[name] = median([timed(cmd)[0] * 1000 for _ in range(N_PROCESS)])
+    row("one process per script (run 1)", "ms", values)
+
+    # Deadline overshoot, 50 ms.
+    cases = {"loop": "tests/scripts/infinite-loop.js", "regex": "tests/scripts/catastrophic-regex.js",
+             "microtasks": "tests/scripts/microtask-flood.js", "finally": "tests/scripts/loop-in-finally.js",
+             "wasm": "tests/scripts/wasm-infinite-loop.js"}
+    overshoot = {}
+    for case, script in cases.items():
+        xs = []
+        finished = []
+        for _ in range(N_DEADLINE):
+            out = subprocess.run([str(KREPIS), "run", "--json", "--deadline-ms", "50", str(ROOT / script)],
+                                 capture_output=True, text=True).stdout
+            report = json.loads(out.splitlines()[0])
+            # Only a run the deadline stopped overshoots it; one that ends first (the linear
+            # regexp engine finishes a catastrophic pattern in milliseconds) is noted as such.
+            (xs if report["status"] == "timeout" else finished).append(report["wall_ms"] - 50)
+        overshoot[case] = xs
+        if xs:
+            row(f"deadline 50 ms, overshoot: {case}", "ms median / worst",
+                {"krepis median": median(xs), "krepis worst": max(xs)})
+        if finished:
+            row(f"deadline 50 ms: {case} ended by itself, before", "ms before the deadline",
+                {"krepis median": -median(finished)})
+    for peer in PEERS:
+        if peer_available(peer):
+            xs = [run_json([NODE, str(PEERS_JS), peer, "deadline", "50", "for (;;) {}"])["overshoot_ms"]
+                  for _ in range(N_DEADLINE)]
+            row(f"deadline 50 ms, overshoot: loop ({peer})", "ms median / worst",
+                {f"{peer} median": median(xs), f"{peer} worst": max(xs)})
+
+    # Memory bombs under a 128 MB cap: the runner's peak RSS.
+    bombs = ["heap-bomb-incremental.js", "arraybuffer-bomb.js", "json-parse-40mb.js",
+             "builtin-jumps-over-cap.js", "arraybuffer-2gb.js"]
+    values = {}
+    for bomb in bombs:
+        _, rss, _ = timed([str(KREPIS), "run", "--json", "--heap-mb", "128", "--deadline-ms", "5000",
+                           str(ROOT / "tests" / "scripts" / bomb)])
+        values[bomb.removesuffix(".js")] = rss / 1024
+    row("memory bomb, 128 MB cap: peak RSS", "MiB", values)
+
+    machine = subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip()
+    cpus = os.cpu_count()
+    result = {"when": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": f"{machine}, {cpus} cpus",
+              "quick": QUICK, "rows": rows, "overshoot_ms": overshoot}
+    (OUT / "results.json").write_text(json.dumps(result, indent=1))
+    for name, xs in latency.items():
+        xs = sorted(xs)
+        with open(OUT / f"latency-{name}.dat", "w") as f:
+            for i, x in enumerate(xs):
+                f.write(f"{x / 1000:.4f} {(i + 1) / len(xs):.4f}\n")
+    print(f"\nresults: {OUT / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()

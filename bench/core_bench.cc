@@ -1,0 +1,95 @@
+// krepis's core library in-process, for the rows a whole process cannot isolate:
+//   krepis_core_bench warm N CODE   N runs of CODE on one warm sandbox; per-run microseconds
+//   krepis_core_bench cold N        N times: new sandbox + first run of `1`
+//   krepis_core_bench idle N        N tenants' sandboxes made warm, then held idle; RSS each
+// Output: one JSON object on stdout.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/engine.h"
+#include "core/sandbox.h"
+#include "core/watchdog.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double micros(Clock::time_point since) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - since).count();
+}
+
+// Resident set size of this process now, in KiB.
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
+void print_samples(const std::vector<double>& samples) {
+  std::printf("{\"samples_us\": [");
+  for (std::size_t i = 0; i < samples.size(); ++i) std::printf(i ? ",%.2f" : "%.2f", samples[i]);
+  std::printf("]}\n");
+}
+
+krepis::Job job(std::string code) {
+  return krepis::Job{"bench", "bench.js", std::move(code), std::nullopt,
+                     std::chrono::milliseconds(10'000)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: krepis_core_bench warm N CODE | cold N | idle N\n");
+    return 2;
+  }
+  const std::string mode = argv[1];
+  const int n = std::atoi(argv[2]);
+  krepis::Engine engine;
+  krepis::Watchdog watchdog;
+  krepis::SandboxConfig config;
+  std::vector<double> samples;
+  if (mode == "warm" && argc == 4) {
+    krepis::Sandbox sandbox(engine, watchdog, config);
+    sandbox.run(job("0"));  // made warm first
+    for (int i = 0; i < n; ++i) {
+      auto start = Clock::now();
+      krepis::RunReport report = sandbox.run(job(argv[3]));
+      samples.push_back(micros(start));
+      if (report.status != krepis::RunStatus::kOk) return 1;
+    }
+    print_samples(samples);
+  } else if (mode == "cold") {
+    for (int i = 0; i < n; ++i) {
+      auto start = Clock::now();
+      auto sandbox = std::make_unique<krepis::Sandbox>(engine, watchdog, config);
+      sandbox->run(job("1"));
+      samples.push_back(micros(start));
+    }
+    print_samples(samples);
+  } else if (mode == "idle") {
+    std::vector<std::unique_ptr<krepis::Sandbox>> sandboxes;
+    krepis::Sandbox first(engine, watchdog, config);
+    first.run(job("1"));
+    const long before = rss_kib();
+    for (int i = 0; i < n; ++i) {
+      sandboxes.push_back(std::make_unique<krepis::Sandbox>(engine, watchdog, config));
+      sandboxes.back()->run(job("1"));
+    }
+    const long after = rss_kib();
+    std::printf("{\"rss_kib_each\": %.1f}\n", static_cast<double>(after - before) / n);
+  } else {
+    std::fprintf(stderr, "usage: krepis_core_bench warm N CODE | cold N | idle N\n");
+    return 2;
+  }
+  return 0;
+}
