@@ -19,6 +19,7 @@
 #include "core/batch_summary.h"
 #include "core/engine.h"
 #include "core/report.h"
+#include "core/pool_sweeper.h"
 #include "core/sandbox_pool.h"
 #include "core/watchdog.h"
 
@@ -191,6 +192,7 @@ int batch_command(const BatchOptions& options) {
   };
   SandboxPool pool(manifest->pool, sandbox_factory(engine, watchdog, manifest->pool, last_words));
   pool_for_summary = &pool;
+  PoolSweeper sweeper(pool, manifest->pool.settle_after / 2);
   runner.emplace(
       *manifest, *plan, [&pool] { return std::make_unique<ThreadWorker>(pool); }, print_report);
   active_runner = &*runner;

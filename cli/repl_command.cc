@@ -20,6 +20,7 @@
 #include "core/engine.h"
 #include "core/limits.h"
 #include "core/report.h"
+#include "core/pool_sweeper.h"
 #include "core/sandbox_pool.h"
 #include "core/text_file.h"
 #include "core/watchdog.h"
@@ -430,6 +431,7 @@ int repl_command(const ReplOptions& options) {
     std::_Exit(exit_status_for(RunStatus::kCrashed));
   };
   SandboxPool pool(manifest->pool, sandbox_factory(engine, watchdog, manifest->pool, last_words));
+  PoolSweeper sweeper(pool, manifest->pool.settle_after / 2);
   int status = 0;
   {
     ReplSession session(*manifest, *tenant, pool, options.json, options.fresh);

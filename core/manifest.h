@@ -26,6 +26,8 @@ struct PoolSettings {
   // Leak guard: an isolate whose heap after a full GC still holds more than this share of
   // its cap is retired.
   unsigned retire_heap_percent = 50;
+  // An isolate idle this long is settled: a full GC that gives memory back, once.
+  std::chrono::milliseconds settle_after{1000};
 };
 
 // Isolates one tenant may hold at once when its runs come concurrently, unless it says.

@@ -14,12 +14,14 @@
 // The pool is a template over the instance so its policy is tested with a fake instance and
 // an injected clock (tests/unit/pool_test.cc); krepis uses SandboxPool (sandbox_pool.h).
 // Instance needs: bool reusable(), size_t runs_done(), size_t retained_bytes(),
-// size_t heap_cap_bytes(). Instances are created and disposed outside the pool's lock.
+// size_t heap_cap_bytes(), void settle(). Instances are created, settled and disposed
+// outside the pool's lock.
 //
 // Thread-safe: any number of threads may acquire and release at once.
 #pragma once
 
 #include <chrono>
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -45,6 +47,7 @@ struct PoolFigures {
   std::size_t alive = 0;           // instances held now, idle or in use
   std::size_t idle = 0;            // of which idle
   std::size_t waiting = 0;         // runs waiting now for their tenant or the pool to make room
+  std::size_t settled = 0;         // idle instances settled (GC'd to give memory back)
 };
 
 template <class Instance>
@@ -134,13 +137,44 @@ class BasicPool {
     return Lease(this, tenant.id, std::move(created), true);
   }
 
-  // Disposes the idle instances that passed idle_timeout. Acquire and release do this too;
-  // call it when the pool may sit unused for a while (a REPL waiting for input).
+  // Disposes the idle instances that passed idle_timeout, and settles (a full GC that gives
+  // memory back) those idle for settle_after and not settled yet. Acquire and release
+  // dispose too; call this when the pool may sit unused for a while (a REPL waiting for
+  // input, a batch's main thread).
   void sweep() {
     std::vector<std::unique_ptr<Instance>> doomed;
+    std::vector<Idle> settling;
     {
       std::lock_guard lock(mutex_);
       collect_expired(doomed);
+      const auto now = clock_();
+      for (auto it = idle_.begin(); it != idle_.end();) {
+        if (it->settled || now - it->since < settings_.settle_after) {
+          ++it;
+          continue;
+        }
+        // Out of the list while it settles, so no run takes it meanwhile; it keeps its place
+        // in the counts.
+        settling.push_back(std::move(*it));
+        it = idle_.erase(it);
+      }
+    }
+    changed_.notify_all();
+    doomed.clear();
+    if (settling.empty()) return;
+    for (Idle& entry : settling) {
+      entry.instance->settle();
+      entry.settled = true;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      for (Idle& entry : settling) {
+        // Back in least-recently-used order: it was idle longer than anything released since.
+        auto position = std::find_if(idle_.begin(), idle_.end(),
+                                     [&](const Idle& other) { return other.since > entry.since; });
+        idle_.insert(position, std::move(entry));
+      }
+      figures_.settled += settling.size();
     }
     changed_.notify_all();
   }
@@ -161,6 +195,7 @@ class BasicPool {
     std::string tenant;
     std::unique_ptr<Instance> instance;
     std::chrono::steady_clock::time_point since;
+    bool settled = false;
   };
   using IdleList = std::list<Idle>;  // least recently used first
 

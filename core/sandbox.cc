@@ -106,6 +106,12 @@ void Sandbox::forget_context() {
   kept_.reset();
 }
 
+void Sandbox::settle() {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+}
+
 void Sandbox::interrupt() noexcept {
   interrupt_requested_.store(true);
   stop_.trip(StopReason::kInterrupted);

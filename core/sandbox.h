@@ -71,6 +71,10 @@ class Sandbox final : private DeadlineTarget {
   // after it), so it cannot stop the next run.
   void clear_interrupt() noexcept { interrupt_requested_.store(false); }
 
+  // For an isolate that sits idle: a full GC that also lets V8 give memory back (the
+  // context of the last run is garbage by then), so a warm idle isolate costs less RSS.
+  void settle();
+
   struct HeapStatistics {
     std::size_t used_bytes, total_bytes, limit_bytes, external_bytes;
     std::size_t contexts, detached_contexts;

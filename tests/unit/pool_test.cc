@@ -27,6 +27,8 @@ struct FakeInstance {
   std::size_t runs_done() const { return runs; }
   std::size_t retained_bytes() const { return retained; }
   std::size_t heap_cap_bytes() const { return cap; }
+  int settles = 0;
+  void settle() { ++settles; }
 };
 
 using FakePool = BasicPool<FakeInstance>;
@@ -156,6 +158,24 @@ TEST_CASE_FIXTURE(Fixture, "idle instances go after idle_timeout; one in use nev
   pool->sweep();
   CHECK(pool->figures().alive == 1);
   CHECK(busy.cold());
+}
+
+TEST_CASE_FIXTURE(Fixture, "an instance idle for settle_after is settled once, and stays warm") {
+  settings.settle_after = milliseconds(500);
+  settings.idle_timeout = milliseconds(10'000);
+  auto pool = make_pool();
+  int first = use(*pool, tenant("a"));
+  now += milliseconds(499);
+  pool->sweep();
+  CHECK(pool->figures().settled == 0);
+  now += milliseconds(1);
+  pool->sweep();
+  pool->sweep();
+  CHECK(pool->figures().settled == 1);  // once, not at every sweep
+  FakePool::Lease lease = pool->acquire(tenant("a"));
+  CHECK(lease->serial == first);  // still the warm one
+  CHECK(lease->settles == 1);
+  CHECK_FALSE(lease.cold());
 }
 
 TEST_CASE_FIXTURE(Fixture, "an instance is retired after max_runs_per_isolate runs") {
