@@ -78,8 +78,7 @@ void Sandbox::set_up_isolate() {
   UnhandledRejections::install(isolate_);
   heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_);
 
-  // Built once per isolate; every run's context is instantiated from it.
-  global_template_.Reset(isolate_, v8::ObjectTemplate::New(isolate_));
+  // Built once per isolate; every run instantiates them in its context.
   OpTemplates ops = make_op_templates(isolate_, op_host_);
   console_template_.Reset(isolate_, ops.console);
   krepis_template_.Reset(isolate_, ops.krepis);
@@ -136,7 +135,6 @@ Sandbox::~Sandbox() {
   {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
-    global_template_.Reset();
     console_template_.Reset();
     krepis_template_.Reset();
     heap_guard_.reset();
@@ -227,8 +225,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       ScriptExecution execution(isolate_, engine_, *heap_guard_, stop_);
       result = execution.run(
           job,
-          ContextTemplates{global_template_.Get(isolate_), console_template_.Get(isolate_),
-                           krepis_template_.Get(isolate_)},
+          ContextTemplates{console_template_.Get(isolate_), krepis_template_.Get(isolate_)},
           kept_.get());
       rejections.clear();
       if (!stop_.tripped()) heap_guard_->check_now();

@@ -115,7 +115,6 @@ class Sandbox final : private DeadlineTarget {
   std::unique_ptr<CappedAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<HeapGuard> heap_guard_;
-  v8::Global<v8::ObjectTemplate> global_template_;
   v8::Global<v8::ObjectTemplate> console_template_;
   v8::Global<v8::ObjectTemplate> krepis_template_;
   std::size_t runs_done_ = 0;

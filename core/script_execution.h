@@ -22,7 +22,6 @@ namespace krepis {
 
 // What every context is made from: built once per isolate, so a run builds no templates.
 struct ContextTemplates {
-  v8::Local<v8::ObjectTemplate> global;
   v8::Local<v8::ObjectTemplate> console;
   v8::Local<v8::ObjectTemplate> krepis;  // the ops the tenant's tier grants
 };
