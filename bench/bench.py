@@ -122,6 +122,20 @@ def main():
                     latency[peer] = peer_samples
         row(label, "ms per run", values)
 
+    # The same warm run counted in instructions (callgrind), which this shared machine's noise
+    # does not move: the difference of 110 and 10 runs, per run.
+    if shutil.which("valgrind"):
+        def instructions(program):
+            counts = []
+            for n in (10, 110):
+                err = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                                      str(program), "warm", str(n), TRIVIAL],
+                                     capture_output=True, text=True).stderr
+                counts.append(int(next(l for l in err.splitlines() if "Collected" in l).split()[-1]))
+            return (counts[1] - counts[0]) / 100
+        row("warm run, instructions (callgrind)", "thousand instructions per run",
+            {"krepis": instructions(CORE) / 1000, "v8-floor": instructions(FLOOR) / 1000})
+
     # Whole batches, whole processes: per job.
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
