@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "e2e/krepis_process.h"
@@ -183,6 +184,43 @@ TEST_CASE("a tenant's isolate stays warm while another tenant runs in between") 
   CHECK(order[0] == "a:cold");
   CHECK(order[8] == "b:cold");
   CHECK(order[9] == "a:warm");
+}
+
+TEST_CASE("no contamination through warm isolates under --jobs 2") {
+  fs::path root = temp_folder();
+  std::string manifest;
+  std::ifstream pollute_file(script("pollute-globals.js")),
+      check_file(script("sees-no-pollution.js"));
+  std::stringstream pollute, check;
+  pollute << pollute_file.rdbuf();
+  check << check_file.rdbuf();
+  // Each tenant alternates polluting and checking jobs over up to two isolates, so nearly
+  // every checking job runs on an isolate that polluting jobs used before it.
+  for (int t = 0; t < 3; ++t) {
+    manifest += fmt::format("[tenants.t{}]\nmax_isolates = 2\n", t);
+    for (int j = 0; j < 6; ++j) {
+      write(root / "jobs" / fmt::format("t{}", t) / fmt::format("{:02}-pollute.js", 2 * j),
+            pollute.str());
+      write(root / "jobs" / fmt::format("t{}", t) / fmt::format("{:02}-check.js", 2 * j + 1),
+            check.str());
+    }
+  }
+  write(root / "tenants.toml", manifest);
+  ProcessResult run = run_krepis({"batch", "--json", "--jobs", "2", "--tenants",
+                                  (root / "tenants.toml").string(), (root / "jobs").string()});
+  CHECK(run.exit_status == 0);
+  int checks = 0, warm_checks = 0;
+  for (const json& line : run.json_lines()) {
+    if (line.contains("summary") ||
+        line["script"].get<std::string>().find("check") == std::string::npos) {
+      continue;
+    }
+    ++checks;
+    if (line["isolate"] == "warm") ++warm_checks;
+    CHECK_MESSAGE(line["result"] == json::array(), line.dump());
+  }
+  CHECK(checks == 18);
+  CHECK(warm_checks >= 12);  // at most two cold isolates per tenant
 }
 
 TEST_CASE("shards split by tenant, add up to the whole batch, and merge with summarize") {
