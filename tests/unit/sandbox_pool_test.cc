@@ -20,7 +20,8 @@ TenantSpec tenant(const std::string& id, std::size_t heap_mb = 64, std::size_t m
   TenantSpec spec;
   spec.id = id;
   spec.limits.heap_bytes = heap_mb * kMiB;
-  spec.limits.deadline = milliseconds(2000);
+  // Generous: these runs end by themselves (or by the heap cap), even on a loaded machine.
+  spec.limits.deadline = milliseconds(10000);
   spec.max_isolates = max_isolates;
   return spec;
 }
