@@ -33,6 +33,16 @@ BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan, Worker
       }) {}
 
 std::variant<Job, RunReport> BatchRunner::load(const BatchJob& job, const TenantSpec& tenant) {
+  // A tenant's folder holds the tenant's files: a symlink there could make the runner read
+  // any file of the host as a job or its input (and quote it in a syntax error).
+  for (const std::filesystem::path& file : {job.script, job.input.value_or(job.script)}) {
+    std::error_code error;
+    if (std::filesystem::is_symlink(file, error)) {
+      return denied_report(
+          job.tenant, job.name,
+          fmt::format("{}: is a symlink; jobs and inputs must be regular files", file.string()));
+    }
+  }
   TextFile script = read_text_file(job.script.string());
   if (!script.ok()) return denied_report(job.tenant, job.name, script.error);
   Job run{job.tenant, job.name, std::move(script.text), std::nullopt, tenant.limits.deadline};

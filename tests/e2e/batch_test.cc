@@ -125,6 +125,25 @@ TEST_CASE("a mixed batch: every job reported once, with its status, and a summar
   }
 }
 
+TEST_CASE("symlinked jobs and inputs are denied, not followed") {
+  fs::path root = temp_folder();
+  write(root / "tenants.toml", "[tenants.a]\n");
+  write(root / "outside" / "secret.txt", "root:x:0:0");
+  write(root / "jobs" / "a" / "fine.js", "1");
+  fs::create_symlink(root / "outside" / "secret.txt", root / "jobs" / "a" / "link.js");
+  write(root / "jobs" / "a" / "input.js", "input");
+  fs::create_symlink(root / "outside" / "secret.txt", root / "jobs" / "a" / "input.json");
+  ProcessResult run = run_krepis(
+      {"batch", "--json", "--tenants", (root / "tenants.toml").string(), (root / "jobs").string()});
+  CHECK(run.exit_status == 4);
+  BatchOutput output = parse(run);
+  CHECK(output.statuses == std::map<std::string, std::string>{{"a/fine.js", "ok"},
+                                                              {"a/input.js", "denied"},
+                                                              {"a/link.js", "denied"}});
+  CHECK(run.out.find("root:x") == std::string::npos);
+  CHECK(run.out.find("is a symlink") != std::string::npos);
+}
+
 TEST_CASE("--jobs 1 and --jobs 2 give the same results") {
   MixedBatch batch;
   BatchOutput one = parse(run_krepis(batch.args({"--jobs", "1"})));
