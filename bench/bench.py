@@ -164,7 +164,8 @@ def main():
     row("cold instance + first run", "ms", values)
 
     # Idle warm instances.
-    values = {"krepis": run_json([str(CORE), "idle", "100"])["rss_kib_each"]}
+    values = {"krepis": run_json([str(CORE), "idle", "100"])["rss_kib_each"],
+              "v8-floor": run_json([str(FLOOR), "idle", "100"])["rss_kib_each"]}
     for peer in PEERS:
         if peer_available(peer):
             values[peer] = run_json([NODE, "--expose-gc", str(PEERS_JS), peer, "idle", "100"])["rss_kib_each"]

@@ -3,6 +3,7 @@
 //   krepis_floor warm N CODE    N runs on one warm isolate; per-run microseconds as JSON
 //   krepis_floor cold N         N times: new isolate + context + `1`; microseconds as JSON
 //   krepis_floor once           one process, one run of `1` (for process-per-script)
+//   krepis_floor idle N         N isolates, each after one run and a full GC; RSS KiB each
 #include <libplatform/libplatform.h>
 #include <v8-array-buffer.h>
 #include <v8-context.h>
@@ -13,6 +14,7 @@
 #include <v8-script.h>
 
 #include <chrono>
+#include <fstream>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -44,6 +46,14 @@ v8::Isolate* new_isolate(v8::ArrayBuffer::Allocator* allocator) {
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator;
   return v8::Isolate::New(params);
+}
+
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
 }
 
 void print_samples(const std::vector<double>& samples) {
@@ -92,6 +102,21 @@ int main(int argc, char** argv) {
       isolate->Dispose();
     }
     print_samples(samples);
+  } else if (mode == "idle" && argc == 3) {
+    const int n = std::atoi(argv[2]);
+    std::vector<v8::Isolate*> isolates;
+    const long before = rss_kib();
+    for (int i = 0; i < n; ++i) {
+      v8::Isolate* isolate = new_isolate(allocator.get());
+      {
+        v8::Isolate::Scope isolate_scope(isolate);
+        run_in_fresh_context(isolate, "1");
+        isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+      }
+      isolates.push_back(isolate);
+    }
+    std::printf("{\"rss_kib_each\": %.1f}\n", static_cast<double>(rss_kib() - before) / n);
+    for (v8::Isolate* isolate : isolates) isolate->Dispose();
   } else if (mode == "once") {
     v8::Isolate* isolate = new_isolate(allocator.get());
     {
