@@ -6,13 +6,11 @@
 #include <fmt/format.h>
 #include <signal.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "e2e/krepis_process.h"
 #include "e2e/pty_session.h"
@@ -315,12 +313,7 @@ ProcessResult interrupted_batch(int signal, std::size_t& jobs) {
   RunningKrepis running =
       start_krepis({"batch", "--json", "--jobs", "1", "--tenants", (root / "tenants.toml").string(),
                     (root / "jobs").string()});
-  // Generous bound for a loaded machine; the first report normally comes within 100 ms.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (running.out_so_far().find('\n') == std::string::npos &&
-         std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  REQUIRE(running.wait_for_output("\n"));  // the first report
   ::kill(running.pid, signal);
   return running.wait();
 }

@@ -1,11 +1,14 @@
 #include "e2e/krepis_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -47,13 +50,13 @@ ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::strin
 RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOptions& options) {
   RunningKrepis running;
   running.dir = make_temp_dir();
-  running.out_path = running.dir + "/out";
   running.err_path = running.dir + "/err";
+  int out_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, options.stdin_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, running.out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, running.err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
@@ -70,22 +73,43 @@ RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOpti
   envp.push_back(nullptr);
   int spawned = posix_spawn(&running.pid, KREPIS_BIN, &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  ::close(out_pipe[1]);
+  running.out_fd = out_pipe[0];
   if (spawned != 0) throw std::runtime_error("cannot start " KREPIS_BIN);
   return running;
 }
 
-std::string RunningKrepis::out_so_far() const { return read_all(out_path); }
+bool RunningKrepis::wait_for_output(const std::string& text) {
+  // A safety bound for a loaded machine, not a measurement.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (out.find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    pollfd fd{out_fd, POLLIN, 0};
+    if (::poll(&fd, 1, 1000) <= 0) continue;
+    char buffer[4096];
+    ssize_t got = ::read(out_fd, buffer, sizeof buffer);
+    if (got <= 0) return false;  // the output ended
+    out.append(buffer, static_cast<std::size_t>(got));
+  }
+  return true;
+}
 
 ProcessResult RunningKrepis::wait() {
+  char buffer[65536];
+  for (ssize_t got; (got = ::read(out_fd, buffer, sizeof buffer)) != 0;) {
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) break;
+    out.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(out_fd);
   int status = 0;
   rusage usage{};
   ::wait4(pid, &status, 0, &usage);
   ProcessResult result;
   result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = read_all(out_path);
+  result.out = std::move(out);
   result.err = read_all(err_path);
   result.peak_rss_kib = usage.ru_maxrss;
-  std::remove(out_path.c_str());
   std::remove(err_path.c_str());
   ::rmdir(dir.c_str());
   return result;

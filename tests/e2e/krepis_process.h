@@ -33,11 +33,16 @@ struct SpawnOptions {
   std::string stdin_path = "/dev/null";
 };
 
-// A krepis started and not yet waited for (to signal it mid-run).
+// A krepis started and not yet waited for (to signal it mid-run). Its stdout is a pipe, so
+// a test can wait for output to appear rather than for time to pass.
 struct RunningKrepis {
   pid_t pid = 0;
-  std::string dir, out_path, err_path;
-  std::string out_so_far() const;
+  int out_fd = -1;  // the read end of stdout's pipe
+  std::string dir, err_path;
+  std::string out;  // read so far
+  // True once `text` is in the output; false if the output ended (or a generous safety
+  // bound passed) without it.
+  bool wait_for_output(const std::string& text);
   ProcessResult wait();
 };
 
