@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "cli/terminal.h"
 #include "core/engine.h"
@@ -18,23 +17,6 @@ namespace krepis::cli {
 namespace {
 
 constexpr int kUsageError = 2;
-
-// Reads and validates --input: a usage error (nothing runs) when it is not a JSON value.
-std::optional<std::string> load_input(const std::string& path, std::string& error) {
-  TextFile file = read_text_file(path);
-  if (!file.ok()) {
-    error = "--input " + file.error;
-    return std::nullopt;
-  }
-  try {
-    [[maybe_unused]] nlohmann::json parsed = nlohmann::json::parse(file.text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's message carries "line L, column C".
-    error = fmt::format("--input {}: not valid JSON: {}", path, e.what());
-    return std::nullopt;
-  }
-  return std::move(file.text);
-}
 
 }  // namespace
 
@@ -76,12 +58,12 @@ int run_command(const RunOptions& options) {
   if (!manifest) return kUsageError;
   std::optional<std::string> input;
   if (options.input_file) {
-    std::string error;
-    input = load_input(*options.input_file, error);
-    if (!input) {
-      print_error(error);
+    TextFile file = read_json_file(*options.input_file);
+    if (!file.ok()) {
+      print_error("--input " + file.error);
       return kUsageError;
     }
+    input = std::move(file.text);
   }
 
   std::string denial;

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
 
@@ -63,6 +64,18 @@ TextFile read_text_file(const std::string& path) {
                                      at.line, at.column));
   }
   return TextFile{std::move(text), {}};
+}
+
+TextFile read_json_file(const std::string& path) {
+  TextFile file = read_text_file(path);
+  if (!file.ok()) return file;
+  try {
+    [[maybe_unused]] nlohmann::json parsed = nlohmann::json::parse(file.text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's message carries "line L, column C".
+    return TextFile{{}, fmt::format("{}: not valid JSON: {}", path, e.what())};
+  }
+  return file;
 }
 
 }  // namespace krepis

@@ -20,4 +20,8 @@ inline constexpr std::size_t kMaxTextFileBytes = 64 * 1024 * 1024;
 // Reads a regular file of well-formed UTF-8.
 TextFile read_text_file(const std::string& path);
 
+// Reads a file that must hold one JSON value (an --input, a batch job's input); the error
+// for malformed JSON is "path: not valid JSON: ..." with the line and column.
+TextFile read_json_file(const std::string& path);
+
 }  // namespace krepis
