@@ -57,9 +57,9 @@ void print_summary(const BatchSummary& summary, bool json) {
     for (std::size_t i = 1; i < row.size(); ++i) text += fmt::format("  {:>{}}", row[i], widths[i]);
     fmt::print("{}\n", text);
   }
-  fmt::print("\nwall  p50 {:.1f} ms  p90 {:.1f} ms  p99 {:.1f} ms  max {:.1f} ms\n",
-             summary.percentile(50), summary.percentile(90), summary.percentile(99),
-             summary.percentile(100));
+  const BatchSummary::Percentiles wall = summary.wall_percentiles();
+  fmt::print("\nwall  p50 {:.1f} ms  p90 {:.1f} ms  p99 {:.1f} ms  max {:.1f} ms\n", wall.p50,
+             wall.p90, wall.p99, wall.max);
   const PoolFigures& pool = summary.pool;
   fmt::print(
       "pool  {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "

@@ -34,15 +34,19 @@ std::size_t BatchSummary::jobs() const {
   return total;
 }
 
-double BatchSummary::percentile(double p) const {
-  if (wall_ms.empty()) return 0;
+BatchSummary::Percentiles BatchSummary::wall_percentiles() const {
+  if (wall_ms.empty()) return {};
   std::vector<double> sorted = wall_ms;
   std::sort(sorted.begin(), sorted.end());
-  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+  auto rank = [&](double p) {
+    auto n = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+    return sorted[std::clamp<std::size_t>(n, 1, sorted.size()) - 1];
+  };
+  return {rank(50), rank(90), rank(99), sorted.back()};
 }
 
 nlohmann::json BatchSummary::to_json() const {
+  const Percentiles wall = wall_percentiles();
   nlohmann::json statuses = nlohmann::json::object();
   for (RunStatus status : {RunStatus::kOk, RunStatus::kError, RunStatus::kTimeout, RunStatus::kOom,
                            RunStatus::kDenied, RunStatus::kCrashed}) {
@@ -50,32 +54,29 @@ nlohmann::json BatchSummary::to_json() const {
     statuses[std::string(to_string(status))] = found == counts.end() ? 0 : found->second;
   }
   const double seconds = elapsed_ms / 1000.0;
-  return {{"summary",
-           {{"jobs", jobs()},
-            {"counts", statuses},
-            {"tenants", tenants},
-            {"wall_ms",
-             {{"p50", percentile(50)},
-              {"p90", percentile(90)},
-              {"p99", percentile(99)},
-              {"max", percentile(100)}}},
-            {"elapsed_ms", elapsed_ms},
-            {"jobs_per_s", seconds > 0 ? static_cast<double>(jobs()) / seconds : 0.0},
-            {"workers", workers},
-            {"skipped_files", skipped_files},
-            {"other_shards", other_shards},
-            {"not_started", not_started},
-            {"interrupted", interrupted},
-            {"shards", shards},
-            {"exit_status", exit_status},
-            {"pool",
-             {{"hits", pool.hits},
-              {"misses", pool.cold_starts},
-              {"evictions", pool.evictions},
-              {"idle_disposals", pool.idle_disposals},
-              {"retirements", pool.retirements},
-              {"replacements", pool.replacements},
-              {"alive", pool.alive}}}}}};
+  return {
+      {"summary",
+       {{"jobs", jobs()},
+        {"counts", statuses},
+        {"tenants", tenants},
+        {"wall_ms", {{"p50", wall.p50}, {"p90", wall.p90}, {"p99", wall.p99}, {"max", wall.max}}},
+        {"elapsed_ms", elapsed_ms},
+        {"jobs_per_s", seconds > 0 ? static_cast<double>(jobs()) / seconds : 0.0},
+        {"workers", workers},
+        {"skipped_files", skipped_files},
+        {"other_shards", other_shards},
+        {"not_started", not_started},
+        {"interrupted", interrupted},
+        {"shards", shards},
+        {"exit_status", exit_status},
+        {"pool",
+         {{"hits", pool.hits},
+          {"misses", pool.cold_starts},
+          {"evictions", pool.evictions},
+          {"idle_disposals", pool.idle_disposals},
+          {"retirements", pool.retirements},
+          {"replacements", pool.replacements},
+          {"alive", pool.alive}}}}}};
 }
 
 bool BatchSummary::merge_line(const nlohmann::json& line) {

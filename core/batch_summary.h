@@ -31,8 +31,11 @@ struct BatchSummary {
 
   void add(const RunReport& report);
   std::size_t jobs() const;
-  // The nearest-rank percentile of wall_ms (0 when nothing ran).
-  double percentile(double p) const;
+  // Nearest-rank percentiles of wall_ms (0 when nothing ran), from one sort.
+  struct Percentiles {
+    double p50 = 0, p90 = 0, p99 = 0, max = 0;
+  };
+  Percentiles wall_percentiles() const;
 
   // The contract's {"summary": {...}} object.
   nlohmann::json to_json() const;
