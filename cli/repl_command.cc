@@ -19,8 +19,8 @@
 #include "core/did_you_mean.h"
 #include "core/engine.h"
 #include "core/limits.h"
-#include "core/report.h"
 #include "core/pool_sweeper.h"
+#include "core/report.h"
 #include "core/sandbox_pool.h"
 #include "core/text_file.h"
 #include "core/watchdog.h"
@@ -53,8 +53,6 @@ const std::vector<std::string>& command_names() {
                                                   ".fresh", ".reset",  ".json",   ".exit"};
   return kNames;
 }
-
-bool colour() { return ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr; }
 
 class ReplSession {
  public:
@@ -178,7 +176,7 @@ class ReplSession {
       fmt::print("{}\n", json_line(report));
       return;
     }
-    const bool tty = colour();
+    const bool tty = colour_on_stdout();
     if (report.status == RunStatus::kOk) {
       fmt::print("{}\n", report.result_text.value_or(report.result_json.value_or("undefined")));
     } else {

@@ -11,12 +11,6 @@
 namespace krepis::cli {
 namespace {
 
-// Colour only for a terminal, and never when NO_COLOR is set (no-color.org).
-bool colour_on_stdout() {
-  static const bool on = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
-  return on;
-}
-
 std::string_view colour_of(RunStatus status) {
   switch (status) {
     case RunStatus::kOk:
@@ -34,6 +28,11 @@ std::string_view colour_of(RunStatus status) {
 }
 
 }  // namespace
+
+bool colour_on_stdout() {
+  static const bool on = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+  return on;
+}
 
 void print_error(std::string_view message) { fmt::print(stderr, "krepis: {}\n", message); }
 

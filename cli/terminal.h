@@ -9,6 +9,9 @@
 
 namespace krepis::cli {
 
+// Colour only for a terminal, and never when NO_COLOR is set (no-color.org).
+bool colour_on_stdout();
+
 // "krepis: <message>" on stderr.
 void print_error(std::string_view message);
 
