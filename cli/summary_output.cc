@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/table.h"
+
 namespace krepis::cli {
 namespace {
 
@@ -48,15 +50,7 @@ void print_summary(const BatchSummary& summary, bool json) {
   };
   for (const auto& [tenant, counts] : summary.tenants) add_row(tenant, counts);
   add_row("all", summary.counts);
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string text = fmt::format("{:<{}}", row[0], widths[0]);
-    for (std::size_t i = 1; i < row.size(); ++i) text += fmt::format("  {:>{}}", row[i], widths[i]);
-    fmt::print("{}\n", text);
-  }
+  print_table(rows, 1);
   const BatchSummary::Percentiles wall = summary.wall_percentiles();
   fmt::print("\nwall  p50 {:.1f} ms  p90 {:.1f} ms  p99 {:.1f} ms  max {:.1f} ms\n", wall.p50,
              wall.p90, wall.p99, wall.max);

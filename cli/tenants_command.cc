@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/table.h"
+
 namespace krepis::cli {
 namespace {
 
@@ -50,7 +52,7 @@ std::string joined_or_dash(const std::vector<std::string>& items) {
   return items.empty() ? "-" : fmt::format("{}", fmt::join(items, ","));
 }
 
-void print_table(const Manifest& manifest) {
+void print_tenants(const Manifest& manifest) {
   const PoolSettings& pool = manifest.pool;
   fmt::print(
       "manifest {}\npool     up to {} isolates; idle ones go after {} ms; an isolate is "
@@ -66,17 +68,7 @@ void print_table(const Manifest& manifest) {
                     tenant.fs_root ? tenant.fs_root->string() : "-",
                     joined_or_dash(env_names(tenant))});
   }
-  std::vector<std::size_t> widths(rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += i + 1 == row.size() ? row[i] : fmt::format("{:<{}}  ", row[i], widths[i]);
-    }
-    fmt::print("{}\n", line);
-  }
+  print_table(rows, rows.front().size());
 }
 
 }  // namespace
@@ -101,7 +93,7 @@ int tenants_command(const TenantsOptions& options) {
   if (options.json) {
     fmt::print("{}\n", to_json(*manifest).dump());
   } else {
-    print_table(*manifest);
+    print_tenants(*manifest);
   }
   return 0;
 }
