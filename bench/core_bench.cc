@@ -8,37 +8,21 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "core/engine.h"
 #include "core/sandbox.h"
 #include "core/watchdog.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double micros(Clock::time_point since) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - since).count();
-}
-
-// Resident set size of this process now, in KiB.
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return 0;
-}
-
-void print_samples(const std::vector<double>& samples) {
-  std::printf("{\"samples_us\": [");
-  for (std::size_t i = 0; i < samples.size(); ++i) std::printf(i ? ",%.2f" : "%.2f", samples[i]);
-  std::printf("]}\n");
-}
+using bench::Clock;
+using bench::micros;
+using bench::print_samples;
+using bench::rss_kib;
 
 krepis::Job job(std::string code) {
   return krepis::Job{"bench", "bench.js", std::move(code), std::nullopt,

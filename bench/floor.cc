@@ -14,20 +14,20 @@
 #include <v8-script.h>
 
 #include <chrono>
-#include <fstream>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double micros(Clock::time_point since) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - since).count();
-}
+using bench::Clock;
+using bench::micros;
+using bench::print_samples;
+using bench::rss_kib;
 
 void run_in_fresh_context(v8::Isolate* isolate, const std::string& code) {
   v8::HandleScope handles(isolate);
@@ -46,20 +46,6 @@ v8::Isolate* new_isolate(v8::ArrayBuffer::Allocator* allocator) {
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator;
   return v8::Isolate::New(params);
-}
-
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return 0;
-}
-
-void print_samples(const std::vector<double>& samples) {
-  std::printf("{\"samples_us\": [");
-  for (std::size_t i = 0; i < samples.size(); ++i) std::printf(i ? ",%.2f" : "%.2f", samples[i]);
-  std::printf("]}\n");
 }
 
 }  // namespace
