@@ -7,7 +7,6 @@
 #include <atomic>
 #include <charconv>
 #include <cstdio>
-#include <functional>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -72,41 +71,36 @@ class ReplSession {
     fmt::print("Type .help for commands; Ctrl-D leaves.\n");
   }
 
-  // Stops the entry that is running (or about to), if one is; callable from any thread.
-  bool interrupt() {
+  // The line editor whose line Ctrl-C cancels when no entry runs; none for piped input.
+  void attach(LineEditor* editor) { editor_ = editor; }
+
+  // Ctrl-C, from the signal watcher: stops the entry that is running, else cancels the line
+  // being typed. It is decided under the lock that run_entry holds while it hands an entry
+  // to its sandbox, so a Ctrl-C between reading an entry and running it is never lost: it
+  // cancels a line, and run_entry turns that cancel into an interrupt.
+  void on_ctrl_c() {
     std::lock_guard lock(running_mutex_);
-    if (!in_entry_) return false;
     if (running_ != nullptr) {
       running_->interrupt();
-    } else {
-      interrupt_early_ = true;  // its isolate is still being taken from the pool
+    } else if (editor_ != nullptr) {
+      editor_->cancel();
     }
-    return true;
   }
 
-  // `cancelled_meanwhile` says whether Ctrl-C came after the entry was read but before it
-  // counted as running (it then cancelled a line instead): the entry is interrupted.
-  void run_entry(const std::string& code, const std::string& name,
-                 const std::function<bool()>& cancelled_meanwhile = {}) {
+  void run_entry(const std::string& code, const std::string& name) {
     const LiveOutput live = json_ ? LiveOutput{} : LiveOutput{&print_log_entry};
-    {
-      std::lock_guard lock(running_mutex_);
-      in_entry_ = true;
-      interrupt_early_ = cancelled_meanwhile && cancelled_meanwhile();
-    }
     Sandbox& sandbox = acquire();
     Job job{tenant_.id, name, code, std::nullopt, tenant_.limits.deadline};
     job.inspect_result = true;
     {
       std::lock_guard lock(running_mutex_);
       running_ = &sandbox;
-      if (interrupt_early_) sandbox.interrupt();
+      if (editor_ != nullptr && editor_->take_cancel()) sandbox.interrupt();
     }
     RunReport report = sandbox.run(job, &live);
     {
       std::lock_guard lock(running_mutex_);
       running_ = nullptr;
-      in_entry_ = false;
       sandbox.clear_interrupt();
     }
     report.warm = report.warm || !cold_;
@@ -305,8 +299,7 @@ class ReplSession {
   bool cold_ = false;
   std::optional<SandboxPool::Lease> lease_;
   std::mutex running_mutex_;
-  bool in_entry_ = false;         // from reading an entry to its report
-  bool interrupt_early_ = false;  // Ctrl-C before the entry's sandbox was known
+  LineEditor* editor_ = nullptr;
   Sandbox* running_ = nullptr;
   int worst_ = 0;
 };
@@ -317,10 +310,8 @@ class EntryReader {
   EntryReader(ReplSession& session, bool interactive)
       : session_(session),
         editor_(interactive ? std::make_unique<LineEditor>(LineEditor::default_history_file())
-                            : nullptr) {}
-
-  void cancel_line() {
-    if (editor_) editor_->cancel();
+                            : nullptr) {
+    session_.attach(editor_.get());
   }
 
   // Runs the session; returns when the input ends, .exit, or `stop` is set.
@@ -343,7 +334,7 @@ class EntryReader {
       entry.clear();
       if (code.find_first_not_of(" \t\r\n") == std::string::npos) continue;
       if (editor_) editor_->remember(code.substr(0, code.size() - 1));
-      session_.run_entry(code, "repl", [this] { return editor_ && editor_->take_cancel(); });
+      session_.run_entry(code, "repl");
     }
     // Input ended in the middle of an entry: run what there is (V8 says what is missing).
     if (!entry.empty() && !stop.load() && !editor_) session_.run_entry(entry, "repl");
@@ -410,14 +401,10 @@ int repl_command(const ReplOptions& options) {
   // running entry or cancels the line; SIGTERM (and Ctrl-C on piped input) ends the session.
   std::atomic<bool> stop = false;
   std::atomic<ReplSession*> session_for_signals = nullptr;
-  std::atomic<EntryReader*> reader_for_signals = nullptr;
   SignalWatch signals(
       [&](int signal) {
-        ReplSession* session = session_for_signals.load();
-        EntryReader* reader = reader_for_signals.load();
         if (signal == SIGTERM || !interactive) stop = true;
-        const bool stopped_entry = session != nullptr && session->interrupt();
-        if (reader != nullptr && (!stopped_entry || stop.load())) reader->cancel_line();
+        if (ReplSession* session = session_for_signals.load()) session->on_ctrl_c();
       },
       false);
 
@@ -435,12 +422,10 @@ int repl_command(const ReplOptions& options) {
     ReplSession session(*manifest, *tenant, pool, options.json, options.fresh);
     EntryReader reader(session, interactive);
     session_for_signals = &session;
-    reader_for_signals = &reader;
     if (interactive) session.banner();
     reader.loop(pool, stop);
     signals.stop_callbacks();
     session_for_signals = nullptr;
-    reader_for_signals = nullptr;
     status = session.worst();
   }
   if (signals.received() != 0 && stop.load()) return 128 + signals.received();
