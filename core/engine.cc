@@ -25,6 +25,16 @@ constexpr std::string_view kFlags[] = {
     // off, and we state it so no inherited NODE_OPTIONS-style flag turns them on.
     "--no-expose-gc",
     "--no-allow-natives-syntax",
+    // Every context is deserialised from V8's snapshot, and by default V8 then re-sorts
+    // every descriptor array and dictionary in it under a per-isolate random hash seed:
+    // 11 % of a warm run. Without it all isolates keep the snapshot's seed. A seed mostly
+    // guards against hash flooding by whoever chooses the keys; here that is the tenant
+    // itself (its script and its inputs), each tenant has its own isolate and string
+    // table, and its deadline bounds what a flood costs it. docs/THREAT-MODEL.md.
+    "--no-rehash-snapshot",
+    // The snapshot is part of libnode's read-only text; checksumming it again for every new
+    // isolate costs a quarter of a cold start and checks nothing the package manager did not.
+    "--no-verify-snapshot-checksum",
 };
 
 }  // namespace
