@@ -12,12 +12,15 @@ struct Job {
   // The script's name in reports and stack traces: its path as given, or "-e".
   std::string script_name;
   std::string source;
-  // JSON text exposed to the script as the global `input`; already validated as JSON.
+  // JSON text exposed to the script as the global `input`. V8 parses it before the script
+  // runs; text that is not JSON denies the run, with a message that names input_name.
   std::optional<std::string> input_json;
   std::chrono::milliseconds deadline{100};
   // Also describe the result as console.log would (the REPL prints it); a result that JSON
   // cannot hold (a cycle, a function) is then no error.
   bool inspect_result = false;
+  // Where input_json came from, for that message: "input PATH".
+  std::string input_name = "input";
 };
 
 }  // namespace krepis

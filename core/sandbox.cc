@@ -264,7 +264,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     report.stopped_by = reason;
     report.error = describe_stop(reason, job, allocator_->cap());
   } else if (result.error) {
-    report.status = RunStatus::kError;
+    report.status = result.denied ? RunStatus::kDenied : RunStatus::kError;
     report.error = std::move(result.error);
   } else if (result.result_json || result.result_text) {
     report.result_json = std::move(result.result_json);

@@ -15,6 +15,7 @@
 
 #include "core/ops/inspect.h"
 #include "core/ops/op_host.h"
+#include "core/text_file.h"
 #include "core/unhandled_rejections.h"
 #include "core/v8_text.h"
 
@@ -96,7 +97,7 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
 
 bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& templates,
                                       v8::Local<v8::Context> context,
-                                      std::optional<std::string>& error) {
+                                      ExecutionResult& result) {
   v8::Local<v8::Object> global = context->Global();
   v8::Local<v8::String> key;
   v8::Local<v8::Object> console;
@@ -123,7 +124,11 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
     if (!to_v8(isolate_, *job.input_json).ToLocal(&text) ||
         !v8::JSON::Parse(context, text).ToLocal(&input) ||
         !to_v8(isolate_, "input").ToLocal(&key) || global->Set(context, key, input).IsNothing()) {
-      if (!stopped()) error = "input: not a JSON value V8 can parse";
+      if (!stopped()) {
+        result.denied = true;
+        result.error = json_syntax_error(job.input_name, *job.input_json)
+                           .value_or(job.input_name + ": not a JSON value V8 can parse");
+      }
       return false;
     }
   }
@@ -135,7 +140,7 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
                                             v8::MicrotaskQueue& queue, bool fresh) {
   ExecutionResult result;
   v8::TryCatch try_catch(isolate_);
-  if (fresh && !prepare_globals(job, templates, context, result.error)) return result;
+  if (fresh && !prepare_globals(job, templates, context, result)) return result;
 
   v8::Local<v8::String> source;
   v8::Local<v8::String> name;

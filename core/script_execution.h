@@ -41,6 +41,8 @@ struct ExecutionResult {
   std::optional<std::string> error;
   // The completion value is a promise that nothing left to run could ever settle.
   bool unsettled = false;
+  // The run was refused before the script ran (its input is not JSON); `error` says why.
+  bool denied = false;
 };
 
 // Results larger than this are refused: one line of the report must stay printable.
@@ -67,7 +69,7 @@ class ScriptExecution {
                              v8::Local<v8::Context> context, v8::MicrotaskQueue& queue, bool fresh);
   // Replaces or removes the globals a run must (not) have; false if stopped meanwhile.
   bool prepare_globals(const Job& job, const ContextTemplates& templates,
-                       v8::Local<v8::Context> context, std::optional<std::string>& error);
+                       v8::Local<v8::Context> context, ExecutionResult& result);
 
   v8::Isolate* isolate_;
   Engine& engine_;

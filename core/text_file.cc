@@ -66,15 +66,20 @@ TextFile read_text_file(const std::string& path) {
   return TextFile{std::move(text), {}};
 }
 
+std::optional<std::string> json_syntax_error(const std::string& path, const std::string& text) {
+  try {
+    [[maybe_unused]] nlohmann::json parsed = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's message carries "line L, column C".
+    return fmt::format("{}: not valid JSON: {}", path, e.what());
+  }
+  return std::nullopt;
+}
+
 TextFile read_json_file(const std::string& path) {
   TextFile file = read_text_file(path);
   if (!file.ok()) return file;
-  try {
-    [[maybe_unused]] nlohmann::json parsed = nlohmann::json::parse(file.text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's message carries "line L, column C".
-    return TextFile{{}, fmt::format("{}: not valid JSON: {}", path, e.what())};
-  }
+  if (auto error = json_syntax_error(path, file.text)) return TextFile{{}, std::move(*error)};
   return file;
 }
 

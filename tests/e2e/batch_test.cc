@@ -48,7 +48,7 @@ deadline_ms = 500
     job("alpha/after-hog.js", "'still fine'", "ok");
     job("beta/with-input.js", "input.n + 1", "ok");
     write(dir / "beta" / "with-input.json", R"({"n": 41})");
-    job("beta/bad-input.js", "input", "denied");
+    job("beta/bad-input.js", "console.log('ran'); input", "denied");
     write(dir / "beta" / "bad-input.json", "{not json");
     job("beta/not-utf8.js", "'\xff\xfe'", "denied");
     for (int i = 0; i < 6; ++i) job(fmt::format("gamma/g{}.js", i), std::to_string(i), "ok");
@@ -109,11 +109,14 @@ TEST_CASE("a mixed batch: every job reported once, with its status, and a summar
   CHECK(summary["interrupted"] == false);
   CHECK(summary["wall_ms"]["max"].get<double>() >= summary["wall_ms"]["p50"].get<double>());
   CHECK(summary["pool"]["replacements"] == 1);  // the isolate that hit its cap
-  CHECK(summary["pool"]["hits"].get<int>() + summary["pool"]["misses"].get<int>() == 12);
+  // The 12 jobs that ran, and the one whose input V8 refused before its script ran.
+  CHECK(summary["pool"]["hits"].get<int>() + summary["pool"]["misses"].get<int>() == 13);
   // Denials say why.
   for (const json& report : output.reports) {
     if (report["script"] == "beta/bad-input.js") {
-      CHECK(report["error"].get<std::string>().find("not valid JSON") != std::string::npos);
+      CHECK(report["error"].get<std::string>().find("bad-input.json: not valid JSON") !=
+            std::string::npos);
+      CHECK_FALSE(report.contains("output"));  // refused before the script ran
     }
     if (report["script"] == "unknown/j.js") {
       CHECK(report["error"].get<std::string>().find("unknown tenant 'unknown'") !=
