@@ -45,7 +45,7 @@ Object.entries(byCustomer).map(([name, c]) => ({name, orders: c.orders,
 N_WARM = 300 if QUICK else 2000
 N_OBJECTS = 100 if QUICK else 300
 N_COLD = 20 if QUICK else 50
-N_PROCESS = 8 if QUICK else 20
+N_PROCESS = 8 if QUICK else 30
 N_DEADLINE = 8 if QUICK else 20
 
 
@@ -74,6 +74,19 @@ def timed(cmd, **kw):
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return time.perf_counter() - start, usage.ru_maxrss, proc.returncode
+
+
+def interleaved(commands, rounds):
+    """Wall seconds of each command over `rounds` rounds, the commands taking turns within
+    each round: this shared machine's speed drifts over seconds, and measuring one command's
+    runs after another's would hand the drift to whichever ran in the slower stretch."""
+    for cmd in commands.values():
+        timed(cmd)  # page cache
+    walls = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, cmd in commands.items():
+            walls[name].append(timed(cmd)[0])
+    return walls
 
 
 def make_batch(root, tenants, jobs_per_tenant, code, with_input):
@@ -145,15 +158,13 @@ def main():
             root = tmp / label.split()[2]
             manifest, jobs = make_batch(root, tenants, per, code, with_input)
             total = tenants * per
-            values = {}
-            walls = [timed([str(KREPIS), "batch", "--jobs", "2", "--json", "--tenants", str(manifest),
-                            str(jobs)])[0] for _ in range(3)]
-            values["krepis"] = min(walls) * 1000 / total
+            commands = {"krepis": [str(KREPIS), "batch", "--jobs", "2", "--json", "--tenants",
+                                   str(manifest), str(jobs)]}
             for peer in PEERS:
                 if peer_available(peer):
-                    walls = [timed([NODE, str(PEERS_JS), peer, "batch", str(jobs)])[0] for _ in range(3)]
-                    values[peer] = min(walls) * 1000 / total
-            row(label, "ms per job", values)
+                    commands[peer] = [NODE, str(PEERS_JS), peer, "batch", str(jobs)]
+            walls = interleaved(commands, 5)
+            row(label, "ms per job", {name: min(xs) * 1000 / total for name, xs in walls.items()})
 
     # A new engine instance and its first run.
     values = {"krepis": median(run_json([str(CORE), "cold", str(N_COLD)])["samples_us"]) / 1000,
@@ -178,9 +189,8 @@ def main():
         commands["node -e"] = [NODE, "-e", "1"]
     if DENO.exists():
         commands["deno"] = [str(DENO), "eval", "1"]
-    for name, cmd in commands.items():
-        timed(cmd)  # page cache
-        values[name] = median([timed(cmd)[0] * 1000 for _ in range(N_PROCESS)])
+    for name, xs in interleaved(commands, N_PROCESS).items():
+        values[name] = median(xs) * 1000
     row("one process per script (run 1)", "ms", values)
 
     # Deadline overshoot, 50 ms.
