@@ -17,11 +17,9 @@
 #include "core/batch_plan.h"
 #include "core/batch_runner.h"
 #include "core/batch_summary.h"
-#include "core/engine.h"
+#include "core/job_server.h"
+#include "core/process_worker.h"
 #include "core/report.h"
-#include "core/pool_sweeper.h"
-#include "core/sandbox_pool.h"
-#include "core/watchdog.h"
 
 namespace krepis::cli {
 namespace {
@@ -85,8 +83,8 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
   add_manifest_options(*batch, options.manifest);
   batch
       ->add_option("--jobs", options.jobs,
-                   fmt::format("Runs in flight at once, each on its own thread (1-{}; default: "
-                               "the number of cores)",
+                   fmt::format("Runs in flight at once, each in its own worker process (1-{}; "
+                               "default: the number of cores)",
                                kMaxJobs))
       ->type_name("N");
   batch
@@ -101,7 +99,10 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
   batch->footer(R"(Reports stream as jobs finish, one line each; a summary follows (counts per
 status and tenant, wall-time percentiles, throughput, pool figures). Jobs of tenants the
 manifest does not define, unreadable or non-UTF-8 scripts and inputs that are not JSON are
-reported `denied`; other files are skipped and counted. SIGINT or SIGTERM: no new job
+reported `denied`; other files are skipped and counted. Each worker process keeps its own
+warm isolates; a job that ends its worker (a builtin that outgrows the heap cap's headroom,
+a termination that never lands) is reported `oom`, `timeout` or `crashed`, and the next job
+gets a new worker. SIGINT or SIGTERM: no new job
 starts, the jobs in flight finish, the summary is printed (exit 130 / 143); a second
 signal ends at once. Merge shards' --json output with `krepis summarize`.
 
@@ -160,49 +161,35 @@ int batch_command(const BatchOptions& options) {
     progress.update(summary.jobs(), failed);
   };
 
-  // Signals first: every thread started after this (V8's too) has them blocked.
+  // Signals first: every thread started after this, and every worker process, has them
+  // blocked; only this process decides what SIGINT and SIGTERM do.
   std::atomic<BatchRunner*> active_runner = nullptr;
   SignalWatch signals([&](int) {
     if (BatchRunner* running = active_runner.load()) running->stop();
   });
   const auto started = std::chrono::steady_clock::now();
-  Engine engine;
-  Watchdog watchdog;
-  std::optional<BatchRunner> runner;
-  SandboxPool* pool_for_summary = nullptr;
-  auto finish_summary = [&] {
-    summary.elapsed_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
-    if (pool_for_summary != nullptr) summary.pool = pool_for_summary->figures();
-    summary.not_started = runner ? runner->not_started() : 0;
-    summary.interrupted = signals.received() != 0;
-  };
-  // A run that cannot be contained in this process ends it: report it, then the summary of
-  // everything so far. Process workers will contain this instead.
-  const LastWords last_words = [&](const RunReport& report) {
-    print_report(report);
-    std::lock_guard lock(output);
-    finish_summary();
-    progress.clear();
-    print_summary(summary, options.json);
-    print_error(fmt::format("{}: the runner cannot continue after this job; {} jobs were not run",
-                            report.script, summary.not_started));
-    std::_Exit(summary.exit_status);
-  };
-  SandboxPool pool(manifest->pool, sandbox_factory(engine, watchdog, manifest->pool, last_words));
-  pool_for_summary = &pool;
-  PoolSweeper sweeper(pool, manifest->pool.settle_after / 2);
-  runner.emplace(
-      *manifest, *plan, [&pool] { return std::make_unique<ThreadWorker>(pool); }, print_report);
-  active_runner = &*runner;
-  if (signals.received() != 0) runner->stop();  // it came before the runner existed
-  runner->run(workers);
+  // Each worker is a process with its own V8 and warm pool (V8 never starts in this one): a
+  // run that kills its engine is reported `crashed` or `oom`, and the batch goes on.
+  BatchRunner runner(
+      *manifest, *plan,
+      [&manifest] {
+        return std::make_unique<ProcessWorker>(
+            [&manifest](int socket) { return serve_jobs(socket, *manifest); });
+      },
+      print_report);
+  active_runner = &runner;
+  if (signals.received() != 0) runner.stop();  // it came before the runner existed
+  runner.run(workers);
   signals.stop_callbacks();
   active_runner = nullptr;
 
   std::lock_guard lock(output);
-  finish_summary();
+  summary.elapsed_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+          .count();
+  summary.pool = runner.pool_figures();
+  summary.not_started = runner.not_started();
+  summary.interrupted = signals.received() != 0;
   progress.clear();
   print_summary(summary, options.json);
   if (summary.interrupted) return 128 + signals.received();

@@ -2,16 +2,15 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
+#include <cstdio>
 #include <cstdlib>
-#include <memory>
+#include <optional>
 
 #include "cli/terminal.h"
-#include "core/engine.h"
+#include "core/job_server.h"
+#include "core/process_worker.h"
 #include "core/report.h"
-#include "core/sandbox_pool.h"
 #include "core/text_file.h"
-#include "core/watchdog.h"
 
 namespace krepis::cli {
 namespace {
@@ -37,7 +36,9 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   run->add_flag("--json", options.json, "One JSON object per run, one per line, on stdout");
   run->footer(R"(Every script runs in a fresh context of one reused V8 isolate of the tenant:
 nothing one script leaves behind is visible to the next. A script's result is its
-completion value (awaited if it is a promise), as JSON.
+completion value (awaited if it is a promise), as JSON. The isolate lives in a worker
+process: a script that ends it (a builtin past the heap cap's headroom, a termination that
+never lands) is reported, and the next script gets a new one.
 
 Examples:
   krepis run hello.js                      run a file, print its log and a usage line
@@ -69,41 +70,40 @@ int run_command(const RunOptions& options) {
   std::string denial;
   const TenantSpec* tenant = find_tenant(*manifest, options.tenant, denial);
 
-  Engine engine;
-  Watchdog watchdog;
-  const LiveOutput live = options.json ? LiveOutput{} : LiveOutput{&print_log_entry};
-
-  // Atomic: last words may come from the watchdog thread.
-  std::atomic<int> exit_status = 0;
+  int exit_status = 0;
   auto report = [&](const RunReport& run_report) {
     if (options.json) {
       fmt::print("{}\n", json_line(run_report));
-      std::fflush(stdout);
     } else {
       print_human_report(run_report);
     }
+    // The worker process prints the next script's log straight to stdout: this goes first.
+    std::fflush(stdout);
     exit_status = combine_exit_status(exit_status, exit_status_for(run_report.status));
   };
-  // When a run cannot be contained in this process, report it and end here, with the status
-  // of everything reported so far; the scripts after it do not run.
-  const LastWords last_words = [&](const RunReport& run_report) {
-    report(run_report);
-    print_error(
-        fmt::format("{}: the runner cannot continue after this run; "
-                    "later scripts were not run",
-                    run_report.script));
-    std::_Exit(exit_status);
-  };
-  // The pool replaces a sandbox that passed its cap or could not be stopped cleanly.
-  SandboxPool pool(manifest->pool, sandbox_factory(engine, watchdog, manifest->pool, last_words));
+  // A run that ends its process (a builtin that outgrows the heap cap, a termination that
+  // never lands) is reported by the process's last words. With several scripts they run in
+  // a worker process, which prints their log as it comes, so the next script gets a new
+  // worker; with one, this process is the worker (no fork on the way of `run -e 1`).
+  const LiveOutput live = options.json ? LiveOutput{} : LiveOutput{&print_log_entry};
+  std::optional<ProcessWorker> worker;
+  std::optional<JobHost> host;
+  if (options.scripts.size() + (options.code ? 1 : 0) > 1) {
+    worker.emplace([&manifest, &live](int socket) { return serve_jobs(socket, *manifest, &live); });
+  } else if (tenant != nullptr) {
+    host.emplace(*manifest, [&](const RunReport& run_report) {
+      report(run_report);
+      std::_Exit(exit_status);
+    });
+  }
   auto run_one = [&](std::string name, std::string source) {
     if (tenant == nullptr) {
       report(denied_report(options.tenant, std::move(name), denial));
       return;
     }
-    SandboxPool::Lease sandbox = pool.acquire(*tenant);
     Job job{tenant->id, std::move(name), std::move(source), input, tenant->limits.deadline};
-    report(sandbox->run(job, &live));
+    if (options.input_file) job.input_name = "--input " + *options.input_file;
+    report(worker ? worker->run(job, *tenant) : host->run(job, &live));
   };
 
   if (options.code) {

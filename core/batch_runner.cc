@@ -94,10 +94,11 @@ void BatchRunner::run(std::size_t workers) {
   }
   if (pool.size() == 1) {
     work(*pool.front());
-    return;
+  } else {
+    std::vector<std::jthread> threads;
+    for (auto& worker : pool) threads.emplace_back([this, &worker] { work(*worker); });
   }
-  std::vector<std::jthread> threads;
-  for (auto& worker : pool) threads.emplace_back([this, &worker] { work(*worker); });
+  for (const auto& worker : pool) pool_figures_ += worker->figures();
 }
 
 }  // namespace krepis

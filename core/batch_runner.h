@@ -1,4 +1,4 @@
-// Runs a planned batch on N workers, each on its own thread, in the scheduler's order, and
+// Runs a planned batch on N workers, each driven by its own thread, in the scheduler's order, and
 // hands every report to the caller as it comes. Job files are read here, just before their
 // job runs: an unreadable or non-UTF-8 script, an input that is not JSON, or a tenant the
 // manifest does not define is reported `denied`, and the batch goes on.
@@ -33,6 +33,8 @@ class BatchRunner {
   // From any thread (a signal watcher): no new job starts.
   void stop() { scheduler_.stop(); }
   std::size_t not_started() const { return scheduler_.not_started(); }
+  // The workers' pool figures, summed, once run() has returned.
+  const PoolFigures& pool_figures() const { return pool_figures_; }
 
   // The job as the sandbox runs it, or the denial of it.
   static std::variant<Job, RunReport> load(const BatchJob& job, const TenantSpec& tenant);
@@ -47,6 +49,7 @@ class BatchRunner {
   OnReport on_report_;
   std::mutex report_mutex_;
   Scheduler scheduler_;
+  PoolFigures pool_figures_;
 };
 
 }  // namespace krepis

@@ -9,8 +9,12 @@
 namespace krepis {
 
 HeapGuard::HeapGuard(v8::Isolate* isolate, const CappedAllocator& allocator, std::size_t cap_bytes,
-                     StopSignal& signal)
-    : isolate_(isolate), allocator_(allocator), cap_(cap_bytes), signal_(signal) {
+                     StopSignal& signal, bool grant_once)
+    : isolate_(isolate),
+      allocator_(allocator),
+      cap_(cap_bytes),
+      signal_(signal),
+      grant_once_(grant_once) {
   isolate_->AddNearHeapLimitCallback(&HeapGuard::on_near_heap_limit, this);
   isolate_->AddGCPrologueCallback(&HeapGuard::before_gc, this);
   isolate_->AddGCEpilogueCallback(&HeapGuard::after_gc, this);
@@ -66,11 +70,16 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
                                           std::size_t /*initial_limit*/) {
   auto* self = static_cast<HeapGuard*>(data);
   self->trip(StopReason::kNearHeapLimit);
+  // The termination asked for last time has not landed, and a builtin is still allocating:
+  // in a worker process, let V8 end it here rather than follow the builtin up the memory.
+  if (self->grant_once_ && self->granted_) return current_limit;
+  self->granted_ = true;
   // V8 aborts the process unless the new limit lies above what the heap already holds, and a
   // single large allocation can have put it far past the old limit: grant bounded headroom
   // above the larger of the two, so the termination can unwind the script. A builtin that
   // checks no interrupts may still outgrow it; V8's fatal OOM then ends the process through
-  // the sandbox's fatal handler, with a report.
+  // the sandbox's fatal handler, with a report (in the runner's own process, only when one
+  // allocation outgrows the headroom; in a worker process, at the second call).
   return std::max(current_limit, self->sample().used) + headroom_for(self->cap_);
 }
 

@@ -29,8 +29,10 @@ class HeapGuard {
  public:
   // Registers the callbacks; they stay until destruction. The guard must be destroyed before
   // the isolate is disposed.
+  // With grant_once, a second near-heap-limit call gets no more headroom, and V8 ends the
+  // process with a fatal OOM (for a sandbox in a worker process).
   HeapGuard(v8::Isolate* isolate, const CappedAllocator& allocator, std::size_t cap_bytes,
-            StopSignal& signal);
+            StopSignal& signal, bool grant_once = false);
   ~HeapGuard();
   HeapGuard(const HeapGuard&) = delete;
   HeapGuard& operator=(const HeapGuard&) = delete;
@@ -67,6 +69,8 @@ class HeapGuard {
   const std::size_t cap_;
   StopSignal& signal_;
   std::atomic<bool> exceeded_{false};
+  const bool grant_once_;
+  bool granted_ = false;
   // Written on the isolate's own thread only.
   std::size_t peak_used_ = 0;
   std::size_t peak_external_ = 0;

@@ -50,6 +50,22 @@ struct PoolFigures {
   std::size_t settled = 0;         // idle instances settled (GC'd to give memory back)
 };
 
+// Adds another pool's figures (a batch's worker processes each have one): the counts add up,
+// and so do the instances each holds now.
+inline PoolFigures& operator+=(PoolFigures& sum, const PoolFigures& more) {
+  sum.hits += more.hits;
+  sum.cold_starts += more.cold_starts;
+  sum.evictions += more.evictions;
+  sum.idle_disposals += more.idle_disposals;
+  sum.retirements += more.retirements;
+  sum.replacements += more.replacements;
+  sum.alive += more.alive;
+  sum.idle += more.idle;
+  sum.waiting += more.waiting;
+  sum.settled += more.settled;
+  return sum;
+}
+
 template <class Instance>
 class BasicPool {
  public:

@@ -43,7 +43,8 @@ Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastW
     : engine_(engine),
       watchdog_(watchdog),
       last_words_(std::move(last_words)),
-      reclaim_percent_(config.reclaim_percent) {
+      reclaim_percent_(config.reclaim_percent),
+      in_worker_process_(config.in_worker_process) {
   const std::size_t heap_cap_bytes = config.heap_cap_bytes;
   op_host_.grants = std::move(config.grants);
   if (op_host_.grants.fs_root &&
@@ -76,7 +77,8 @@ void Sandbox::set_up_isolate() {
   isolate_->SetData(1, this);
   isolate_->SetOOMErrorHandler(&Sandbox::on_fatal_oom);
   UnhandledRejections::install(isolate_);
-  heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_);
+  heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_,
+                                            in_worker_process_);
 
   // Built once per isolate; every run instantiates them in its context.
   OpTemplates ops = make_op_templates(isolate_, op_host_);
@@ -154,20 +156,37 @@ void Sandbox::on_condemned() noexcept {
     last_words_(final_report(
         RunStatus::kTimeout, StopReason::kDeadline,
         fmt::format("deadline of {} ms exceeded, and termination did not land: the script is "
-                    "stuck in a builtin that checks no interrupts; the runner stops here",
+                    "stuck in a builtin that checks no interrupts, and its engine instance ends",
                     current_job_->deadline.count())));
   }
+}
+
+void Sandbox::end_for_memory(std::size_t grown_bytes) noexcept {
+  if (!last_words_ || current_job_ == nullptr) return;
+  last_words_(final_report(
+      RunStatus::kOom, StopReason::kNearHeapLimit,
+      fmt::format("heap cap of {} MiB exceeded: the process grew by {} MiB during the run, in "
+                  "a builtin that checks no interrupts, and its engine instance ends",
+                  allocator_->cap() / kMiB, grown_bytes / kMiB)));
 }
 
 void Sandbox::on_fatal_oom(const char* location, bool is_heap_oom) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   auto* self = isolate != nullptr ? static_cast<Sandbox*>(isolate->GetData(1)) : nullptr;
   if (self == nullptr || !self->last_words_ || self->current_job_ == nullptr) return;
+  const char* where = location != nullptr ? location : "?";
+  if (!is_heap_oom) {
+    self->last_words_(self->final_report(
+        RunStatus::kCrashed, StopReason::kNone,
+        fmt::format("V8 ran out of process memory ({}), and its engine instance ends", where)));
+    return;
+  }
+  // The heap cap, passed inside a builtin that checks no interrupts: the script's doing.
   self->last_words_(self->final_report(
-      RunStatus::kCrashed, StopReason::kNone,
-      fmt::format("V8 ran out of {} memory ({}) past the heap cap's headroom, inside a builtin "
-                  "that checks no interrupts; the runner stops here",
-                  is_heap_oom ? "heap" : "process", location != nullptr ? location : "?")));
+      RunStatus::kOom, StopReason::kNearHeapLimit,
+      fmt::format("heap cap of {} MiB exceeded inside a builtin that checks no interrupts "
+                  "(V8: {}), and its engine instance ends",
+                  self->allocator_->cap() / kMiB, where)));
 }
 
 RunReport Sandbox::final_report(RunStatus status, StopReason reason, std::string error) const {

@@ -34,7 +34,7 @@ namespace krepis {
 // Called when the process cannot go on: V8 ran out of memory past every guard (a builtin that
 // checks no interrupts outgrew the headroom), or a run's termination never landed. It gets the
 // final report of the run in progress, must print it and end the process: it must not return.
-// This is the limit of in-process containment; a worker process turns it into a "crashed" run.
+// In a worker process (batch, run) the parent then reports the run and starts a new worker.
 using LastWords = std::function<void(const RunReport&)>;
 
 struct SandboxConfig {
@@ -45,6 +45,10 @@ struct SandboxConfig {
   unsigned reclaim_percent = 50;
   // The tenant the sandbox runs for and the ops its tier grants.
   OpGrants grants;
+  // In a worker process, a run past its heap headroom ends the process (its parent reports
+  // the run and starts another) instead of being granted more: memory stays near the cap.
+  // In the runner's own process the headroom is granted again, so the runner survives.
+  bool in_worker_process = false;
 };
 
 class Sandbox final : private DeadlineTarget {
@@ -70,6 +74,11 @@ class Sandbox final : private DeadlineTarget {
   // Drops an interrupt that came too late for the run it was meant for (during the clean-up
   // after it), so it cannot stop the next run.
   void clear_interrupt() noexcept { interrupt_requested_.store(false); }
+
+  // From another thread, when the process's memory shows that the run in progress went past
+  // its cap where no guard of V8's could stop it (a builtin that allocates in one step): its
+  // last words report it `oom`, and they end the process. Nothing happens between runs.
+  void end_for_memory(std::size_t grown_bytes) noexcept;
 
   // For an isolate that sits idle: a full GC that also lets V8 give memory back (the
   // context of the last run is garbage by then), so a warm idle isolate costs less RSS.
@@ -121,6 +130,7 @@ class Sandbox final : private DeadlineTarget {
   std::size_t retained_bytes_ = 0;
   std::unique_ptr<KeptContext> kept_;
   const unsigned reclaim_percent_;
+  const bool in_worker_process_;
 };
 
 }  // namespace krepis

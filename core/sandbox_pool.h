@@ -27,12 +27,14 @@ inline OpGrants grants_for(const TenantSpec& tenant) {
 // Makes each tenant's sandboxes with its heap cap; the reclaim share of the cap matches the
 // pool's leak guard, so a retained_bytes() figure is always measured after a full GC.
 inline SandboxPool::Factory sandbox_factory(Engine& engine, Watchdog& watchdog,
-                                            const PoolSettings& settings, LastWords last_words) {
+                                            const PoolSettings& settings, LastWords last_words,
+                                            bool in_worker_process = false) {
   return [&engine, &watchdog, percent = settings.retire_heap_percent,
-          last_words = std::move(last_words)](const TenantSpec& tenant) {
-    return std::make_unique<Sandbox>(
-        engine, watchdog, SandboxConfig{tenant.limits.heap_bytes, percent, grants_for(tenant)},
-        last_words);
+          last_words = std::move(last_words), in_worker_process](const TenantSpec& tenant) {
+    return std::make_unique<Sandbox>(engine, watchdog,
+                                     SandboxConfig{tenant.limits.heap_bytes, percent,
+                                                   grants_for(tenant), in_worker_process},
+                                     last_words);
   };
 }
 

@@ -1,14 +1,12 @@
-// What runs a batch's jobs. A thread worker runs them in this process on the warm pool; a
-// child-process worker (crash containment, seccomp and Landlock) can implement the same
-// interface later without the batch runner changing.
+// What runs a batch's jobs. A ProcessWorker (process_worker.h) runs them in a child process
+// with its own warm pool, so a run that kills its engine kills only that child; tests may
+// run jobs through any other implementation.
 #pragma once
-
-#include <memory>
 
 #include "core/job.h"
 #include "core/manifest.h"
+#include "core/pool.h"
 #include "core/run_report.h"
-#include "core/sandbox_pool.h"
 
 namespace krepis {
 
@@ -17,19 +15,8 @@ class Worker {
   virtual ~Worker() = default;
   // Runs one job of the tenant; each worker is used by one thread at a time.
   virtual RunReport run(const Job& job, const TenantSpec& tenant) = 0;
-};
-
-// Runs jobs on this thread, on an isolate leased from the shared pool.
-class ThreadWorker final : public Worker {
- public:
-  explicit ThreadWorker(SandboxPool& pool) : pool_(pool) {}
-  RunReport run(const Job& job, const TenantSpec& tenant) override {
-    SandboxPool::Lease sandbox = pool_.acquire(tenant);
-    return sandbox->run(job);
-  }
-
- private:
-  SandboxPool& pool_;
+  // The figures of the pool (or pools) this worker ran its jobs on.
+  virtual PoolFigures figures() const = 0;
 };
 
 }  // namespace krepis

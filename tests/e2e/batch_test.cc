@@ -243,6 +243,45 @@ TEST_CASE("no contamination through warm isolates under --jobs 2") {
   CHECK(warm_checks >= 12);  // at most two cold isolates per tenant
 }
 
+TEST_CASE("a builtin that jumps over the cap ends only its worker process: oom, and on") {
+  fs::path root = temp_folder();
+  write(root / "tenants.toml", "[tenants.a]\nheap_mb = 64\ndeadline_ms = 60000\n[tenants.b]\n");
+  // Array.prototype.fill on 3e7 elements grows its backing store inside one builtin, which
+  // checks no interrupts: no termination lands, and in-process it ends near 500 MB.
+  write(root / "jobs" / "a" / "0-before.js", "'before'");
+  write(root / "jobs" / "a" / "1-bomb.js", "new Array(3e7).fill(1.5); 'completed'");
+  write(root / "jobs" / "a" / "2-after.js", "'after'");
+  write(root / "jobs" / "b" / "0.js", "'other tenant'");
+  ProcessResult run = run_krepis({"batch", "--json", "--jobs", "1", "--tenants",
+                                  (root / "tenants.toml").string(), (root / "jobs").string()});
+  INFO(run.err);
+  CHECK(run.exit_status == 3);
+  std::map<std::string, json> reports;
+  json summary;
+  for (const json& line : run.json_lines()) {
+    if (line.contains("summary")) {
+      summary = line["summary"];
+    } else {
+      reports[line["script"].get<std::string>()] = line;
+    }
+  }
+  REQUIRE(reports.size() == 4);
+  CHECK(reports["a/0-before.js"]["result"] == "before");
+  CHECK(reports["a/1-bomb.js"]["status"] == "oom");
+  CHECK(reports["a/1-bomb.js"]["stopped_by"] == "near_heap_limit");
+  CHECK(reports["a/1-bomb.js"]["error"].get<std::string>().find("heap cap of 64 MiB") !=
+        std::string::npos);
+  CHECK(reports["a/2-after.js"]["result"] == "after");
+  CHECK(reports["a/2-after.js"]["isolate"] == "cold");  // a new worker process, a new isolate
+  CHECK(reports["b/0.js"]["result"] == "other tenant");
+  CHECK(summary["counts"]["oom"] == 1);
+  CHECK(summary["counts"]["ok"] == 3);
+  CHECK(summary["not_started"] == 0);
+  // Every process of the batch, workers included, stayed far below the ~500 MB the builtin
+  // reaches when it is followed up the memory.
+  CHECK(run.peak_rss_kib < 200 * 1024);
+}
+
 TEST_CASE("shards split by tenant, add up to the whole batch, and merge with summarize") {
   MixedBatch batch;
   std::map<std::string, int> seen;

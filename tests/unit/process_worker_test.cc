@@ -1,0 +1,169 @@
+// The parent's side of worker processes, with stand-in children (no V8): answers arrive,
+// every way a child can die ends in a `crashed` report, and the next job gets a new child.
+// Also the wire format both sides speak.
+#include "core/process_worker.h"
+
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+
+#include "core/worker_wire.h"
+
+namespace krepis {
+namespace {
+
+using std::chrono::milliseconds;
+
+Job job(std::string source, milliseconds deadline = milliseconds(1000)) {
+  Job j{"acme", "job.js", std::move(source), std::nullopt, deadline};
+  return j;
+}
+
+TenantSpec tenant() {
+  TenantSpec spec;
+  spec.id = "acme";
+  return spec;
+}
+
+// A child that answers each job by what its source says: "die" kills itself, "hang" never
+// answers, "garble" answers nonsense, "last" answers as last words and exits; anything else
+// comes back as the result, with a run count in the figures.
+int stand_in_child(int socket) {
+  PoolFigures figures;
+  while (std::optional<std::string> frame = read_frame(socket)) {
+    std::optional<Job> received = decode_job(*frame);
+    if (!received) return 9;
+    ++figures.hits;
+    figures.alive = 1;
+    if (received->source == "die") ::raise(SIGKILL);
+    if (received->source == "hang") ::pause();
+    if (received->source == "garble") {
+      write_frame(socket, "not msgpack at all");
+      continue;
+    }
+    RunReport report;
+    report.tenant = received->tenant;
+    report.script = received->script_name;
+    report.result_json = received->source;
+    const bool last = received->source == "last";
+    write_frame(socket, encode_reply({report, figures, last}));
+    if (last) return 3;
+  }
+  return 0;
+}
+
+TEST_CASE("a job and its report cross the wire whole") {
+  Job sent{"acme", "a/b.js", std::string(100'000, 'x') + "\"\\\n\xC3\xA9", std::string("{\"n\":1}"),
+           milliseconds(75)};
+  sent.inspect_result = true;
+  sent.input_name = "input a/b.json";
+  std::optional<Job> got = decode_job(encode_job(sent));
+  REQUIRE(got);
+  CHECK(got->tenant == sent.tenant);
+  CHECK(got->script_name == sent.script_name);
+  CHECK(got->source == sent.source);
+  CHECK(got->input_json == sent.input_json);
+  CHECK(got->input_name == sent.input_name);
+  CHECK(got->deadline == sent.deadline);
+  CHECK(got->inspect_result);
+
+  WorkerReply reply;
+  reply.report.tenant = "acme";
+  reply.report.script = "a/b.js";
+  reply.report.status = RunStatus::kOom;
+  reply.report.stopped_by = StopReason::kNearHeapLimit;
+  reply.report.wall_ms = 1.5;
+  reply.report.heap_peak_bytes = 123456789;
+  reply.report.error = "heap cap";
+  reply.report.output = {"one", "two"};
+  reply.figures.cold_starts = 4;
+  reply.last = true;
+  std::optional<WorkerReply> back = decode_reply(encode_reply(reply));
+  REQUIRE(back);
+  CHECK(back->report.status == RunStatus::kOom);
+  CHECK(back->report.stopped_by == StopReason::kNearHeapLimit);
+  CHECK(back->report.wall_ms == 1.5);
+  CHECK(back->report.heap_peak_bytes == 123456789);
+  CHECK(back->report.error == "heap cap");
+  CHECK_FALSE(back->report.result_json);
+  CHECK(back->report.output == std::vector<std::string>{"one", "two"});
+  CHECK(back->figures.cold_starts == 4);
+  CHECK(back->last);
+
+  CHECK_FALSE(decode_job("garbage"));
+  CHECK_FALSE(decode_reply(encode_job(sent)));  // a job is no reply
+}
+
+TEST_CASE("frames survive a socket, and a truncated one is refused") {
+  int ends[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == 0);
+  CHECK(write_frame(ends[0], "hello"));
+  CHECK(read_frame(ends[1]) == std::string("hello"));
+  const char partial[] = {10, 0, 0, 0, 0, 0, 0, 0, 'a', 'b'};  // promises 10 bytes, sends 2
+  CHECK(::write(ends[0], partial, sizeof partial) == sizeof partial);
+  ::close(ends[0]);
+  CHECK_FALSE(read_frame(ends[1]));
+  ::close(ends[1]);
+}
+
+TEST_CASE("a worker process answers jobs, and keeps one child for all of them") {
+  ProcessWorker worker(stand_in_child);
+  RunReport first = worker.run(job("'one'"), tenant());
+  const pid_t child = worker.child();
+  RunReport second = worker.run(job("'two'"), tenant());
+  CHECK(first.result_json == "'one'");
+  CHECK(second.result_json == "'two'");
+  CHECK(worker.child() == child);
+  CHECK(worker.figures().hits == 2);
+  CHECK(worker.figures().alive == 1);
+}
+
+TEST_CASE("a child killed mid-job: the job is crashed, and the next gets a new child") {
+  ProcessWorker worker(stand_in_child);
+  worker.run(job("'warm'"), tenant());
+  const pid_t first_child = worker.child();
+  RunReport died = worker.run(job("die"), tenant());
+  CHECK(died.status == RunStatus::kCrashed);
+  CHECK(died.tenant == "acme");
+  CHECK(died.script == "job.js");
+  REQUIRE(died.error);
+  CHECK(died.error->find("killed by signal 9") != std::string::npos);
+  CHECK(worker.child() == -1);
+
+  RunReport after = worker.run(job("'after'"), tenant());
+  CHECK(after.result_json == "'after'");
+  CHECK(worker.child() != first_child);
+  // What the dead child reported stays counted (not the job it died in); it holds no
+  // instance any more.
+  CHECK(worker.figures().hits == 2);
+  CHECK(worker.figures().alive == 1);
+}
+
+TEST_CASE("a child that does not answer past deadline and grace is killed, and replaced") {
+  ProcessWorker worker(stand_in_child, milliseconds(50));
+  RunReport hung = worker.run(job("hang", milliseconds(10)), tenant());
+  CHECK(hung.status == RunStatus::kCrashed);
+  REQUIRE(hung.error);
+  CHECK(hung.error->find("did not answer") != std::string::npos);
+  CHECK(worker.run(job("'next'"), tenant()).result_json == "'next'");
+}
+
+TEST_CASE("a garbled reply ends the child; last words end it after their report") {
+  ProcessWorker worker(stand_in_child);
+  RunReport garbled = worker.run(job("garble"), tenant());
+  CHECK(garbled.status == RunStatus::kCrashed);
+  REQUIRE(garbled.error);
+  CHECK(garbled.error->find("does not parse") != std::string::npos);
+
+  RunReport last = worker.run(job("last"), tenant());
+  CHECK(last.result_json == "last");  // last words are the job's report
+  CHECK(worker.child() == -1);
+  CHECK(worker.run(job("'again'"), tenant()).result_json == "'again'");
+}
+
+}  // namespace
+}  // namespace krepis
