@@ -52,7 +52,9 @@ ProcessWorker::ProcessWorker(ChildMain child_main, std::chrono::milliseconds gra
     : child_main_(std::move(child_main)), grace_(grace) {}
 
 ProcessWorker::~ProcessWorker() {
-  if (child_ > 0) end_child(Ending::kExiting);
+  // Every reply is in; the child has nothing left to say, and tearing down its V8 and its
+  // warm isolates would only keep the batch from ending.
+  if (child_ > 0) end_child(Ending::kStop);
 }
 
 bool ProcessWorker::start_child(std::string& error) {

@@ -22,15 +22,17 @@ Watchdog::~Watchdog() {
 }
 
 Watchdog::Armed Watchdog::arm(DeadlineTarget& target, SteadyTime deadline) {
-  bool earliest;
+  bool sooner;
   DeadlineQueue::Id id;
   {
     std::lock_guard lock(mutex_);
-    auto next = queue_.next_due();
-    earliest = !next || deadline < *next;
+    // The thread only needs waking when it would sleep past this deadline. Runs that end
+    // early leave it sleeping towards a deadline that no longer exists; the next run's is
+    // later, so back-to-back short runs wake it once per deadline, not once per run.
+    sooner = deadline < sleeping_until_;
     id = queue_.arm(target, deadline);
   }
-  if (earliest) wake_.notify_one();
+  if (sooner) wake_.notify_one();
   return Armed(this, id);
 }
 
@@ -43,10 +45,13 @@ void Watchdog::loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (auto next = queue_.next_due()) {
+      sleeping_until_ = *next;
       wake_.wait_until(lock, *next);
     } else {
+      sleeping_until_ = SteadyTime::max();
       wake_.wait(lock);
     }
+    sleeping_until_ = SteadyTime::min();  // awake: it looks at the queue before sleeping again
     if (stopping_) break;
     // Targets are called with the lock held: once disarm() returns, none of them runs again.
     queue_.fire_due(std::chrono::steady_clock::now());

@@ -1,6 +1,6 @@
 // ONE thread per process that enforces every run's deadline. Arming creates no thread: it
-// pushes an entry on the DeadlineQueue and wakes the thread only when the new deadline is the
-// earliest. Created once by the program and handed to each sandbox (never a global).
+// pushes an entry on the DeadlineQueue and wakes the thread only when it would otherwise
+// sleep past the new deadline. Created once by the program and handed to each sandbox (never a global).
 #pragma once
 
 #include <condition_variable>
@@ -43,6 +43,8 @@ class Watchdog {
   std::mutex mutex_;
   std::condition_variable wake_;
   DeadlineQueue queue_;
+  // When the thread wakes next by itself (max: only when woken); min while it is awake.
+  SteadyTime sleeping_until_ = SteadyTime::min();
   bool stopping_ = false;
   std::thread thread_;  // last: started after everything it uses exists
 };
