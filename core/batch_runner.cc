@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <deque>
 #include <thread>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -56,34 +58,57 @@ std::variant<Job, RunReport> BatchRunner::load(const BatchJob& job, const Tenant
   return run;
 }
 
-RunReport BatchRunner::run_one(Worker& worker, const BatchJob& job) {
+std::variant<Job, RunReport> BatchRunner::prepare(const BatchJob& job) const {
   const TenantSpec* tenant = manifest_.find(job.tenant);
   if (tenant == nullptr) {
     return denied_report(job.tenant, job.name, unknown_tenant_message(manifest_, job.tenant));
   }
-  std::variant<Job, RunReport> loaded = load(job, *tenant);
-  if (auto* denied = std::get_if<RunReport>(&loaded)) return std::move(*denied);
-  try {
-    return worker.run(std::get<Job>(loaded), *tenant);
-  } catch (const std::exception& error) {
-    // The worker could not run it at all (no isolate could be made): the job is reported,
-    // and the batch goes on.
-    RunReport report = denied_report(job.tenant, job.name,
-                                     fmt::format("the runner could not run it: {}", error.what()));
-    report.status = RunStatus::kCrashed;
-    return report;
-  }
+  return load(job, *tenant);
+}
+
+void BatchRunner::report(const RunReport& report) {
+  std::lock_guard lock(report_mutex_);
+  on_report_(report);
 }
 
 void BatchRunner::work(Worker& worker) {
+  // The worker gets its next job while it still runs one, so it never waits for this thread
+  // between jobs; this thread waits for the scheduler only when its worker has nothing.
+  constexpr std::size_t kHanded = 2;
   Scheduler::Affinity affinity;
-  while (std::optional<std::size_t> next = scheduler_.next(affinity)) {
-    RunReport report = run_one(worker, plan_.jobs[*next]);
-    {
-      std::lock_guard lock(report_mutex_);
-      on_report_(report);
+  std::deque<std::size_t> handed;  // with the worker, oldest first
+  std::optional<std::pair<std::size_t, Job>> held;  // taken, but too big to queue: next
+  bool finished = false;
+  for (;;) {
+    if (held && handed.empty()) {
+      worker.submit(held->second, *manifest_.find(held->second.tenant));
+      handed.push_back(held->first);
+      held.reset();
     }
-    scheduler_.done(*next);
+    while (!held && !finished && handed.size() < kHanded) {
+      std::optional<std::size_t> next = scheduler_.next(affinity, handed.empty());
+      if (!next) {
+        finished = handed.empty();
+        break;
+      }
+      std::variant<Job, RunReport> prepared = prepare(plan_.jobs[*next]);
+      if (auto* denied = std::get_if<RunReport>(&prepared)) {
+        report(*denied);
+        scheduler_.done(*next);
+        continue;
+      }
+      Job& job = std::get<Job>(prepared);
+      if (!handed.empty() && !worker.can_queue(job)) {
+        held.emplace(*next, std::move(job));
+        break;
+      }
+      worker.submit(job, *manifest_.find(job.tenant));
+      handed.push_back(*next);
+    }
+    if (handed.empty()) break;  // nothing held either: the scheduler has no more
+    report(worker.collect());
+    scheduler_.done(handed.front());
+    handed.pop_front();
   }
 }
 

@@ -41,7 +41,9 @@ class BatchRunner {
 
  private:
   void work(Worker& worker);
-  RunReport run_one(Worker& worker, const BatchJob& job);
+  // The job ready to run, or its denial (an unknown tenant, bad files).
+  std::variant<Job, RunReport> prepare(const BatchJob& job) const;
+  void report(const RunReport& report);
 
   const Manifest& manifest_;
   const BatchPlan& plan_;

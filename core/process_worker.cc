@@ -107,31 +107,51 @@ std::string ProcessWorker::end_child(Ending ending) {
   return done > 0 ? describe_exit(status) : "could not be reaped";
 }
 
-RunReport ProcessWorker::died(const Job& job, const TenantSpec& tenant,
-                              std::chrono::steady_clock::time_point started,
+RunReport ProcessWorker::died(std::chrono::steady_clock::time_point started,
                               const std::string& what) {
-  RunReport report = denied_report(job.tenant, job.script_name, what);
+  Pending lost = std::move(pending_.front());
+  pending_.pop_front();
+  RunReport report = denied_report(lost.job.tenant, lost.job.script_name, what);
   report.status = RunStatus::kCrashed;
-  report.heap_cap_bytes = tenant.limits.heap_bytes;
+  report.heap_cap_bytes = lost.tenant->limits.heap_bytes;
   report.wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
           .count();
   return report;
 }
 
-RunReport ProcessWorker::run(const Job& job, const TenantSpec& tenant) {
+bool ProcessWorker::deliver(std::string& error) {
+  if (!socket_.valid()) {
+    if (!start_child(error)) return false;
+    for (Pending& pending : pending_) pending.sent = false;
+  }
+  for (Pending& pending : pending_) {
+    // A child that died meanwhile shows when its reply is read; nothing to do here.
+    if (!pending.sent && !write_frame(socket_.get(), encode_job(pending.job))) break;
+    pending.sent = true;
+  }
+  return true;
+}
+
+void ProcessWorker::submit(const Job& job, const TenantSpec& tenant) {
+  pending_.push_back(Pending{job, &tenant});
+  std::string ignored;  // a child that cannot start is reported by collect()
+  if (socket_.valid()) deliver(ignored);
+}
+
+bool ProcessWorker::can_queue(const Job& job) const {
+  constexpr std::size_t kQueuedBytes = 64 * 1024;
+  return job.source.size() + job.input_json.value_or("").size() < kQueuedBytes;
+}
+
+RunReport ProcessWorker::collect() {
+  // The oldest job runs from now on at the latest (the reply before it has been read).
   const auto started = std::chrono::steady_clock::now();
   std::string error;
-  if (!socket_.valid() && !start_child(error)) {
-    return died(job, tenant, started, "could not start a worker process: " + error);
-  }
-  if (!write_frame(socket_.get(), encode_job(job))) {
-    return died(job, tenant, started,
-                fmt::format("the worker process {} before the job reached it",
-                            end_child(Ending::kExiting)));
-  }
+  if (!deliver(error)) return died(started, "could not start a worker process: " + error);
+  const Job& job = pending_.front().job;
   if (!readable_within(socket_.get(), job.deadline + grace_)) {
-    return died(job, tenant, started,
+    return died(started,
                 fmt::format("the worker process did not answer within {} ms of the deadline "
                             "and was stopped ({})",
                             grace_.count(), end_child(Ending::kStop)));
@@ -141,13 +161,16 @@ RunReport ProcessWorker::run(const Job& job, const TenantSpec& tenant) {
   if (!reply) {
     const bool garbled = frame.has_value();
     const std::string how = end_child(garbled ? Ending::kStop : Ending::kExiting);
-    return died(job, tenant, started,
+    return died(started,
                 garbled ? fmt::format("the worker process sent a reply that does not parse "
                                       "and was stopped ({})",
                                       how)
                         : fmt::format("the worker process {} during the run", how));
   }
+  pending_.pop_front();
   live_ = reply->figures;
+  // Last words: the child is ending. The jobs handed after this one never started; the next
+  // collect() gives them to a new child.
   if (reply->last) end_child(Ending::kExiting);
   return std::move(reply->report);
 }

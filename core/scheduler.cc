@@ -24,7 +24,7 @@ std::size_t Scheduler::take(Queue& queue, Affinity& affinity) {
   return job;
 }
 
-std::optional<std::size_t> Scheduler::next(Affinity& affinity) {
+std::optional<std::size_t> Scheduler::next(Affinity& affinity, bool wait) {
   std::unique_lock lock(mutex_);
   for (;;) {
     if (stopped_ || remaining_ == 0) return std::nullopt;
@@ -44,6 +44,7 @@ std::optional<std::size_t> Scheduler::next(Affinity& affinity) {
       affinity.streak = 0;
       return take(*own, affinity);
     }
+    if (!wait) return std::nullopt;
     changed_.wait(lock);
   }
 }

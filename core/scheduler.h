@@ -32,8 +32,9 @@ class Scheduler {
             const std::function<std::size_t(const std::string&)>& cap);
 
   // The next job for a worker, or nothing when every job was handed out or stop() was called.
-  // Blocks while jobs remain but every tenant that has some is at its cap.
-  std::optional<std::size_t> next(Affinity& affinity);
+  // While jobs remain but every tenant that has some is at its cap, blocks; or, with
+  // `wait` false, returns nothing (a worker that still has work only looks ahead).
+  std::optional<std::size_t> next(Affinity& affinity, bool wait = true);
   // The job (handed out by next) is finished.
   void done(std::size_t job);
   // No job is handed out after this; callable from any thread.

@@ -13,8 +13,18 @@ namespace krepis {
 class Worker {
  public:
   virtual ~Worker() = default;
-  // Runs one job of the tenant; each worker is used by one thread at a time.
-  virtual RunReport run(const Job& job, const TenantSpec& tenant) = 0;
+  // Hands the worker a job of the tenant; it runs the jobs handed in that order, one at a
+  // time. Each worker is used by one thread at a time; `tenant` must outlive the job.
+  virtual void submit(const Job& job, const TenantSpec& tenant) = 0;
+  // The report of the oldest job handed and not yet collected, once it is done.
+  virtual RunReport collect() = 0;
+  // Whether the worker can take this job while it still has others to run.
+  virtual bool can_queue(const Job& job) const = 0;
+  // One job, start to finish.
+  RunReport run(const Job& job, const TenantSpec& tenant) {
+    submit(job, tenant);
+    return collect();
+  }
   // The figures of the pool (or pools) this worker ran its jobs on.
   virtual PoolFigures figures() const = 0;
 };
