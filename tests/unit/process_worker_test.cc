@@ -165,5 +165,26 @@ TEST_CASE("a garbled reply ends the child; last words end it after their report"
   CHECK(worker.run(job("'again'"), tenant()).result_json == "'again'");
 }
 
+TEST_CASE("jobs handed ahead of a death go to the next child, in order") {
+  ProcessWorker worker(stand_in_child);
+  worker.submit(job("'first'"), tenant());
+  worker.submit(job("die"), tenant());
+  worker.submit(job("'queued behind the death'"), tenant());
+  CHECK(worker.collect().result_json == "'first'");
+  CHECK(worker.collect().status == RunStatus::kCrashed);
+  CHECK(worker.collect().result_json == "'queued behind the death'");
+
+  worker.submit(job("last"), tenant());
+  worker.submit(job("'queued behind last words'"), tenant());
+  CHECK(worker.collect().result_json == "last");
+  CHECK(worker.collect().result_json == "'queued behind last words'");
+}
+
+TEST_CASE("only a job that fits the socket is queued behind another") {
+  ProcessWorker worker(stand_in_child);
+  CHECK(worker.can_queue(job("1")));
+  CHECK_FALSE(worker.can_queue(job(std::string(1 << 20, ' '))));
+}
+
 }  // namespace
 }  // namespace krepis
