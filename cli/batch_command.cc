@@ -100,11 +100,11 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
 status and tenant, wall-time percentiles, throughput, pool figures). Jobs of tenants the
 manifest does not define, unreadable or non-UTF-8 scripts and inputs that are not JSON are
 reported `denied`; other files are skipped and counted. Each worker process keeps its own
-warm isolates; a job that ends its worker (a builtin that outgrows the heap cap's headroom,
-a termination that never lands) is reported `oom`, `timeout` or `crashed`, and the next job
-gets a new worker. SIGINT or SIGTERM: no new job
-starts, the jobs in flight finish, the summary is printed (exit 130 / 143); a second
-signal ends at once. Merge shards' --json output with `krepis summarize`.
+warm isolates; a job that ends its worker (a builtin that outgrows the heap cap, a
+termination that never lands) is reported `oom`, `timeout` or `crashed`, and the next job
+gets a new worker. SIGINT or SIGTERM: no new job starts, the jobs in flight finish, the
+summary is printed (exit 130 / 143); a second signal ends at once. Merge shards' --json
+output with `krepis summarize`.
 
 Examples:
   krepis batch jobs/

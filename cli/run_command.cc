@@ -36,9 +36,9 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   run->add_flag("--json", options.json, "One JSON object per run, one per line, on stdout");
   run->footer(R"(Every script runs in a fresh context of one reused V8 isolate of the tenant:
 nothing one script leaves behind is visible to the next. A script's result is its
-completion value (awaited if it is a promise), as JSON. The isolate lives in a worker
-process: a script that ends it (a builtin past the heap cap's headroom, a termination that
-never lands) is reported, and the next script gets a new one.
+completion value (awaited if it is a promise), as JSON. With several scripts the isolate
+lives in a worker process: a script that ends it (a builtin past the heap cap, a
+termination that never lands) is reported, and the next script gets a new one.
 
 Examples:
   krepis run hello.js                      run a file, print its log and a usage line

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio_ext.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -76,6 +77,9 @@ bool ProcessWorker::start_child(std::string& error) {
     // parent's ends of its siblings' sockets, which would hide their deaths).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) std::_Exit(1);
+    // Another thread may have been printing a report at the fork: what sat in the parent's
+    // stdout buffer is the parent's to write, not the child's.
+    ::__fpurge(stdout);
     if (::dup2(child_end.get(), kChildSocket) != kChildSocket) std::_Exit(1);
     ::syscall(SYS_close_range, kChildSocket + 1, ~0U, 0);
     std::_Exit(child_main_(kChildSocket));
