@@ -278,8 +278,9 @@ TEST_CASE("a builtin that jumps over the cap ends only its worker process: oom, 
   CHECK(summary["counts"]["ok"] == 3);
   CHECK(summary["not_started"] == 0);
   // Every process of the batch, workers included, stayed far below the ~500 MB the builtin
-  // reaches when it is followed up the memory.
-  CHECK(run.peak_rss_kib < 200 * 1024);
+  // reaches when it is followed up the memory (~110 MB here; the bound leaves room for a
+  // memory watch that a loaded machine schedules late).
+  CHECK(run.peak_rss_kib < 300 * 1024);
 }
 
 TEST_CASE("shards split by tenant, add up to the whole batch, and merge with summarize") {
