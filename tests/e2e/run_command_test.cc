@@ -114,6 +114,20 @@ TEST_CASE("every attack ends in its status, and a script after it succeeds") {
   }
 }
 
+TEST_CASE("a lone script whose builtin jumps over the cap: oom by last words, memory bounded") {
+  // With one script the process is its own worker: the memory watch ends it with the
+  // report, long before the ~500 MB the builtin takes when followed.
+  ProcessResult run = run_krepis({"run", "--json", "--heap-mb", "64", "--deadline-ms", "60000",
+                                  script("builtin-jumps-over-cap.js")});
+  INFO(run.err);
+  CHECK(run.exit_status == 3);
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["status"] == "oom");
+  CHECK(lines[0]["stopped_by"] == "near_heap_limit");
+  CHECK(run.peak_rss_kib < 300 * 1024);
+}
+
 TEST_CASE("the runner's RSS stays under cap + 64 MiB during an incremental heap bomb") {
   ProcessResult run = run_krepis({"run", "--json", "--heap-mb", "128", "--deadline-ms", "60000",
                                   script("heap-bomb-incremental.js")});
