@@ -91,10 +91,13 @@ int run_command(const RunOptions& options) {
   if (options.scripts.size() + (options.code ? 1 : 0) > 1) {
     worker.emplace([&manifest, &live](int socket) { return serve_jobs(socket, *manifest, &live); });
   } else if (tenant != nullptr) {
-    host.emplace(*manifest, [&](const RunReport& run_report) {
-      report(run_report);
-      std::_Exit(exit_status);
-    });
+    host.emplace(
+        *manifest,
+        [&](const RunReport& run_report) {
+          report(run_report);
+          std::_Exit(exit_status);
+        },
+        JobHost::Lifetime::kOneRun);
   }
   auto run_one = [&](std::string name, std::string source) {
     if (tenant == nullptr) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 
 #include "core/engine.h"
 #include "core/memory_watch.h"
@@ -25,19 +26,21 @@ constexpr int kLastWords = 3;
 }  // namespace
 
 struct JobHost::Parts {
-  Parts(const Manifest& manifest, LastWords last_words)
+  Parts(const Manifest& manifest, LastWords last_words, Lifetime lifetime)
       : pool(manifest.pool,
-             sandbox_factory(engine, watchdog, manifest.pool, std::move(last_words), true)),
-        sweeper(pool, manifest.pool.settle_after / 2) {}
+             sandbox_factory(engine, watchdog, manifest.pool, std::move(last_words), true)) {
+    if (lifetime == Lifetime::kLong) sweeper.emplace(pool, manifest.pool.settle_after / 2);
+  }
   Engine engine;
   Watchdog watchdog;
   SandboxPool pool;
-  PoolSweeper<SandboxPool> sweeper;
+  std::optional<PoolSweeper<SandboxPool>> sweeper;
   MemoryWatch memory_watch;
 };
 
-JobHost::JobHost(const Manifest& manifest, LastWords last_words)
-    : manifest_(manifest), parts_(std::make_unique<Parts>(manifest, std::move(last_words))) {}
+JobHost::JobHost(const Manifest& manifest, LastWords last_words, Lifetime lifetime)
+    : manifest_(manifest),
+      parts_(std::make_unique<Parts>(manifest, std::move(last_words), lifetime)) {}
 
 JobHost::~JobHost() = default;
 

@@ -17,7 +17,10 @@ namespace krepis {
 class JobHost {
  public:
   // `last_words` must end the process (see LastWords); it may be called from any thread.
-  JobHost(const Manifest& manifest, LastWords last_words);
+  // A long-lived host (a worker process) sweeps its idle isolates in the background; a
+  // host for one script does not start that thread.
+  enum class Lifetime { kOneRun, kLong };
+  JobHost(const Manifest& manifest, LastWords last_words, Lifetime lifetime = Lifetime::kLong);
   ~JobHost();
   JobHost(const JobHost&) = delete;
   JobHost& operator=(const JobHost&) = delete;
