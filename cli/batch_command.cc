@@ -185,8 +185,7 @@ int batch_command(const BatchOptions& options) {
 
   std::lock_guard lock(output);
   summary.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-          .count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   summary.pool = runner.pool_figures();
   summary.not_started = runner.not_started();
   summary.interrupted = signals.received() != 0;

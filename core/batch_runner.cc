@@ -76,7 +76,7 @@ void BatchRunner::work(Worker& worker) {
   // between jobs; this thread waits for the scheduler only when its worker has nothing.
   constexpr std::size_t kHanded = 2;
   Scheduler::Affinity affinity;
-  std::deque<std::size_t> handed;  // with the worker, oldest first
+  std::deque<std::size_t> handed;                   // with the worker, oldest first
   std::optional<std::pair<std::size_t, Job>> held;  // taken, but too big to queue: next
   bool finished = false;
   for (;;) {

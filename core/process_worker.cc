@@ -119,8 +119,7 @@ RunReport ProcessWorker::died(std::chrono::steady_clock::time_point started,
   report.status = RunStatus::kCrashed;
   report.heap_cap_bytes = lost.tenant->limits.heap_bytes;
   report.wall_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-          .count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return report;
 }
 
@@ -165,11 +164,11 @@ RunReport ProcessWorker::collect() {
   if (!reply) {
     const bool garbled = frame.has_value();
     const std::string how = end_child(garbled ? Ending::kStop : Ending::kExiting);
-    return died(started,
-                garbled ? fmt::format("the worker process sent a reply that does not parse "
-                                      "and was stopped ({})",
-                                      how)
-                        : fmt::format("the worker process {} during the run", how));
+    return died(started, garbled
+                             ? fmt::format("the worker process sent a reply that does not parse "
+                                           "and was stopped ({})",
+                                           how)
+                             : fmt::format("the worker process {} during the run", how));
   }
   pending_.pop_front();
   live_ = reply->figures;

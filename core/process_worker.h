@@ -1,9 +1,9 @@
 // Runs jobs in a child process, so that what kills a run's engine (a fatal OOM inside a
 // builtin, a termination that never lands) kills only that child: the job is reported, and
 // the jobs after it go to a new child. Jobs may be handed ahead: the child finds its next
-// job waiting when it finishes one, instead of waiting for a round trip to the parent. The child is forked, not executed afresh: it shares the
-// loaded libraries, and V8 starts in it, never in the parent. Each child keeps its own warm
-// pool for as long as it lives.
+// job waiting when it finishes one, instead of waiting for a round trip to the parent.
+// The child is forked, not executed afresh: it shares the loaded libraries, and V8 starts
+// in it, never in the parent. Each child keeps its own warm pool for as long as it lives.
 #pragma once
 
 #include <sys/types.h>
@@ -65,8 +65,8 @@ class ProcessWorker final : public Worker {
   UniqueFd socket_;
   pid_t child_ = -1;
   std::deque<Pending> pending_;  // submitted, not yet collected; the child runs them in order
-  PoolFigures gone_;  // summed over the children that ended
-  PoolFigures live_;  // the live child's, as of its last reply
+  PoolFigures gone_;             // summed over the children that ended
+  PoolFigures live_;             // the live child's, as of its last reply
 };
 
 }  // namespace krepis

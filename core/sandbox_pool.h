@@ -31,10 +31,10 @@ inline SandboxPool::Factory sandbox_factory(Engine& engine, Watchdog& watchdog,
                                             bool in_worker_process = false) {
   return [&engine, &watchdog, percent = settings.retire_heap_percent,
           last_words = std::move(last_words), in_worker_process](const TenantSpec& tenant) {
-    return std::make_unique<Sandbox>(engine, watchdog,
-                                     SandboxConfig{tenant.limits.heap_bytes, percent,
-                                                   grants_for(tenant), in_worker_process},
-                                     last_words);
+    return std::make_unique<Sandbox>(
+        engine, watchdog,
+        SandboxConfig{tenant.limits.heap_bytes, percent, grants_for(tenant), in_worker_process},
+        last_words);
   };
 }
 

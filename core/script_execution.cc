@@ -96,8 +96,7 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
 }
 
 bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& templates,
-                                      v8::Local<v8::Context> context,
-                                      ExecutionResult& result) {
+                                      v8::Local<v8::Context> context, ExecutionResult& result) {
   v8::Local<v8::Object> global = context->Global();
   v8::Local<v8::String> key;
   v8::Local<v8::Object> console;

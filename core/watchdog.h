@@ -1,6 +1,7 @@
 // ONE thread per process that enforces every run's deadline. Arming creates no thread: it
 // pushes an entry on the DeadlineQueue and wakes the thread only when it would otherwise
-// sleep past the new deadline. Created once by the program and handed to each sandbox (never a global).
+// sleep past the new deadline. Created once by the program and handed to each sandbox (never
+// a global).
 #pragma once
 
 #include <condition_variable>

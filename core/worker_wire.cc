@@ -77,12 +77,9 @@ std::optional<std::string> read_frame(int fd) {
 }
 
 std::string encode_job(const Job& job) {
-  json frame = {{"tenant", job.tenant},
-                {"script", job.script_name},
-                {"source", job.source},
-                {"input", optional_text(job.input_json)},
-                {"input_name", job.input_name},
-                {"deadline_ms", job.deadline.count()},
+  json frame = {{"tenant", job.tenant},         {"script", job.script_name},
+                {"source", job.source},         {"input", optional_text(job.input_json)},
+                {"input_name", job.input_name}, {"deadline_ms", job.deadline.count()},
                 {"inspect", job.inspect_result}};
   std::vector<std::uint8_t> bytes = json::to_msgpack(frame);
   return std::string(bytes.begin(), bytes.end());
