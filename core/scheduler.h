@@ -1,8 +1,12 @@
 // Hands a batch's jobs to workers. Tenant affinity: a worker keeps taking its last tenant's
 // jobs (its isolate stays warm) for a streak, then moves on round-robin, so no tenant waits
-// behind a big one. Several workers may run one tenant at once, up to the tenant's cap (its
-// max_isolates): a tenant with many jobs grows, and a worker never picks a tenant that would
-// only make it wait in the pool while another tenant has work.
+// behind a big one. Each worker process keeps its own warm isolates, so the round-robin
+// prefers the tenants this worker has run and those no worker has run yet: a tenant warm in
+// another worker is taken only when nothing else is left, and every worker warms about its
+// share of the tenants rather than all of them. Several workers may run one tenant at once,
+// up to the tenant's cap (its max_isolates): a tenant with many jobs grows, and a worker
+// never picks a tenant that would only make it wait in the pool while another tenant has
+// work.
 #pragma once
 
 #include <condition_variable>
@@ -12,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +28,7 @@ class Scheduler {
   struct Affinity {
     std::string tenant;
     std::size_t streak = 0;
+    std::set<std::size_t> warm;  // the tenants (queues) this worker has run
   };
   // Jobs of one tenant in a row before a worker looks at the others.
   static constexpr std::size_t kStreak = 8;
@@ -47,9 +53,10 @@ class Scheduler {
     std::deque<std::size_t> jobs;
     std::size_t in_flight = 0;
     std::size_t cap = 1;
+    std::size_t warm_in = 0;  // workers that have run this tenant
     bool eligible() const { return !jobs.empty() && in_flight < cap; }
   };
-  std::size_t take(Queue& queue, Affinity& affinity);
+  std::size_t take(std::size_t index, Affinity& affinity);
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -43,6 +43,37 @@ TEST_CASE("a worker keeps to its tenant for a streak, then gives the others a tu
   CHECK(tenant_order(many, tenants) == std::string(8, 'a') + "b" + "c" + std::string(12, 'a'));
 }
 
+TEST_CASE("two workers each keep to the tenants they warmed, until nothing else is left") {
+  std::vector<std::string> tenants = jobs_of({{"a", 16}, {"b", 16}, {"c", 16}, {"d", 16}});
+  Scheduler scheduler(tenants, [](const std::string&) { return 4; });
+  Scheduler::Affinity workers[2];
+  std::map<std::string, std::set<int>> served_by;
+  std::string order[2];
+  for (int turn = 0;; ++turn) {
+    const int worker = turn % 2;
+    std::optional<std::size_t> job = scheduler.next(workers[worker]);
+    if (!job) break;
+    served_by[tenants[*job]].insert(worker);
+    order[worker] += tenants[*job];
+    scheduler.done(*job);
+  }
+  // Each tenant's isolate is warm in one worker process only, and both workers work.
+  for (const auto& [tenant, by] : served_by) CHECK_MESSAGE(by.size() == 1, tenant);
+  CHECK(order[0].size() == 32);
+  CHECK(order[1].size() == 32);
+  // Round-robin still: a worker's tenants take turns in streaks of 8.
+  CHECK(order[0].substr(0, 16) == "aaaaaaaacccccccc");
+}
+
+TEST_CASE("a tenant warm in another worker is taken when nothing else is left") {
+  std::vector<std::string> tenants = jobs_of({{"a", 12}, {"b", 1}});
+  Scheduler scheduler(tenants, [](const std::string&) { return 4; });
+  Scheduler::Affinity first, second;
+  CHECK(tenants[*scheduler.next(first)] == "a");
+  CHECK(tenants[*scheduler.next(second)] == "b");
+  CHECK(tenants[*scheduler.next(second)] == "a");  // b is done; a grows into this worker
+}
+
 TEST_CASE("a tenant at its cap is passed over while others have work") {
   std::vector<std::string> tenants = jobs_of({{"a", 3}, {"b", 3}});
   Scheduler scheduler(tenants, [](const std::string& tenant) { return tenant == "a" ? 1 : 4; });
