@@ -58,12 +58,14 @@ std::variant<Job, RunReport> BatchRunner::load(const BatchJob& job, const Tenant
   return run;
 }
 
-std::variant<Job, RunReport> BatchRunner::prepare(const BatchJob& job) const {
+std::variant<BatchRunner::Ready, RunReport> BatchRunner::prepare(const BatchJob& job) const {
   const TenantSpec* tenant = manifest_.find(job.tenant);
   if (tenant == nullptr) {
     return denied_report(job.tenant, job.name, unknown_tenant_message(manifest_, job.tenant));
   }
-  return load(job, *tenant);
+  std::variant<Job, RunReport> loaded = load(job, *tenant);
+  if (auto* denied = std::get_if<RunReport>(&loaded)) return std::move(*denied);
+  return Ready{std::move(std::get<Job>(loaded)), tenant};
 }
 
 void BatchRunner::report(const RunReport& report) {
@@ -76,12 +78,12 @@ void BatchRunner::work(Worker& worker) {
   // between jobs; this thread waits for the scheduler only when its worker has nothing.
   constexpr std::size_t kHanded = 2;
   Scheduler::Affinity affinity;
-  std::deque<std::size_t> handed;                   // with the worker, oldest first
-  std::optional<std::pair<std::size_t, Job>> held;  // taken, but too big to queue: next
+  std::deque<std::size_t> handed;                     // with the worker, oldest first
+  std::optional<std::pair<std::size_t, Ready>> held;  // taken, but too big to queue: next
   bool finished = false;
   for (;;) {
     if (held && handed.empty()) {
-      worker.submit(held->second, *manifest_.find(held->second.tenant));
+      worker.submit(held->second.job, *held->second.tenant);
       handed.push_back(held->first);
       held.reset();
     }
@@ -91,18 +93,18 @@ void BatchRunner::work(Worker& worker) {
         finished = handed.empty();
         break;
       }
-      std::variant<Job, RunReport> prepared = prepare(plan_.jobs[*next]);
+      std::variant<Ready, RunReport> prepared = prepare(plan_.jobs[*next]);
       if (auto* denied = std::get_if<RunReport>(&prepared)) {
         report(*denied);
         scheduler_.done(*next);
         continue;
       }
-      Job& job = std::get<Job>(prepared);
-      if (!handed.empty() && !worker.can_queue(job)) {
-        held.emplace(*next, std::move(job));
+      Ready& ready = std::get<Ready>(prepared);
+      if (!handed.empty() && !worker.can_queue(ready.job)) {
+        held.emplace(*next, std::move(ready));
         break;
       }
-      worker.submit(job, *manifest_.find(job.tenant));
+      worker.submit(ready.job, *ready.tenant);
       handed.push_back(*next);
     }
     if (handed.empty()) break;  // nothing held either: the scheduler has no more

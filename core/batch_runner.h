@@ -41,8 +41,12 @@ class BatchRunner {
 
  private:
   void work(Worker& worker);
-  // The job ready to run, or its denial (an unknown tenant, bad files).
-  std::variant<Job, RunReport> prepare(const BatchJob& job) const;
+  struct Ready {
+    Job job;
+    const TenantSpec* tenant;
+  };
+  // The job ready to run with its tenant, or its denial (an unknown tenant, bad files).
+  std::variant<Ready, RunReport> prepare(const BatchJob& job) const;
   void report(const RunReport& report);
 
   const Manifest& manifest_;

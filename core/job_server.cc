@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -56,10 +55,8 @@ RunReport JobHost::run(const Job& job, const LiveOutput* live) {
     return sandbox->run(job, live);
   } catch (const std::exception& error) {
     // No isolate could be made for it: the job is reported, and the host goes on.
-    RunReport report = denied_report(job.tenant, job.script_name,
-                                     fmt::format("the runner could not run it: {}", error.what()));
-    report.status = RunStatus::kCrashed;
-    return report;
+    return crashed_report(job.tenant, job.script_name,
+                          fmt::format("the runner could not run it: {}", error.what()));
   }
 }
 
@@ -69,16 +66,13 @@ int serve_jobs(int socket, const Manifest& manifest, const LiveOutput* live) {
   // Replies go out from the main thread, or as last words from whichever thread found the
   // run lost (the watchdog's, the memory watch's): one at a time, nothing after last words.
   std::mutex replying;
-  std::atomic<JobHost*> host_for_last_words = nullptr;
+  // Last words come only from a run, so `host` is whole by the time they use it.
   JobHost host(manifest, [&](const RunReport& report) {
     std::lock_guard lock(replying);
     std::fflush(stdout);
-    JobHost* host = host_for_last_words.load();
-    write_frame(socket,
-                encode_reply({report, host != nullptr ? host->figures() : PoolFigures{}, true}));
+    write_frame(socket, encode_reply({report, host.figures(), true}));
     std::_Exit(kLastWords);
   });
-  host_for_last_words = &host;
   while (std::optional<std::string> frame = read_frame(socket)) {
     std::optional<Job> job = decode_job(*frame);
     if (!job) return kBadFrame;

@@ -115,8 +115,7 @@ RunReport ProcessWorker::died(std::chrono::steady_clock::time_point started,
                               const std::string& what) {
   Pending lost = std::move(pending_.front());
   pending_.pop_front();
-  RunReport report = denied_report(lost.job.tenant, lost.job.script_name, what);
-  report.status = RunStatus::kCrashed;
+  RunReport report = crashed_report(lost.job.tenant, lost.job.script_name, what);
   report.heap_cap_bytes = lost.tenant->limits.heap_bytes;
   report.wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

@@ -68,6 +68,12 @@ RunReport denied_report(std::string tenant, std::string script, std::string why)
   return report;
 }
 
+RunReport crashed_report(std::string tenant, std::string script, std::string why) {
+  RunReport report = denied_report(std::move(tenant), std::move(script), std::move(why));
+  report.status = RunStatus::kCrashed;
+  return report;
+}
+
 int exit_status_for(RunStatus status) {
   switch (status) {
     case RunStatus::kOk:

@@ -53,6 +53,8 @@ struct RunReport {
 
 // A report for a job refused before anything of it ran.
 RunReport denied_report(std::string tenant, std::string script, std::string why);
+// A report for a job whose engine died, or could not be made, with no report of its own.
+RunReport crashed_report(std::string tenant, std::string script, std::string why);
 
 // The contract's exit status for a set of outcomes: the highest-numbered kind wins.
 int exit_status_for(RunStatus status);

@@ -43,8 +43,7 @@ Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastW
     : engine_(engine),
       watchdog_(watchdog),
       last_words_(std::move(last_words)),
-      reclaim_percent_(config.reclaim_percent),
-      in_worker_process_(config.in_worker_process) {
+      reclaim_percent_(config.reclaim_percent) {
   const std::size_t heap_cap_bytes = config.heap_cap_bytes;
   op_host_.grants = std::move(config.grants);
   if (op_host_.grants.fs_root &&
@@ -62,10 +61,10 @@ Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastW
   params.array_buffer_allocator = allocator_.get();
   params.constraints.ConfigureDefaultsFromHeapSize(0, heap_cap_bytes);
   isolate_ = v8::Isolate::New(params);
-  set_up_isolate();
+  set_up_isolate(config.in_worker_process);
 }
 
-void Sandbox::set_up_isolate() {
+void Sandbox::set_up_isolate(bool in_worker_process) {
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handles(isolate_);
@@ -78,7 +77,7 @@ void Sandbox::set_up_isolate() {
   isolate_->SetOOMErrorHandler(&Sandbox::on_fatal_oom);
   UnhandledRejections::install(isolate_);
   heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_,
-                                            in_worker_process_);
+                                            in_worker_process);
 
   // Built once per isolate; every run instantiates them in its context.
   OpTemplates ops = make_op_templates(isolate_, op_host_);

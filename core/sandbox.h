@@ -105,7 +105,7 @@ class Sandbox final : private DeadlineTarget {
  private:
   void on_deadline(int attempt) noexcept override;
   void on_condemned() noexcept override;
-  void set_up_isolate();
+  void set_up_isolate(bool in_worker_process);
   static void on_fatal_oom(const char* location, bool is_heap_oom);
   // The report of the run in progress, for last words.
   RunReport final_report(RunStatus status, StopReason reason, std::string error) const;
@@ -130,7 +130,6 @@ class Sandbox final : private DeadlineTarget {
   std::size_t retained_bytes_ = 0;
   std::unique_ptr<KeptContext> kept_;
   const unsigned reclaim_percent_;
-  const bool in_worker_process_;
 };
 
 }  // namespace krepis
