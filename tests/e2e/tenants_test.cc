@@ -63,7 +63,7 @@ TEST_CASE("a run takes its tenant's limits from the manifest") {
 }
 
 TEST_CASE("./tenants.toml is the manifest when --tenants is not given") {
-  std::string manifest = temp_file("tenants.toml", "[tenants.local]\ndeadline_ms = 20\n");
+  std::string manifest = temp_file("tenants.toml", "[tenants.local]\ndeadline_ms = 20000\n");
   std::string folder = std::filesystem::path(manifest).parent_path();
   ProcessResult run = run_krepis_in(folder, {"run", "--json", "--tenant", "local", "-e", "1"});
   CHECK(run.exit_status == 0);
