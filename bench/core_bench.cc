@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "bench/bench_util.h"
-#include "core/engine.h"
-#include "core/sandbox.h"
-#include "core/watchdog.h"
+#include "core/engine/engine.h"
+#include "core/runtime/sandbox.h"
+#include "core/runtime/watchdog.h"
 
 namespace {
 

@@ -14,12 +14,12 @@
 #include "cli/signal_watch.h"
 #include "cli/summary_output.h"
 #include "cli/terminal.h"
-#include "core/batch_plan.h"
-#include "core/batch_runner.h"
-#include "core/batch_summary.h"
-#include "core/job_server.h"
-#include "core/process_worker.h"
-#include "core/report.h"
+#include "core/base/report.h"
+#include "core/batch/batch_plan.h"
+#include "core/batch/batch_runner.h"
+#include "core/batch/batch_summary.h"
+#include "core/batch/job_server.h"
+#include "core/batch/process_worker.h"
 
 namespace krepis::cli {
 namespace {

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "core/unique_fd.h"
+#include "core/base/unique_fd.h"
 
 namespace krepis::cli {
 

@@ -10,7 +10,7 @@
 #include "cli/summarize_command.h"
 #include "cli/tenants_command.h"
 #include "cli/terminal.h"
-#include "core/engine.h"
+#include "core/runtime/runtime.h"
 
 namespace {
 
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
       "krepis"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("krepis " KREPIS_VERSION " (V8 ") +
-                                        krepis::Engine::v8_version() + ")");
+                                        krepis::Runtime::engine_version() + ")");
   app.footer("Run `krepis COMMAND --help` for a command's options and examples.");
 
   krepis::cli::RunOptions run_options;

@@ -6,7 +6,7 @@
 #include <variant>
 
 #include "cli/terminal.h"
-#include "core/limits.h"
+#include "core/base/limits.h"
 
 namespace krepis::cli {
 

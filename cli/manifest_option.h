@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "core/manifest.h"
+#include "core/base/manifest.h"
 
 namespace krepis::cli {
 

@@ -15,14 +15,11 @@
 #include "cli/repl_input.h"
 #include "cli/signal_watch.h"
 #include "cli/terminal.h"
-#include "core/did_you_mean.h"
-#include "core/engine.h"
-#include "core/limits.h"
-#include "core/pool_sweeper.h"
-#include "core/report.h"
-#include "core/sandbox_pool.h"
-#include "core/text_file.h"
-#include "core/watchdog.h"
+#include "core/base/did_you_mean.h"
+#include "core/base/limits.h"
+#include "core/base/report.h"
+#include "core/base/text_file.h"
+#include "core/runtime/runtime.h"
 
 namespace krepis::cli {
 namespace {
@@ -55,11 +52,14 @@ const std::vector<std::string>& command_names() {
 
 class ReplSession {
  public:
-  ReplSession(const Manifest& manifest, const TenantSpec& tenant, SandboxPool& pool, bool json,
+  ReplSession(const Manifest& manifest, const TenantSpec& tenant, Runtime& runtime, bool json,
               bool fresh)
-      : manifest_(manifest), tenant_(tenant), pool_(pool), json_(json), fresh_(fresh) {}
-
-  ~ReplSession() { drop_sandbox(); }
+      : manifest_(manifest),
+        tenant_(tenant),
+        runtime_(runtime),
+        isolate_(runtime, !fresh),
+        json_(json),
+        fresh_(fresh) {}
 
   std::string prompt() const { return tenant_.id + "> "; }
   int worst() const { return worst_; }
@@ -76,12 +76,12 @@ class ReplSession {
 
   // Ctrl-C, from the signal watcher: stops the entry that is running, else cancels the line
   // being typed. It is decided under the lock that run_entry holds while it hands an entry
-  // to its sandbox, so a Ctrl-C between reading an entry and running it is never lost: it
+  // to the runtime, so a Ctrl-C between reading an entry and running it is never lost: it
   // cancels a line, and run_entry turns that cancel into an interrupt.
   void on_ctrl_c() {
     std::lock_guard lock(running_mutex_);
-    if (running_ != nullptr) {
-      running_->interrupt();
+    if (running_) {
+      isolate_.interrupt();
     } else if (editor_ != nullptr) {
       editor_->cancel();
     }
@@ -89,28 +89,25 @@ class ReplSession {
 
   void run_entry(const std::string& code, const std::string& name) {
     const LiveOutput live = json_ ? LiveOutput{} : LiveOutput{&print_log_entry};
-    Sandbox& sandbox = acquire();
     Job job{tenant_.id, name, code, std::nullopt, tenant_.limits.deadline};
     job.inspect_result = true;
     {
       std::lock_guard lock(running_mutex_);
-      running_ = &sandbox;
-      if (editor_ != nullptr && editor_->take_cancel()) sandbox.interrupt();
+      running_ = true;
+      if (editor_ != nullptr && editor_->take_cancel()) isolate_.interrupt();
     }
-    RunReport report = sandbox.run(job, &live);
+    Runtime::Session::Entry entry = isolate_.run(tenant_, job, &live);
     {
       std::lock_guard lock(running_mutex_);
-      running_ = nullptr;
-      sandbox.clear_interrupt();
+      running_ = false;
+      isolate_.clear_interrupt();
     }
-    report.warm = report.warm || !cold_;
-    cold_ = false;
+    const RunReport& report = entry.report;
     worst_ = combine_exit_status(worst_, exit_status_for(report.status));
     print(report);
-    if (!sandbox.healthy()) {
+    if (entry.isolate_lost) {
       fmt::print("(the isolate {} and was replaced; the session goes on in a new context)\n",
                  report.status == RunStatus::kOom ? "passed its heap cap" : "could not be stopped");
-      drop_sandbox();
     }
     std::fflush(stdout);
   }
@@ -136,8 +133,7 @@ class ReplSession {
     } else if (name == ".fresh" || name == ".json") {
       toggle(name, args);
     } else if (name == ".reset") {
-      if (lease_) (*lease_)->forget_context();
-      if (lease_) (*lease_)->keep_context(!fresh_);
+      isolate_.reset_context();
       fmt::print("a new context: nothing of the earlier entries is left\n");
     } else {
       fmt::print("unknown command {}{}; .help lists them\n", name,
@@ -148,23 +144,6 @@ class ReplSession {
   }
 
  private:
-  Sandbox& acquire() {
-    if (!lease_) {
-      lease_.emplace(pool_.acquire(tenant_));
-      cold_ = lease_->cold();
-      (*lease_)->keep_context(!fresh_);
-    }
-    return **lease_;
-  }
-
-  // The session's context goes; the isolate goes back to the pool (warm), or is replaced
-  // by the pool when it is not healthy.
-  void drop_sandbox() {
-    if (!lease_) return;
-    (*lease_)->forget_context();
-    lease_.reset();
-  }
-
   void print(const RunReport& report) const {
     if (json_) {
       fmt::print("{}\n", json_line(report));
@@ -197,7 +176,7 @@ class ReplSession {
       fmt::print("{}\n", unknown_tenant_message(manifest_, args[0]));
       return;
     }
-    drop_sandbox();
+    isolate_.release();
     tenant_ = *next;
     fmt::print("tenant {} (tier {}), heap cap {} MB, deadline {} ms; a new context\n", tenant_.id,
                tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count());
@@ -231,7 +210,7 @@ class ReplSession {
       }
     }
     if (changed.limits.heap_bytes != tenant_.limits.heap_bytes) {
-      drop_sandbox();  // a heap cap is set when an isolate is made
+      isolate_.release();  // a heap cap is set when an isolate is made
       fmt::print("(a new isolate for the new heap cap: a new context)\n");
     }
     tenant_ = changed;
@@ -240,20 +219,19 @@ class ReplSession {
   }
 
   void stats() {
-    const PoolFigures pool = pool_.figures();
+    const PoolFigures pool = runtime_.figures();
     fmt::print(
         "pool     {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
         "{} replacements; {} isolates alive, {} idle\n",
         pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,
         pool.replacements, pool.alive, pool.idle);
-    if (lease_) {
-      Sandbox::HeapStatistics heap = (*lease_)->heap_statistics();
+    if (std::optional<IsolateFigures> heap = isolate_.isolate_figures()) {
       fmt::print(
           "isolate  heap {} used of {} reserved, cap {}; external {}; {} contexts ({} detached); "
           "{} runs\n",
-          human_bytes(heap.used_bytes), human_bytes(heap.total_bytes),
-          human_bytes(heap.limit_bytes), human_bytes(heap.external_bytes), heap.contexts,
-          heap.detached_contexts, (*lease_)->runs_done());
+          human_bytes(heap->used_bytes), human_bytes(heap->total_bytes),
+          human_bytes(heap->limit_bytes), human_bytes(heap->external_bytes), heap->contexts,
+          heap->detached_contexts, heap->runs);
     } else {
       fmt::print("isolate  none yet: the next entry takes one from the pool\n");
     }
@@ -287,20 +265,20 @@ class ReplSession {
       return;
     }
     fresh_ = on;
-    if (lease_) (*lease_)->keep_context(!fresh_);
+    isolate_.keep_context(!fresh_);
     fmt::print("{}\n", on ? "a fresh context for every entry" : "one context kept across entries");
   }
 
   const Manifest& manifest_;
   TenantSpec tenant_;
-  SandboxPool& pool_;
+  Runtime& runtime_;
+  // The isolate the session's entries run on, with their kept context.
+  Runtime::Session isolate_;
   bool json_;
   bool fresh_;
-  bool cold_ = false;
-  std::optional<SandboxPool::Lease> lease_;
   std::mutex running_mutex_;
   LineEditor* editor_ = nullptr;
-  Sandbox* running_ = nullptr;
+  bool running_ = false;  // an entry is handed to the runtime (under running_mutex_)
   int worst_ = 0;
 };
 
@@ -315,10 +293,9 @@ class EntryReader {
   }
 
   // Runs the session; returns when the input ends, .exit, or `stop` is set.
-  void loop(SandboxPool& pool, const std::atomic<bool>& stop) {
+  void loop(const std::atomic<bool>& stop) {
     std::string entry;
     while (!stop.load()) {
-      pool.sweep();
       std::string line;
       if (!next_line(entry.empty() ? session_.prompt() : "... ", line, entry)) break;
       if (stop.load()) break;
@@ -408,22 +385,21 @@ int repl_command(const ReplOptions& options) {
       },
       false);
 
-  Engine engine;
-  Watchdog watchdog;
-  const LastWords last_words = [&](const RunReport& report) {
+  // The same runtime as a worker process's, memory watch and heap rules included; a run it
+  // cannot contain ends the session with the entry's report.
+  auto last_words = [](const RunReport& report) {
     fmt::print("{}\n", json_line(report));
     print_error("the runner cannot continue after this entry");
     std::_Exit(exit_status_for(RunStatus::kCrashed));
   };
-  SandboxPool pool(manifest->pool, sandbox_factory(engine, watchdog, manifest->pool, last_words));
-  PoolSweeper sweeper(pool, manifest->pool.settle_after / 2);
+  Runtime runtime(*manifest, RuntimeOptions{.last_words = last_words});
   int status = 0;
   {
-    ReplSession session(*manifest, *tenant, pool, options.json, options.fresh);
+    ReplSession session(*manifest, *tenant, runtime, options.json, options.fresh);
     EntryReader reader(session, interactive);
     session_for_signals = &session;
     if (interactive) session.banner();
-    reader.loop(pool, stop);
+    reader.loop(stop);
     signals.stop_callbacks();
     session_for_signals = nullptr;
     status = session.worst();

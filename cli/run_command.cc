@@ -7,10 +7,11 @@
 #include <optional>
 
 #include "cli/terminal.h"
-#include "core/job_server.h"
-#include "core/process_worker.h"
-#include "core/report.h"
-#include "core/text_file.h"
+#include "core/base/report.h"
+#include "core/base/text_file.h"
+#include "core/batch/job_server.h"
+#include "core/batch/process_worker.h"
+#include "core/runtime/runtime.h"
 
 namespace krepis::cli {
 namespace {
@@ -87,17 +88,15 @@ int run_command(const RunOptions& options) {
   // worker; with one, this process is the worker (no fork on the way of `run -e 1`).
   const LiveOutput live = options.json ? LiveOutput{} : LiveOutput{&print_log_entry};
   std::optional<ProcessWorker> worker;
-  std::optional<JobHost> host;
+  std::optional<Runtime> runtime;
   if (options.scripts.size() + (options.code ? 1 : 0) > 1) {
     worker.emplace([&manifest, &live](int socket) { return serve_jobs(socket, *manifest, &live); });
   } else if (tenant != nullptr) {
-    host.emplace(
-        *manifest,
-        [&](const RunReport& run_report) {
-          report(run_report);
-          std::_Exit(exit_status);
-        },
-        JobHost::Lifetime::kOneRun);
+    auto last_words = [&](const RunReport& run_report) {
+      report(run_report);
+      std::_Exit(exit_status);
+    };
+    runtime.emplace(*manifest, RuntimeOptions{.last_words = last_words, .long_lived = false});
   }
   auto run_one = [&](std::string name, std::string source) {
     if (tenant == nullptr) {
@@ -106,7 +105,7 @@ int run_command(const RunOptions& options) {
     }
     Job job{tenant->id, std::move(name), std::move(source), input, tenant->limits.deadline};
     if (options.input_file) job.input_name = "--input " + *options.input_file;
-    report(worker ? worker->run(job, *tenant) : host->run(job, &live));
+    report(worker ? worker->run(job, *tenant) : runtime->run(job, &live));
   };
 
   if (options.code) {

@@ -8,7 +8,7 @@
 
 #include "cli/summary_output.h"
 #include "cli/terminal.h"
-#include "core/batch_summary.h"
+#include "core/batch/batch_summary.h"
 
 namespace krepis::cli {
 namespace {

@@ -2,7 +2,7 @@
 // or the contract's {"summary": ...} line.
 #pragma once
 
-#include "core/batch_summary.h"
+#include "core/batch/batch_summary.h"
 
 namespace krepis::cli {
 

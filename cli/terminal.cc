@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/report.h"
+#include "core/base/report.h"
 
 namespace krepis::cli {
 namespace {

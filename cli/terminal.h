@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/run_output.h"
-#include "core/run_report.h"
+#include "core/base/run_output.h"
+#include "core/base/run_report.h"
 
 namespace krepis::cli {
 

@@ -2,9 +2,9 @@
 // manifest. The host's environment is never visible.
 #include <v8-primitive.h>
 
+#include "core/engine/v8_text.h"
 #include "core/ops/families.h"
 #include "core/ops/op_call.h"
-#include "core/v8_text.h"
 
 namespace krepis {
 namespace {

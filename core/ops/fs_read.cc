@@ -9,9 +9,9 @@
 #include <cstring>
 #include <memory>
 
+#include "core/base/utf8.h"
 #include "core/ops/families.h"
 #include "core/ops/op_call.h"
-#include "core/utf8.h"
 
 namespace krepis {
 namespace {

@@ -4,9 +4,9 @@
 #include <v8-array-buffer.h>
 #include <v8-typed-array.h>
 
+#include "core/engine/v8_text.h"
 #include "core/ops/families.h"
 #include "core/ops/op_call.h"
-#include "core/v8_text.h"
 
 namespace krepis {
 namespace {

@@ -18,7 +18,7 @@
 #include <ctime>
 #include <vector>
 
-#include "core/v8_text.h"
+#include "core/engine/v8_text.h"
 
 namespace krepis {
 namespace {

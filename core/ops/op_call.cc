@@ -9,7 +9,7 @@
 
 #include <algorithm>
 
-#include "core/v8_text.h"
+#include "core/engine/v8_text.h"
 
 namespace krepis {
 

@@ -13,11 +13,11 @@
 #include <string_view>
 #include <vector>
 
-#include "core/capped_allocator.h"
-#include "core/limits.h"
+#include "core/base/limits.h"
+#include "core/base/run_output.h"
+#include "core/base/stop_signal.h"
+#include "core/engine/capped_allocator.h"
 #include "core/ops/tenant_folder.h"
-#include "core/run_output.h"
-#include "core/stop_signal.h"
 
 namespace krepis {
 

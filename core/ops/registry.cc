@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "core/engine/v8_text.h"
 #include "core/ops/console.h"
 #include "core/ops/families.h"
-#include "core/v8_text.h"
 
 namespace krepis {
 namespace {

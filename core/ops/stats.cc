@@ -6,9 +6,9 @@
 
 #include <algorithm>
 
+#include "core/engine/v8_text.h"
 #include "core/ops/families.h"
 #include "core/ops/op_call.h"
-#include "core/v8_text.h"
 
 namespace krepis {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/capped_allocator.h"
+#include "core/engine/capped_allocator.h"
 
 #include <doctest/doctest.h>
 

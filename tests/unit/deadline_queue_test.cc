@@ -1,4 +1,4 @@
-#include "core/deadline_queue.h"
+#include "core/runtime/deadline_queue.h"
 
 #include <doctest/doctest.h>
 

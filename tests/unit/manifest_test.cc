@@ -1,6 +1,6 @@
 // The manifest reader: effective settings, and every kind of mistake named by file, line and
 // key before anything runs.
-#include "core/manifest.h"
+#include "core/base/manifest.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>

@@ -9,9 +9,9 @@
 #include <limits>
 #include <sstream>
 
-#include "core/ops/grants.h"
+#include "core/base/grants.h"
 #include "core/ops/registry.h"
-#include "core/sandbox.h"
+#include "core/runtime/sandbox.h"
 #include "unit/scratch_folder.h"
 #include "unit/test_engine.h"
 

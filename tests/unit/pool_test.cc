@@ -1,6 +1,6 @@
 // The pool's policy with a fake instance and an injected clock: nothing here sleeps. Where a
 // run must wait, the test waits for the pool to say it is waiting, never for time to pass.
-#include "core/pool.h"
+#include "core/runtime/pool.h"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // The parent's side of worker processes, with stand-in children (no V8): answers arrive,
 // every way a child can die ends in a `crashed` report, and the next job gets a new child.
 // Also the wire format both sides speak.
-#include "core/process_worker.h"
+#include "core/batch/process_worker.h"
 
 #include <doctest/doctest.h>
 #include <signal.h>
@@ -11,7 +11,7 @@
 #include <chrono>
 #include <string>
 
-#include "core/worker_wire.h"
+#include "core/batch/worker_wire.h"
 
 namespace krepis {
 namespace {

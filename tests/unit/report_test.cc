@@ -1,4 +1,4 @@
-#include "core/report.h"
+#include "core/base/report.h"
 
 #include <doctest/doctest.h>
 

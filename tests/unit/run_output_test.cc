@@ -1,4 +1,4 @@
-#include "core/run_output.h"
+#include "core/base/run_output.h"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // The pool with real sandboxes on the real V8: warm reuse per tenant, fresh contexts with
 // nothing carried over, replacement after a cap hit, the leak guard, several threads.
-#include "core/sandbox_pool.h"
+#include "core/runtime/sandbox_pool.h"
 
 #include <doctest/doctest.h>
 
@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/text_file.h"
+#include "core/base/text_file.h"
 #include "unit/test_engine.h"
 
 namespace krepis {
@@ -76,9 +76,10 @@ TEST_CASE_FIXTURE(Fixture, "nothing of a run is reachable in the next run of its
   // Let late work of the polluter (its WebAssembly compilation) finish inside a run, so it
   // lands there if anything could: this run waits on compilations of the same bytes, posted
   // after the polluter's, instead of on the clock.
-  RunReport settle = run(pool, tenant("a"),
-                         "(async () => { const wasm = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);"
-                         "  for (let i = 0; i < 8; i++) await WebAssembly.compile(wasm); })()");
+  RunReport settle =
+      run(pool, tenant("a"),
+          "(async () => { const wasm = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);"
+          "  for (let i = 0; i < 8; i++) await WebAssembly.compile(wasm); })()");
   CHECK(settle.status == RunStatus::kOk);
   RunReport checker = run(pool, tenant("a"), test_script("sees-no-pollution.js"));
   CHECK(checker.warm);

@@ -1,12 +1,12 @@
 // The sandbox on the real V8: each case runs JavaScript and pins what the report says.
-#include "core/sandbox.h"
+#include "core/runtime/sandbox.h"
 
 #include <doctest/doctest.h>
 
 #include <optional>
 #include <string>
 
-#include "core/limits.h"
+#include "core/base/limits.h"
 #include "unit/test_engine.h"
 
 namespace krepis {

@@ -1,5 +1,5 @@
 // The batch scheduler, the shard split and the summary, without V8 and without sleeping.
-#include "core/scheduler.h"
+#include "core/batch/scheduler.h"
 
 #include <doctest/doctest.h>
 
@@ -8,8 +8,8 @@
 #include <set>
 #include <thread>
 
-#include "core/batch_summary.h"
-#include "core/shard.h"
+#include "core/batch/batch_summary.h"
+#include "core/batch/shard.h"
 
 namespace krepis {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/engine.h"
+#include "core/engine/engine.h"
 
 namespace krepis::test {
 // The process's engine, created by the test main.

@@ -2,7 +2,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
-#include "core/engine.h"
+#include "core/engine/engine.h"
 #include "unit/test_engine.h"
 
 namespace krepis::test {

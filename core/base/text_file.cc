@@ -1,0 +1,86 @@
+#include "core/base/text_file.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "core/base/utf8.h"
+
+namespace krepis {
+namespace {
+
+// Closes the descriptor on every path out.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+TextFile failure(const std::string& path, std::string what) {
+  return TextFile{{}, fmt::format("{}: {}", path, what)};
+}
+
+}  // namespace
+
+TextFile read_text_file(const std::string& path) {
+  // O_NONBLOCK: opening a FIFO someone named must not hang the runner; we refuse it below.
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0) return failure(path, std::strerror(errno));
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) return failure(path, std::strerror(errno));
+  if (S_ISDIR(info.st_mode)) return failure(path, "is a directory, not a file");
+  if (!S_ISREG(info.st_mode)) return failure(path, "is not a regular file");
+  if (static_cast<std::size_t>(info.st_size) > kMaxTextFileBytes) {
+    return failure(path, fmt::format("is {} bytes, over the limit of {} bytes", info.st_size,
+                                     kMaxTextFileBytes));
+  }
+  std::string text(static_cast<std::size_t>(info.st_size), '\0');
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failure(path, std::strerror(errno));
+    if (n == 0) break;  // the file shrank while we read it
+    done += static_cast<std::size_t>(n);
+  }
+  text.resize(done);
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+  if (auto bad = first_invalid_utf8(text)) {
+    TextPosition at = position_of(text, *bad);
+    return failure(path, fmt::format("is not valid UTF-8 (byte {} at line {}, column {})", *bad,
+                                     at.line, at.column));
+  }
+  return TextFile{std::move(text), {}};
+}
+
+std::optional<std::string> json_syntax_error(const std::string& path, const std::string& text) {
+  try {
+    [[maybe_unused]] nlohmann::json parsed = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's message carries "line L, column C".
+    return fmt::format("{}: not valid JSON: {}", path, e.what());
+  }
+  return std::nullopt;
+}
+
+TextFile read_json_file(const std::string& path) {
+  TextFile file = read_text_file(path);
+  if (!file.ok()) return file;
+  if (auto error = json_syntax_error(path, file.text)) return TextFile{{}, std::move(*error)};
+  return file;
+}
+
+}  // namespace krepis

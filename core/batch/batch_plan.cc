@@ -1,0 +1,89 @@
+#include "core/batch/batch_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace krepis {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::directory_entry> sorted_entries(const fs::path& dir, std::error_code& error) {
+  std::vector<fs::directory_entry> entries;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    entries.push_back(*it);
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
+  return entries;
+}
+
+}  // namespace
+
+std::optional<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard, std::string& error) {
+  std::error_code code;
+  if (!fs::is_directory(dir, code)) {
+    error = fmt::format("{}: {}", dir.string(),
+                        fs::exists(dir, code) ? "not a folder" : "no such folder");
+    return std::nullopt;
+  }
+  BatchPlan plan;
+  std::vector<fs::directory_entry> tenants = sorted_entries(dir, code);
+  if (code) {
+    error = fmt::format("{}: {}", dir.string(), code.message());
+    return std::nullopt;
+  }
+  for (const fs::directory_entry& tenant_dir : tenants) {
+    const std::string tenant = tenant_dir.path().filename().string();
+    if (!tenant_dir.is_directory(code)) {
+      // Counted by one shard only, so merged shards count it once.
+      if (shard.index == 0) plan.skipped.push_back(tenant);
+      continue;
+    }
+    if (!shard.takes(tenant)) {
+      // Its files are another shard's to count; only its jobs are counted here.
+      for (const auto& file : sorted_entries(tenant_dir.path(), code)) {
+        if (file.path().extension() == ".js") ++plan.other_shards;
+      }
+      code.clear();
+      continue;
+    }
+    std::vector<fs::directory_entry> files = sorted_entries(tenant_dir.path(), code);
+    if (code) {
+      // An unreadable tenant folder: say so as a skipped entry rather than stop the batch.
+      plan.skipped.push_back(fmt::format("{}/ ({})", tenant, code.message()));
+      code.clear();
+      continue;
+    }
+    std::set<std::string> stems;
+    for (const auto& file : files) {
+      if (file.path().extension() == ".js" && !file.is_directory(code)) {
+        stems.insert(file.path().stem().string());
+      }
+    }
+    std::vector<BatchJob> jobs;
+    for (const auto& file : files) {
+      const std::string name = file.path().filename().string();
+      const std::string extension = file.path().extension().string();
+      const bool is_folder = file.is_directory(code);
+      if (!is_folder && extension == ".js") {
+        BatchJob job{tenant, file.path(), std::nullopt, tenant + "/" + name};
+        fs::path input = file.path();
+        input.replace_extension(".json");
+        if (fs::exists(input, code)) job.input = input;
+        jobs.push_back(std::move(job));
+      } else if (!is_folder && extension == ".json" && stems.count(file.path().stem().string())) {
+        continue;  // the input of a job
+      } else {
+        plan.skipped.push_back(tenant + "/" + name + (is_folder ? "/" : ""));
+      }
+    }
+    for (BatchJob& job : jobs) plan.jobs.push_back(std::move(job));
+  }
+  return plan;
+}
+
+}  // namespace krepis

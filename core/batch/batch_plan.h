@@ -1,0 +1,37 @@
+// A batch directory turned into a list of jobs (the contract's layout):
+//   DIR/<tenant>/<job>.js     a job of that tenant
+//   DIR/<tenant>/<job>.json   its optional input, exposed as `input`
+// Only the layout is read here; job files are read when their job runs.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/batch/shard.h"
+
+namespace krepis {
+
+struct BatchJob {
+  std::string tenant;
+  std::filesystem::path script;  // DIR/<tenant>/<job>.js
+  std::optional<std::filesystem::path> input;
+  // The name in reports: "<tenant>/<job>.js", relative to DIR.
+  std::string name;
+};
+
+struct BatchPlan {
+  std::vector<BatchJob> jobs;  // by tenant, then by name
+  // Files and folders that are not jobs or inputs (a README, an input without its job).
+  std::vector<std::string> skipped;
+  // Jobs of tenants in other shards.
+  std::size_t other_shards = 0;
+};
+
+// Scans DIR. nullopt (with a message) when DIR cannot be read as a folder.
+std::optional<BatchPlan> plan_batch(const std::filesystem::path& dir, const Shard& shard,
+                                    std::string& error);
+
+}  // namespace krepis

@@ -1,0 +1,61 @@
+// Runs a planned batch on N workers, each driven by its own thread, in the scheduler's order, and
+// hands every report to the caller as it comes. Job files are read here, just before their
+// job runs: an unreadable or non-UTF-8 script, an input that is not JSON, or a tenant the
+// manifest does not define is reported `denied`, and the batch goes on.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <variant>
+
+#include "core/base/manifest.h"
+#include "core/batch/batch_plan.h"
+#include "core/batch/scheduler.h"
+#include "core/batch/worker.h"
+
+namespace krepis {
+
+class BatchRunner {
+ public:
+  using WorkerFactory = std::function<std::unique_ptr<Worker>()>;
+  // Called once per job, from worker threads, one call at a time.
+  using OnReport = std::function<void(const RunReport&)>;
+
+  BatchRunner(const Manifest& manifest, const BatchPlan& plan, WorkerFactory make_worker,
+              OnReport on_report);
+
+  // Runs until every job has been reported, or stop() was called and the runs in flight
+  // have finished. `workers` threads (at least one).
+  void run(std::size_t workers);
+  // From any thread (a signal watcher): no new job starts.
+  void stop() { scheduler_.stop(); }
+  std::size_t not_started() const { return scheduler_.not_started(); }
+  // The workers' pool figures, summed, once run() has returned.
+  const PoolFigures& pool_figures() const { return pool_figures_; }
+
+  // The job as the sandbox runs it, or the denial of it.
+  static std::variant<Job, RunReport> load(const BatchJob& job, const TenantSpec& tenant);
+
+ private:
+  void work(Worker& worker);
+  struct Ready {
+    Job job;
+    const TenantSpec* tenant;
+  };
+  // The job ready to run with its tenant, or its denial (an unknown tenant, bad files).
+  std::variant<Ready, RunReport> prepare(const BatchJob& job) const;
+  void report(const RunReport& report);
+
+  const Manifest& manifest_;
+  const BatchPlan& plan_;
+  WorkerFactory make_worker_;
+  OnReport on_report_;
+  std::mutex report_mutex_;
+  Scheduler scheduler_;
+  PoolFigures pool_figures_;
+};
+
+}  // namespace krepis

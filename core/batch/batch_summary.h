@@ -1,0 +1,47 @@
+// The summary of a batch, or of several shards' JSON Lines merged: counts per status and per
+// tenant, wall-time percentiles, throughput, pool figures.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/base/run_report.h"
+#include "core/base/pool_figures.h"
+
+namespace krepis {
+
+struct BatchSummary {
+  std::map<std::string, std::size_t> counts;                          // status -> jobs
+  std::map<std::string, std::map<std::string, std::size_t>> tenants;  // tenant -> status -> jobs
+  std::vector<double> wall_ms;  // of jobs that ran (not the denied)
+  double elapsed_ms = 0;
+  std::size_t workers = 0;
+  std::size_t skipped_files = 0;
+  std::size_t other_shards = 0;
+  std::size_t not_started = 0;
+  bool interrupted = false;
+  PoolFigures pool;
+  // Batches this summary covers: 1 for a batch; for merged output, the summaries merged
+  // (start at 0 and merge_line counts them).
+  std::size_t shards = 1;
+  int exit_status = 0;
+
+  void add(const RunReport& report);
+  std::size_t jobs() const;
+  // Nearest-rank percentiles of wall_ms (0 when nothing ran), from one sort.
+  struct Percentiles {
+    double p50 = 0, p90 = 0, p99 = 0, max = 0;
+  };
+  Percentiles wall_percentiles() const;
+
+  // The contract's {"summary": {...}} object.
+  nlohmann::json to_json() const;
+  // Folds in one line of a batch's --json output: a run's report or a shard's summary.
+  // False when the line is neither.
+  bool merge_line(const nlohmann::json& line);
+};
+
+}  // namespace krepis

@@ -1,0 +1,14 @@
+// A worker process's side of the socket: it serves the jobs its parent sends, on the
+// process's one Runtime, and answers each with its report and the pool's figures. A run that
+// cannot be contained ends the process after its report goes out as last words.
+#pragma once
+
+#include "core/base/manifest.h"
+#include "core/base/run_output.h"
+
+namespace krepis {
+
+// Serves jobs from the socket until the parent closes it; returns the process's exit status.
+int serve_jobs(int socket, const Manifest& manifest, const LiveOutput* live = nullptr);
+
+}  // namespace krepis

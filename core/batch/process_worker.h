@@ -1,0 +1,72 @@
+// Runs jobs in a child process, so that what kills a run's engine (a fatal OOM inside a
+// builtin, a termination that never lands) kills only that child: the job is reported, and
+// the jobs after it go to a new child. Jobs may be handed ahead: the child finds its next
+// job waiting when it finishes one, instead of waiting for a round trip to the parent.
+// The child is forked, not executed afresh: it shares the loaded libraries, and V8 starts
+// in it, never in the parent. Each child keeps its own warm pool for as long as it lives.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <string>
+
+#include "core/base/unique_fd.h"
+#include "core/batch/worker.h"
+
+namespace krepis {
+
+class ProcessWorker final : public Worker {
+ public:
+  // What the child runs on its end of the socket (serve_jobs, or a test's stand-in); its
+  // return value is the child's exit status. It must not return to the parent's code.
+  using ChildMain = std::function<int(int socket)>;
+
+  // `grace`: how long past a job's deadline the child may take to answer before it is
+  // killed. Its own watchdog gives up on a run 2 s past the deadline and says so.
+  explicit ProcessWorker(ChildMain child_main,
+                         std::chrono::milliseconds grace = std::chrono::seconds(10));
+  ~ProcessWorker() override;
+  ProcessWorker(const ProcessWorker&) = delete;
+  ProcessWorker& operator=(const ProcessWorker&) = delete;
+
+  void submit(const Job& job, const TenantSpec& tenant) override;
+  RunReport collect() override;
+  // A job waits in the socket while the child runs the ones before it, so only one that
+  // fits there is taken ahead: a bigger one could block the parent's write while the child
+  // blocks writing a big reply.
+  bool can_queue(const Job& job) const override;
+  // Every child's pool figures: those gone, and the live one's as it last reported them.
+  PoolFigures figures() const override;
+  // The child's process id; -1 when none runs (before the first job, after a death).
+  pid_t child() const { return child_; }
+
+ private:
+  struct Pending {
+    Job job;
+    const TenantSpec* tenant;
+    bool sent = false;  // to the child alive now
+  };
+  bool start_child(std::string& error);
+  // Starts a child if none runs, and sends it every pending job it has not had.
+  bool deliver(std::string& error);
+  // Reaps the child and says how it ended. A child that closed its socket (it exits, or has)
+  // gets a moment to finish, so its own cause of death is the one told; one that must be
+  // stopped, or takes longer, gets SIGKILL.
+  enum class Ending { kExiting, kStop };
+  std::string end_child(Ending ending);
+  // The oldest pending job, reported `crashed` for `what`.
+  RunReport died(std::chrono::steady_clock::time_point started, const std::string& what);
+
+  ChildMain child_main_;
+  std::chrono::milliseconds grace_;
+  UniqueFd socket_;
+  pid_t child_ = -1;
+  std::deque<Pending> pending_;  // submitted, not yet collected; the child runs them in order
+  PoolFigures gone_;             // summed over the children that ended
+  PoolFigures live_;             // the live child's, as of its last reply
+};
+
+}  // namespace krepis

@@ -1,0 +1,76 @@
+#include "core/engine/engine.h"
+
+#include <libplatform/libplatform.h>
+#include <v8-initialization.h>
+#include <v8-isolate.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+namespace krepis {
+namespace {
+
+// V8 can be initialised once per process; this is the one piece of process state it implies.
+std::atomic<bool> engine_exists{false};
+
+// Flags for every isolate, with the reason for each.
+constexpr std::string_view kFlags[] = {
+    // A catastrophic regular expression such as /(a+)+b/ on 'a'.repeat(30) runs for minutes
+    // in the backtracking engine without reaching an interrupt check; past this many
+    // backtracks V8 re-runs it in the linear-time engine, which returns in milliseconds.
+    "--enable-experimental-regexp-engine-on-excessive-backtracks",
+    // Tenants get no way to ask V8 for extra tools (gc(), %-natives): the defaults keep them
+    // off, and we state it so no inherited NODE_OPTIONS-style flag turns them on.
+    "--no-expose-gc",
+    "--no-allow-natives-syntax",
+    // Every context is deserialised from V8's snapshot, and by default V8 then re-sorts
+    // every descriptor array and dictionary in it under a per-isolate random hash seed:
+    // 11 % of a warm run. Without it all isolates keep the snapshot's seed. A seed mostly
+    // guards against hash flooding by whoever chooses the keys; here that is the tenant
+    // itself (its script and its inputs), each tenant has its own isolate and string
+    // table, and its deadline bounds what a flood costs it. docs/THREAT-MODEL.md.
+    "--no-rehash-snapshot",
+    // The snapshot is part of libnode's read-only text; checksumming it again for every new
+    // isolate costs a quarter of a cold start and checks nothing the package manager did not.
+    "--no-verify-snapshot-checksum",
+};
+
+}  // namespace
+
+const char* Engine::v8_version() { return v8::V8::GetVersion(); }
+
+Engine::Engine() {
+  if (engine_exists.exchange(true)) {
+    std::fputs("krepis: internal error: V8 engine initialised twice\n", stderr);
+    std::abort();
+  }
+  for (std::string_view flag : kFlags) {
+    v8::V8::SetFlagsFromString(flag.data(), flag.size());
+  }
+  // Debian's libnode uses the system ICU, so there is no icudtl.dat to locate.
+  platform_ = v8::platform::NewDefaultPlatform();
+  v8::V8::InitializePlatform(platform_.get());
+  v8::V8::Initialize();
+}
+
+Engine::~Engine() {
+  v8::V8::Dispose();
+  v8::V8::DisposePlatform();
+}
+
+bool Engine::run_pending_tasks(v8::Isolate* isolate) {
+  bool ran = false;
+  while (v8::platform::PumpMessageLoop(platform_.get(), isolate,
+                                       v8::platform::MessageLoopBehavior::kDoNotWait)) {
+    ran = true;
+  }
+  return ran;
+}
+
+void Engine::forget_isolate(v8::Isolate* isolate) {
+  v8::platform::NotifyIsolateShutdown(platform_.get(), isolate);
+}
+
+}  // namespace krepis

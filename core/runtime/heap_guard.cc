@@ -1,0 +1,99 @@
+#include "core/runtime/heap_guard.h"
+
+#include <v8-statistics.h>
+
+#include <algorithm>
+
+#include "core/base/limits.h"
+
+namespace krepis {
+
+HeapGuard::HeapGuard(v8::Isolate* isolate, const CappedAllocator& allocator, std::size_t cap_bytes,
+                     StopSignal& signal, bool grant_once)
+    : isolate_(isolate),
+      allocator_(allocator),
+      cap_(cap_bytes),
+      signal_(signal),
+      grant_once_(grant_once) {
+  isolate_->AddNearHeapLimitCallback(&HeapGuard::on_near_heap_limit, this);
+  isolate_->AddGCPrologueCallback(&HeapGuard::before_gc, this);
+  isolate_->AddGCEpilogueCallback(&HeapGuard::after_gc, this);
+}
+
+HeapGuard::~HeapGuard() {
+  isolate_->RemoveGCEpilogueCallback(&HeapGuard::after_gc, this);
+  isolate_->RemoveGCPrologueCallback(&HeapGuard::before_gc, this);
+  isolate_->RemoveNearHeapLimitCallback(&HeapGuard::on_near_heap_limit, 0);
+}
+
+std::size_t HeapGuard::headroom_for(std::size_t cap_bytes) {
+  return std::clamp<std::size_t>(cap_bytes / 4, 8 * kMiB, 32 * kMiB);
+}
+
+void HeapGuard::begin_run() {
+  peak_used_ = 0;
+  peak_external_ = 0;
+  sample();
+}
+
+HeapGuard::Sample HeapGuard::sample() {
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  // V8's external figure counts every backing store, WebAssembly memories included, which
+  // do not go through our allocator; the allocator's figure is exact for the rest.
+  Sample now{stats.used_heap_size(), std::max(stats.external_memory(), allocator_.in_use())};
+  peak_used_ = std::max(peak_used_, now.used);
+  peak_external_ = std::max(peak_external_, now.external);
+  return now;
+}
+
+void HeapGuard::trip(StopReason reason) {
+  exceeded_.store(true, std::memory_order_relaxed);
+  signal_.trip(reason);
+  isolate_->TerminateExecution();
+}
+
+bool HeapGuard::check_now() {
+  Sample now = sample();
+  if (now.used + now.external <= cap_ && peak_used_ <= cap_ && !exceeded()) return true;
+  trip(StopReason::kHeapCheck);
+  return false;
+}
+
+HeapFigures HeapGuard::figures() {
+  Sample now = sample();
+  return HeapFigures{now.used, peak_used_, now.external,
+                     std::max(peak_external_, allocator_.peak())};
+}
+
+std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
+                                          std::size_t /*initial_limit*/) {
+  auto* self = static_cast<HeapGuard*>(data);
+  self->trip(StopReason::kNearHeapLimit);
+  // The termination asked for last time has not landed, and a builtin is still allocating:
+  // in a worker process, let V8 end it here rather than follow the builtin up the memory.
+  if (self->grant_once_ && self->granted_) return current_limit;
+  self->granted_ = true;
+  // V8 aborts the process unless the new limit lies above what the heap already holds, and a
+  // single large allocation can have put it far past the old limit: grant bounded headroom
+  // above the larger of the two, so the termination can unwind the script. A builtin that
+  // checks no interrupts may still outgrow it; V8's fatal OOM then ends the process through
+  // the sandbox's fatal handler, with a report (in the runner's own process, only when one
+  // allocation outgrows the headroom; in a worker process, at the second call).
+  return std::max(current_limit, self->sample().used) + headroom_for(self->cap_);
+}
+
+void HeapGuard::before_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+  // Before a GC is when the heap is fullest: the best moment to record the peak.
+  static_cast<HeapGuard*>(data)->sample();
+}
+
+void HeapGuard::after_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+  auto* self = static_cast<HeapGuard*>(data);
+  Sample now = self->sample();
+  if (now.used + now.external > self->cap_) {
+    self->trip(StopReason::kHeapCheck);
+  }
+}
+
+}  // namespace krepis

@@ -1,0 +1,79 @@
+// Enforces one isolate's heap cap. V8's heap limit is soft: large-object allocations and
+// long builtins can pass it before any callback runs, and returning the same limit from the
+// near-heap-limit callback makes V8 abort the whole process. So three guards work together:
+//   - the near-heap-limit callback grants bounded headroom and requests termination;
+//   - after every GC, heap used + external bytes over the cap requests termination;
+//   - at the end of a run, a final sample over the cap marks the run (it may have completed).
+// Any of them marks the isolate as exceeded: it is never reused.
+#pragma once
+
+#include <v8-callbacks.h>
+#include <v8-isolate.h>
+
+#include <atomic>
+#include <cstddef>
+
+#include "core/base/stop_signal.h"
+#include "core/engine/capped_allocator.h"
+
+namespace krepis {
+
+struct HeapFigures {
+  std::size_t used_bytes = 0;
+  std::size_t peak_bytes = 0;
+  std::size_t external_bytes = 0;
+  std::size_t external_peak_bytes = 0;
+};
+
+class HeapGuard {
+ public:
+  // Registers the callbacks; they stay until destruction. The guard must be destroyed before
+  // the isolate is disposed.
+  // With grant_once, a second near-heap-limit call gets no more headroom, and V8 ends the
+  // process with a fatal OOM (for a sandbox in a worker process).
+  HeapGuard(v8::Isolate* isolate, const CappedAllocator& allocator, std::size_t cap_bytes,
+            StopSignal& signal, bool grant_once = false);
+  ~HeapGuard();
+  HeapGuard(const HeapGuard&) = delete;
+  HeapGuard& operator=(const HeapGuard&) = delete;
+
+  void begin_run();
+  // Samples the heap now. Over the cap: trips kHeapCheck and marks the isolate exceeded.
+  // Returns true when the run is within its cap.
+  bool check_now();
+  HeapFigures figures();
+  // True once the isolate went past its cap at any time: replace it.
+  bool exceeded() const { return exceeded_.load(std::memory_order_relaxed); }
+
+  // Headroom granted per near-heap-limit call: enough for V8 to unwind after termination,
+  // small enough that the runner's RSS stays near the cap.
+  static std::size_t headroom_for(std::size_t cap_bytes);
+
+ private:
+  static std::size_t on_near_heap_limit(void* data, std::size_t current_limit,
+                                        std::size_t initial_limit);
+  static void before_gc(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
+                        void* data);
+  static void after_gc(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags,
+                       void* data);
+  struct Sample {
+    std::size_t used;
+    std::size_t external;
+  };
+  // Reads the heap's figures now and records their peaks.
+  Sample sample();
+  void trip(StopReason reason);
+
+  v8::Isolate* const isolate_;
+  const CappedAllocator& allocator_;
+  const std::size_t cap_;
+  StopSignal& signal_;
+  std::atomic<bool> exceeded_{false};
+  const bool grant_once_;
+  bool granted_ = false;
+  // Written on the isolate's own thread only.
+  std::size_t peak_used_ = 0;
+  std::size_t peak_external_ = 0;
+};
+
+}  // namespace krepis

@@ -1,0 +1,90 @@
+#include "core/runtime/memory_watch.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+
+namespace krepis {
+namespace {
+
+// A run is first sampled within 5 ms of its start, then every 1 ms for as long as it lasts:
+// most runs end before the first sample, and waking every millisecond would cost a busy
+// worker ~10 % of its throughput. The process's memory grows at most ~3 GiB/s (page faults),
+// so a builtin is ended a few MiB past its allowance.
+constexpr auto kFirstSample = std::chrono::milliseconds(5);
+constexpr auto kEvery = std::chrono::milliseconds(1);
+
+// How far past its cap a run may grow the process before it is ended: room for what a heap
+// at its cap costs beyond the objects in it (free space in pages, the young generation, GC
+// bookkeeping, a compaction's copies), which a run within its cap must never be ended for.
+// An incremental heap bomb under a 128 MiB cap grows the process by up to ~150 MiB.
+std::size_t slack_for(std::size_t cap_bytes) {
+  return std::max<std::size_t>(16 * kMiB, cap_bytes / 4);
+}
+
+}  // namespace
+
+MemoryWatch::MemoryWatch()
+    : statm_(::open("/proc/self/statm", O_RDONLY | O_CLOEXEC)),
+      thread_([this](std::stop_token stop) { loop(stop); }) {}
+
+MemoryWatch::~MemoryWatch() {
+  thread_.request_stop();
+  thread_.join();
+}
+
+std::size_t MemoryWatch::resident_bytes() const {
+  char text[128];
+  ssize_t n = ::pread(statm_.get(), text, sizeof text - 1, 0);
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  unsigned long size = 0, resident = 0;
+  if (std::sscanf(text, "%lu %lu", &size, &resident) != 2) return 0;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+MemoryWatch::Watching::Watching(MemoryWatch& watch, Sandbox& sandbox) : watch_(watch) {
+  const std::size_t now = watch.resident_bytes();
+  std::lock_guard lock(watch.mutex_);
+  if (now == 0) return;  // no /proc: V8's own guards are all there is
+  watch.sandbox_ = &sandbox;
+  ++watch.runs_;
+  watch.start_ = now;
+  watch.limit_ = now + sandbox.heap_cap_bytes() + slack_for(sandbox.heap_cap_bytes());
+}
+
+MemoryWatch::Watching::~Watching() {
+  std::lock_guard lock(watch_.mutex_);
+  watch_.sandbox_ = nullptr;
+}
+
+void MemoryWatch::loop(std::stop_token stop) {
+  std::mutex sleeping;
+  std::condition_variable_any wake;
+  std::unique_lock sleep_lock(sleeping);
+  std::uint64_t seen = 0;  // the run found at the last sample; 0 if none
+  bool fast = false;
+  while (!stop.stop_requested()) {
+    wake.wait_for(sleep_lock, stop, fast ? kEvery : kFirstSample, [] { return false; });
+    std::lock_guard lock(mutex_);
+    if (sandbox_ == nullptr) {
+      seen = 0;
+      fast = false;
+      continue;
+    }
+    // A run found twice in a row is a long one: sample it every millisecond. A run found
+    // for the first time is sampled again a millisecond later, to learn whether it is.
+    fast = runs_ == seen || !fast;
+    seen = runs_;
+    const std::size_t now = resident_bytes();
+    // Ends the process (the sandbox's last words) while the run is still in progress: the
+    // lock keeps the run's Watching, and so the run, from ending meanwhile.
+    if (now > limit_) sandbox_->end_for_memory(now - start_);
+  }
+}
+
+}  // namespace krepis

@@ -1,0 +1,162 @@
+#include "core/runtime/runtime.h"
+
+#include <fmt/format.h>
+
+#include <exception>
+#include <mutex>
+#include <utility>
+
+#include "core/engine/engine.h"
+#include "core/runtime/memory_watch.h"
+#include "core/runtime/pool_sweeper.h"
+#include "core/runtime/sandbox_pool.h"
+#include "core/runtime/watchdog.h"
+
+namespace krepis {
+
+struct Runtime::Parts {
+  Parts(Engine& engine, const Manifest& manifest, RuntimeOptions options)
+      : pool(manifest.pool,
+             sandbox_factory(engine, watchdog, manifest.pool, std::move(options.last_words),
+                             options.worker_process)) {
+    if (options.long_lived) sweeper.emplace(pool, manifest.pool.settle_after / 2);
+  }
+
+  // Runs the job on the leased sandbox under the memory watch; an isolate that could not be
+  // made is reported, and the runtime goes on.
+  template <class GetSandbox>
+  RunReport run_on(const Job& job, const LiveOutput* live, GetSandbox get_sandbox) {
+    try {
+      Sandbox& sandbox = get_sandbox();
+      MemoryWatch::Watching watching(memory_watch, sandbox);
+      return sandbox.run(job, live);
+    } catch (const std::exception& error) {
+      return crashed_report(job.tenant, job.script_name,
+                            fmt::format("the runner could not run it: {}", error.what()));
+    }
+  }
+
+  Watchdog watchdog;
+  SandboxPool pool;
+  std::optional<PoolSweeper<SandboxPool>> sweeper;
+  MemoryWatch memory_watch;
+};
+
+Runtime::Runtime(const Manifest& manifest, RuntimeOptions options)
+    : manifest_(manifest),
+      owned_engine_(std::make_unique<Engine>()),
+      parts_(std::make_unique<Parts>(*owned_engine_, manifest, std::move(options))) {}
+
+Runtime::Runtime(Engine& engine, const Manifest& manifest, RuntimeOptions options)
+    : manifest_(manifest), parts_(std::make_unique<Parts>(engine, manifest, std::move(options))) {}
+
+Runtime::~Runtime() = default;
+
+RunReport Runtime::run(const Job& job, const LiveOutput* live) {
+  const TenantSpec* tenant = manifest_.find(job.tenant);
+  if (tenant == nullptr) {
+    return denied_report(job.tenant, job.script_name,
+                         unknown_tenant_message(manifest_, job.tenant));
+  }
+  std::optional<SandboxPool::Lease> lease;
+  return parts_->run_on(job, live, [&]() -> Sandbox& {
+    lease.emplace(parts_->pool.acquire(*tenant));
+    return **lease;
+  });
+}
+
+PoolFigures Runtime::figures() { return parts_->pool.figures(); }
+
+const char* Runtime::engine_version() { return Engine::v8_version(); }
+
+struct Runtime::Session::State {
+  State(Runtime& owner, bool keep) : runtime(owner), keep_context(keep) {}
+  Runtime& runtime;
+  bool keep_context;
+  std::optional<SandboxPool::Lease> lease;
+  // Whether the lease's isolate was made for this session: its first entry is cold.
+  bool cold = false;
+  // Guards `running` and `interrupt_pending` against interrupt() from another thread.
+  std::mutex mutex;
+  Sandbox* running = nullptr;  // the leased sandbox, once an entry took it
+  bool interrupt_pending = false;
+
+  void release() {
+    {
+      std::lock_guard lock(mutex);
+      running = nullptr;
+    }
+    if (!lease) return;
+    (*lease)->forget_context();
+    lease.reset();
+  }
+};
+
+Runtime::Session::Session(Runtime& runtime, bool keep_context)
+    : state_(std::make_unique<State>(runtime, keep_context)) {}
+
+Runtime::Session::~Session() { state_->release(); }
+
+Runtime::Session::Entry Runtime::Session::run(const TenantSpec& tenant, const Job& job,
+                                              const LiveOutput* live) {
+  State& s = *state_;
+  Entry entry;
+  entry.report = s.runtime.parts_->run_on(job, live, [&]() -> Sandbox& {
+    if (!s.lease) {
+      s.lease.emplace(s.runtime.parts_->pool.acquire(tenant));
+      s.cold = s.lease->cold();
+      (*s.lease)->keep_context(s.keep_context);
+      std::lock_guard lock(s.mutex);
+      s.running = &**s.lease;
+      if (std::exchange(s.interrupt_pending, false)) s.running->interrupt();
+    }
+    return **s.lease;
+  });
+  // The session's isolate is warm after its first entry, whatever the pool says.
+  entry.report.warm = entry.report.warm || !s.cold;
+  s.cold = false;
+  if (s.lease && !(*s.lease)->healthy()) {
+    entry.isolate_lost = true;
+    s.release();
+  }
+  return entry;
+}
+
+void Runtime::Session::interrupt() noexcept {
+  std::lock_guard lock(state_->mutex);
+  if (state_->running != nullptr) {
+    state_->running->interrupt();
+  } else {
+    state_->interrupt_pending = true;
+  }
+}
+
+void Runtime::Session::clear_interrupt() noexcept {
+  std::lock_guard lock(state_->mutex);
+  state_->interrupt_pending = false;
+  if (state_->running != nullptr) state_->running->clear_interrupt();
+}
+
+void Runtime::Session::keep_context(bool keep) {
+  state_->keep_context = keep;
+  if (state_->lease) (*state_->lease)->keep_context(keep);
+}
+
+void Runtime::Session::reset_context() {
+  if (!state_->lease) return;
+  (*state_->lease)->forget_context();
+  (*state_->lease)->keep_context(state_->keep_context);
+}
+
+void Runtime::Session::release() { state_->release(); }
+
+std::optional<IsolateFigures> Runtime::Session::isolate_figures() {
+  if (!state_->lease) return std::nullopt;
+  Sandbox& sandbox = **state_->lease;
+  const Sandbox::HeapStatistics heap = sandbox.heap_statistics();
+  return IsolateFigures{heap.used_bytes,     heap.total_bytes, heap.limit_bytes,
+                        heap.external_bytes, heap.contexts,    heap.detached_contexts,
+                        sandbox.runs_done()};
+}
+
+}  // namespace krepis

@@ -1,0 +1,300 @@
+#include "core/runtime/sandbox.h"
+
+#include <fmt/format.h>
+#include <v8-locker.h>
+#include <v8-microtask.h>
+
+#include "core/base/cpu_clock.h"
+#include "core/ops/registry.h"
+#include "core/runtime/script_execution.h"
+#include "core/runtime/unhandled_rejections.h"
+
+namespace krepis {
+namespace {
+
+std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
+  std::size_t cap_mib = cap / (1024 * 1024);
+  switch (reason) {
+    case StopReason::kDeadline:
+      return fmt::format("deadline of {} ms exceeded", job.deadline.count());
+    case StopReason::kNearHeapLimit:
+      return fmt::format("heap cap of {} MiB reached: V8's heap hit its limit", cap_mib);
+    case StopReason::kHeapCheck:
+      return fmt::format(
+          "heap cap of {} MiB exceeded: heap in use plus ArrayBuffer and WebAssembly memory went "
+          "over it",
+          cap_mib);
+    case StopReason::kAllocator:
+      return fmt::format("heap cap of {} MiB reached: an ArrayBuffer allocation was refused",
+                         cap_mib);
+    case StopReason::kUnsettled:
+      return "the script's promise can never settle: no pending work is left that could settle it";
+    case StopReason::kInterrupted:
+      return "interrupted (Ctrl-C)";
+    case StopReason::kNone:
+      break;
+  }
+  return {};
+}
+
+}  // namespace
+
+Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastWords last_words)
+    : engine_(engine),
+      watchdog_(watchdog),
+      last_words_(std::move(last_words)),
+      reclaim_percent_(config.reclaim_percent) {
+  const std::size_t heap_cap_bytes = config.heap_cap_bytes;
+  op_host_.grants = std::move(config.grants);
+  if (op_host_.grants.fs_root &&
+      (op_host_.grants.grants("fs.read") || op_host_.grants.grants("fs.write"))) {
+    // The folder was checked when the manifest loaded; if it has gone since, the fs ops say
+    // so with the error rather than the sandbox failing.
+    op_host_.folder = TenantFolder::open(*op_host_.grants.fs_root, op_host_.folder_error);
+  }
+  allocator_ = std::make_unique<CappedAllocator>(heap_cap_bytes, [this] {
+    stop_.trip(StopReason::kAllocator);
+    if (isolate_ != nullptr) isolate_->TerminateExecution();
+  });
+  v8::Isolate::CreateParams params;
+  op_host_.allocator = allocator_.get();
+  params.array_buffer_allocator = allocator_.get();
+  params.constraints.ConfigureDefaultsFromHeapSize(0, heap_cap_bytes);
+  isolate_ = v8::Isolate::New(params);
+  set_up_isolate(config.in_worker_process);
+}
+
+void Sandbox::set_up_isolate(bool in_worker_process) {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  // Microtasks run only when we drain them, with the deadline armed.
+  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  // Atomics.wait blocks the thread where termination cannot reach it.
+  isolate_->SetAllowAtomicsWait(false);
+  isolate_->SetData(0, &op_host_);
+  isolate_->SetData(1, this);
+  isolate_->SetOOMErrorHandler(&Sandbox::on_fatal_oom);
+  UnhandledRejections::install(isolate_);
+  heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_,
+                                            in_worker_process);
+
+  // Built once per isolate; every run instantiates them in its context.
+  OpTemplates ops = make_op_templates(isolate_, op_host_);
+  console_template_.Reset(isolate_, ops.console);
+  krepis_template_.Reset(isolate_, ops.krepis);
+}
+
+void Sandbox::keep_context(bool keep) {
+  if (!keep) {
+    forget_context();
+  } else if (kept_ == nullptr) {
+    kept_ = std::make_unique<KeptContext>();
+  }
+}
+
+void Sandbox::forget_context() {
+  if (kept_ == nullptr) return;
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  if (!kept_->context.IsEmpty()) {
+    kept_->context.Get(isolate_)->DetachGlobal();
+    kept_->context.Reset();
+    isolate_->ContextDisposedNotification();
+  }
+  kept_.reset();
+}
+
+void Sandbox::settle() {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+}
+
+void Sandbox::interrupt() noexcept {
+  interrupt_requested_.store(true);
+  stop_.trip(StopReason::kInterrupted);
+  isolate_->TerminateExecution();
+}
+
+Sandbox::HeapStatistics Sandbox::heap_statistics() {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HeapStatistics heap;
+  isolate_->GetHeapStatistics(&heap);
+  return HeapStatistics{heap.used_heap_size(),
+                        heap.total_heap_size(),
+                        allocator_->cap(),
+                        std::max(heap.external_memory(), allocator_->in_use()),
+                        heap.number_of_native_contexts(),
+                        heap.number_of_detached_contexts()};
+}
+
+Sandbox::~Sandbox() {
+  forget_context();
+  {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    console_template_.Reset();
+    krepis_template_.Reset();
+    heap_guard_.reset();
+  }
+  engine_.forget_isolate(isolate_);
+  isolate_->Dispose();
+}
+
+void Sandbox::on_deadline(int /*attempt*/) noexcept {
+  stop_.trip(StopReason::kDeadline);
+  isolate_->TerminateExecution();
+}
+
+void Sandbox::on_condemned() noexcept {
+  condemned_.store(true);
+  if (last_words_ && current_job_ != nullptr) {
+    last_words_(final_report(
+        RunStatus::kTimeout, StopReason::kDeadline,
+        fmt::format("deadline of {} ms exceeded, and termination did not land: the script is "
+                    "stuck in a builtin that checks no interrupts, and its engine instance ends",
+                    current_job_->deadline.count())));
+  }
+}
+
+void Sandbox::end_for_memory(std::size_t grown_bytes) noexcept {
+  if (!last_words_ || current_job_ == nullptr) return;
+  last_words_(final_report(
+      RunStatus::kOom, StopReason::kNearHeapLimit,
+      fmt::format("heap cap of {} MiB exceeded: the process grew by {} MiB during the run, in "
+                  "a builtin that checks no interrupts, and its engine instance ends",
+                  allocator_->cap() / kMiB, grown_bytes / kMiB)));
+}
+
+void Sandbox::on_fatal_oom(const char* location, bool is_heap_oom) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  auto* self = isolate != nullptr ? static_cast<Sandbox*>(isolate->GetData(1)) : nullptr;
+  if (self == nullptr || !self->last_words_ || self->current_job_ == nullptr) return;
+  const char* where = location != nullptr ? location : "?";
+  if (!is_heap_oom) {
+    self->last_words_(self->final_report(
+        RunStatus::kCrashed, StopReason::kNone,
+        fmt::format("V8 ran out of process memory ({}), and its engine instance ends", where)));
+    return;
+  }
+  // The heap cap, passed inside a builtin that checks no interrupts: the script's doing.
+  self->last_words_(self->final_report(
+      RunStatus::kOom, StopReason::kNearHeapLimit,
+      fmt::format("heap cap of {} MiB exceeded inside a builtin that checks no interrupts "
+                  "(V8: {}), and its engine instance ends",
+                  self->allocator_->cap() / kMiB, where)));
+}
+
+RunReport Sandbox::final_report(RunStatus status, StopReason reason, std::string error) const {
+  RunReport report;
+  report.tenant = current_job_->tenant;
+  report.script = current_job_->script_name;
+  report.status = status;
+  report.stopped_by = reason;
+  report.error = std::move(error);
+  report.heap_cap_bytes = allocator_->cap();
+  report.warm = runs_done_ > 0;
+  report.wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_started_)
+          .count();
+  return report;
+}
+
+RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
+  RunReport report;
+  report.tenant = job.tenant;
+  report.script = job.script_name;
+  report.heap_cap_bytes = allocator_->cap();
+  report.warm = runs_done_ > 0;
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  const double cpu_start = thread_cpu_ms();
+  RunOutput output(live);
+  UnhandledRejections rejections;
+  ExecutionResult result;
+  HeapFigures figures;
+  std::chrono::steady_clock::time_point wall_end;
+  double cpu_end = 0;
+  stop_.reset();
+  {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    // A termination requested after the previous run ended must not hit this one; an
+    // interrupt asked for just before this run began must.
+    isolate_->CancelTerminateExecution();
+    if (interrupt_requested_.load()) {
+      stop_.trip(StopReason::kInterrupted);
+      isolate_->TerminateExecution();
+    }
+    heap_guard_->begin_run();
+    allocator_->reset_peak();
+    OpRun op_run{&output, &rejections, &stop_, wall_start, job.deadline};
+    op_host_.run = &op_run;
+    current_job_ = &job;
+    run_started_ = wall_start;
+    {
+      Watchdog::Armed armed = watchdog_.arm(*this, wall_start + job.deadline);
+      v8::HandleScope handles(isolate_);
+      // Leftover platform tasks (GC steps) run here, inside the deadline.
+      engine_.run_pending_tasks(isolate_);
+      ScriptExecution execution(isolate_, engine_, *heap_guard_, stop_);
+      result = execution.run(
+          job, ContextTemplates{console_template_.Get(isolate_), krepis_template_.Get(isolate_)},
+          kept_.get());
+      rejections.clear();
+      if (!stop_.tripped()) heap_guard_->check_now();
+    }
+    // Disarmed: the watchdog no longer touches this isolate, so cancelling is final.
+    op_host_.run = nullptr;
+    current_job_ = nullptr;
+    isolate_->CancelTerminateExecution();
+    interrupt_requested_.store(false);
+    figures = heap_guard_->figures();
+    wall_end = std::chrono::steady_clock::now();
+    cpu_end = thread_cpu_ms();
+    // WeakRef targets are kept alive until the isolate-wide "kept objects" list is cleared.
+    isolate_->ClearKeptObjects();
+    // What a big run left is garbage now, but it would count against the next run's cap
+    // (and show in its heap figures) until a GC: reclaim it while the isolate is ours.
+    const std::size_t reclaim_above = allocator_->cap() / 100 * reclaim_percent_;
+    retained_bytes_ = 0;
+    if (figures.used_bytes + figures.external_bytes > reclaim_above) {
+      isolate_->LowMemoryNotification();
+      HeapFigures after = heap_guard_->figures();
+      std::size_t held = after.used_bytes + after.external_bytes;
+      if (held > reclaim_above) retained_bytes_ = held;
+    }
+  }
+  report.wall_ms = std::chrono::duration<double, std::milli>(wall_end - wall_start).count();
+  report.cpu_ms = cpu_end - cpu_start;
+  report.heap_used_bytes = figures.used_bytes;
+  report.heap_peak_bytes = figures.peak_bytes;
+  report.external_bytes = figures.external_peak_bytes;
+
+  if (result.unsettled) stop_.trip(StopReason::kUnsettled);
+  StopReason reason = stop_.reason();
+  if (auto status = status_for(reason)) {
+    report.status = *status;
+    report.stopped_by = reason;
+    report.error = describe_stop(reason, job, allocator_->cap());
+  } else if (result.error) {
+    report.status = result.denied ? RunStatus::kDenied : RunStatus::kError;
+    report.error = std::move(result.error);
+  } else if (result.result_json || result.result_text) {
+    report.result_json = std::move(result.result_json);
+    report.result_text = std::move(result.result_text);
+  } else {
+    // Execution ended without a value, an error or a guard: nothing else can cause that, so
+    // say so rather than report success.
+    report.status = RunStatus::kError;
+    report.error = "execution ended without a result";
+  }
+  report.output = output.take();
+  ++runs_done_;
+  return report;
+}
+
+}  // namespace krepis

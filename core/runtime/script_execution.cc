@@ -1,0 +1,219 @@
+#include "core/runtime/script_execution.h"
+
+#include <fmt/format.h>
+#include <v8-context.h>
+#include <v8-exception.h>
+#include <v8-json.h>
+#include <v8-message.h>
+#include <v8-microtask-queue.h>
+#include <v8-primitive.h>
+#include <v8-promise.h>
+#include <v8-script.h>
+
+#include <memory>
+#include <thread>
+
+#include "core/base/text_file.h"
+#include "core/engine/v8_text.h"
+#include "core/ops/inspect.h"
+#include "core/ops/op_host.h"
+#include "core/runtime/unhandled_rejections.h"
+
+namespace krepis {
+namespace {
+
+// "script:line:column: Uncaught Error: message", from V8's own message object, which neither
+// runs script code nor fails on odd exception values.
+std::string describe_exception(v8::Local<v8::Context> context, v8::Local<v8::Value> exception,
+                               v8::Local<v8::Message> message, std::string_view prefix = {}) {
+  v8::Isolate* isolate = context->GetIsolate();
+  if (message.IsEmpty()) message = v8::Exception::CreateMessage(isolate, exception);
+  std::string text = to_utf8(isolate, message->Get());
+  if (!prefix.empty() && text.starts_with("Uncaught ")) {
+    text.insert(sizeof("Uncaught ") - 1, prefix);
+  }
+  v8::Local<v8::Value> name = message->GetScriptResourceName();
+  int line = message->GetLineNumber(context).FromMaybe(0);
+  if (name.IsEmpty() || !name->IsString() || line <= 0) return text;
+  int column = message->GetStartColumn(context).FromMaybe(0) + 1;
+  return fmt::format("{}:{}:{}: {}", to_utf8(isolate, name.As<v8::String>()), line, column, text);
+}
+
+}  // namespace
+
+bool ScriptExecution::stopped() const {
+  return stop_.tripped() || isolate_->IsExecutionTerminating();
+}
+
+bool ScriptExecution::drain(v8::MicrotaskQueue& queue, v8::Local<v8::Promise> awaited) {
+  for (;;) {
+    queue.PerformCheckpoint(isolate_);
+    if (stopped()) return false;
+    if (!awaited.IsEmpty() && awaited->State() != v8::Promise::kPending) return true;
+    // Tasks (a finished WebAssembly compilation, GC steps) may settle promises.
+    if (engine_.run_pending_tasks(isolate_)) continue;
+    if (!awaited.IsEmpty() && isolate_->HasPendingBackgroundTasks()) {
+      // Work on V8's worker threads may still settle the promise; the deadline bounds this.
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+      continue;
+    }
+    return true;
+  }
+}
+
+ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& templates,
+                                     KeptContext* kept) {
+  if (kept != nullptr && !kept->context.IsEmpty()) {
+    v8::Local<v8::Context> context = kept->context.Get(isolate_);
+    v8::Context::Scope context_scope(context);
+    return in_context(job, templates, context, *kept->queue, false);
+  }
+  // A queue per context: whatever the run leaves pending dies with it.
+  std::unique_ptr<v8::MicrotaskQueue> queue =
+      v8::MicrotaskQueue::New(isolate_, v8::MicrotasksPolicy::kExplicit);
+  v8::Local<v8::Context> context =
+      // No global template: with one, V8 makes a constructor template for the global object
+      // in every new context (about 5 % of a trivial run).
+      v8::Context::New(isolate_, nullptr, {}, {}, {}, queue.get());
+  if (context.IsEmpty()) {
+    return {};  // only termination makes this fail: the caller reports the guard
+  }
+  ExecutionResult result;
+  {
+    v8::Context::Scope context_scope(context);
+    result = in_context(job, templates, context, *queue, true);
+  }
+  if (kept != nullptr) {
+    kept->context.Reset(isolate_, context);
+    kept->queue = std::move(queue);
+    return result;
+  }
+  // Detaching clears the context's microtask queue pointer, so a late task (an async
+  // WebAssembly compilation finishing) can never enqueue into the queue we free below.
+  context->DetachGlobal();
+  isolate_->ContextDisposedNotification();
+  return result;
+}
+
+bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& templates,
+                                      v8::Local<v8::Context> context, ExecutionResult& result) {
+  v8::Local<v8::Object> global = context->Global();
+  v8::Local<v8::String> key;
+  v8::Local<v8::Object> console;
+  v8::Local<v8::Object> krepis;
+  // Callbacks that run when the GC or a timer decides, outside any run's deadline and
+  // possibly during a later run, are absent rather than half-contained:
+  // FinalizationRegistry, and Atomics.waitAsync (its timeout is a platform timer).
+  v8::Local<v8::Value> atomics;
+  if (!to_v8(isolate_, "FinalizationRegistry").ToLocal(&key) ||
+      global->Delete(context, key).IsNothing() || !to_v8(isolate_, "Atomics").ToLocal(&key) ||
+      !global->Get(context, key).ToLocal(&atomics) || !atomics->IsObject() ||
+      !to_v8(isolate_, "waitAsync").ToLocal(&key) ||
+      atomics.As<v8::Object>()->Delete(context, key).IsNothing() ||
+      !to_v8(isolate_, "console").ToLocal(&key) ||
+      !templates.console->NewInstance(context).ToLocal(&console) ||
+      global->Set(context, key, console).IsNothing() || !to_v8(isolate_, "krepis").ToLocal(&key) ||
+      !templates.krepis->NewInstance(context).ToLocal(&krepis) ||
+      global->DefineOwnProperty(context, key, krepis, v8::DontEnum).IsNothing()) {
+    return false;
+  }
+  if (job.input_json) {
+    v8::Local<v8::String> text;
+    v8::Local<v8::Value> input;
+    if (!to_v8(isolate_, *job.input_json).ToLocal(&text) ||
+        !v8::JSON::Parse(context, text).ToLocal(&input) ||
+        !to_v8(isolate_, "input").ToLocal(&key) || global->Set(context, key, input).IsNothing()) {
+      if (!stopped()) {
+        result.denied = true;
+        result.error = json_syntax_error(job.input_name, *job.input_json)
+                           .value_or(job.input_name + ": not a JSON value V8 can parse");
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplates& templates,
+                                            v8::Local<v8::Context> context,
+                                            v8::MicrotaskQueue& queue, bool fresh) {
+  ExecutionResult result;
+  v8::TryCatch try_catch(isolate_);
+  if (fresh && !prepare_globals(job, templates, context, result)) return result;
+
+  v8::Local<v8::String> source;
+  v8::Local<v8::String> name;
+  if (!to_v8(isolate_, job.source).ToLocal(&source) ||
+      !to_v8(isolate_, job.script_name).ToLocal(&name)) {
+    if (!stopped()) result.error = fmt::format("{}: script too large for V8", job.script_name);
+    return result;
+  }
+  v8::ScriptOrigin origin(isolate_, name);
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> value;
+  if (!v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
+      !script->Run(context).ToLocal(&value)) {
+    if (!stopped() && try_catch.HasCaught()) {
+      result.error = describe_exception(context, try_catch.Exception(), try_catch.Message());
+    }
+    return result;
+  }
+
+  v8::Local<v8::Promise> awaited;
+  if (value->IsPromise()) awaited = value.As<v8::Promise>();
+  if (!drain(queue, awaited)) return result;
+  if (!awaited.IsEmpty()) {
+    switch (awaited->State()) {
+      case v8::Promise::kPending:
+        result.unsettled = true;
+        return result;
+      case v8::Promise::kRejected:
+        result.error = describe_exception(context, awaited->Result(), {}, "(in promise) ");
+        return result;
+      case v8::Promise::kFulfilled:
+        value = awaited->Result();
+        break;
+    }
+  }
+  auto* host = static_cast<OpHost*>(isolate_->GetData(0));
+  if (host->run != nullptr && host->run->rejections != nullptr) {
+    v8::Local<v8::Value> reason = host->run->rejections->first_reason(isolate_);
+    if (!reason.IsEmpty()) {
+      result.error = describe_exception(context, reason, {}, "(in promise) ");
+      return result;
+    }
+  }
+  // A value past the cap must not be turned into an even larger string.
+  if (!heap_guard_.check_now()) return result;
+
+  if (job.inspect_result) {
+    result.result_text = inspect(context, value);
+    if (!result.result_text) return result;  // terminated meanwhile
+  }
+  if (value->IsUndefined() || value->IsFunction() || value->IsSymbol()) {
+    result.result_json = "null";
+    return result;
+  }
+  v8::Local<v8::String> json;
+  if (!v8::JSON::Stringify(context, value).ToLocal(&json)) {
+    // Shown by inspection, a value JSON cannot hold is no failure.
+    if (job.inspect_result && !stopped()) return result;
+    if (!stopped() && try_catch.HasCaught()) {
+      result.error = "result is not JSON-serialisable: " +
+                     describe_exception(context, try_catch.Exception(), try_catch.Message());
+    }
+    return result;
+  }
+  if (static_cast<std::size_t>(json->Utf8Length(isolate_)) > kMaxResultBytes) {
+    result.error = fmt::format("result is {} bytes of JSON, over the limit of {} bytes",
+                               json->Utf8Length(isolate_), kMaxResultBytes);
+    return result;
+  }
+  result.result_json = to_utf8(isolate_, json);
+  // A toJSON() that returns undefined leaves nothing to serialise: report null, as for
+  // an undefined completion value.
+  if (result.result_json == "undefined") result.result_json = "null";
+  return result;
+}
+
+}  // namespace krepis

@@ -1,0 +1,80 @@
+// One script in one fresh context: create the context, expose the input, compile, run,
+// await the completion value, drain microtasks, turn the value into JSON, and detach the
+// context so nothing of it is reachable afterwards. The caller (the sandbox) holds the locks,
+// has armed the deadline and decides the run's outcome.
+#pragma once
+
+#include <v8-isolate.h>
+#include <v8-microtask-queue.h>
+#include <v8-persistent-handle.h>
+#include <v8-template.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/base/job.h"
+#include "core/base/stop_signal.h"
+#include "core/engine/engine.h"
+#include "core/runtime/heap_guard.h"
+
+namespace krepis {
+
+// What every context is made from: built once per isolate, so a run builds no templates.
+struct ContextTemplates {
+  v8::Local<v8::ObjectTemplate> console;
+  v8::Local<v8::ObjectTemplate> krepis;  // the ops the tenant's tier grants
+};
+
+// A context kept from run to run (a REPL session's), with its microtask queue.
+struct KeptContext {
+  v8::Global<v8::Context> context;
+  std::unique_ptr<v8::MicrotaskQueue> queue;
+};
+
+struct ExecutionResult {
+  // JSON text of the completion value; set only when the script succeeded.
+  std::optional<std::string> result_json;
+  // The completion value as console.log shows it, when the job asked for it.
+  std::optional<std::string> result_text;
+  // "script:line:column: message" of an uncaught exception, syntax error or rejection.
+  std::optional<std::string> error;
+  // The completion value is a promise that nothing left to run could ever settle.
+  bool unsettled = false;
+  // The run was refused before the script ran (its input is not JSON); `error` says why.
+  bool denied = false;
+};
+
+// Results larger than this are refused: one line of the report must stay printable.
+inline constexpr std::size_t kMaxResultBytes = 16 * 1024 * 1024;
+
+class ScriptExecution {
+ public:
+  ScriptExecution(v8::Isolate* isolate, Engine& engine, HeapGuard& heap_guard,
+                  const StopSignal& stop)
+      : isolate_(isolate), engine_(engine), heap_guard_(heap_guard), stop_(stop) {}
+
+  // Needs a HandleScope; leaves termination, if any, for the caller to cancel. With `kept`,
+  // the run uses the kept context, or makes one and keeps it there; without, the context
+  // is fresh and detached afterwards.
+  ExecutionResult run(const Job& job, const ContextTemplates& templates,
+                      KeptContext* kept = nullptr);
+
+ private:
+  // Runs microtasks and the isolate's pending tasks until none is left, or, when awaiting,
+  // until the promise settles. Returns false if a guard stopped the run meanwhile.
+  bool drain(v8::MicrotaskQueue& queue, v8::Local<v8::Promise> awaited);
+  bool stopped() const;
+  ExecutionResult in_context(const Job& job, const ContextTemplates& templates,
+                             v8::Local<v8::Context> context, v8::MicrotaskQueue& queue, bool fresh);
+  // Replaces or removes the globals a run must (not) have; false if stopped meanwhile.
+  bool prepare_globals(const Job& job, const ContextTemplates& templates,
+                       v8::Local<v8::Context> context, ExecutionResult& result);
+
+  v8::Isolate* isolate_;
+  Engine& engine_;
+  HeapGuard& heap_guard_;
+  const StopSignal& stop_;
+};
+
+}  // namespace krepis

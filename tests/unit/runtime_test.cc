@@ -1,0 +1,94 @@
+// The runtime seam on the real V8: jobs by tenant, the REPL's sessions with a kept context,
+// interrupts that come before an entry has an isolate, and an isolate lost mid-session.
+#include "core/runtime/runtime.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+
+#include "unit/test_engine.h"
+
+namespace krepis {
+namespace {
+
+using std::chrono::milliseconds;
+
+// The test process hosts V8 itself: its runtime grants headroom again rather than letting
+// V8 end the process; no run here may need last words (they would end the test process).
+struct Fixture {
+  Manifest manifest = builtin_manifest();
+  Runtime runtime{test::engine(), manifest,
+                  RuntimeOptions{.last_words = [](const RunReport&) { std::abort(); },
+                                 .long_lived = false,
+                                 .worker_process = false}};
+  const TenantSpec& tenant = *manifest.find("default");
+
+  Job job(const std::string& code) {
+    return Job{tenant.id, "runtime.js", code, std::nullopt, milliseconds(30'000)};
+  }
+};
+
+TEST_CASE_FIXTURE(Fixture, "a job runs on its tenant's warm isolate, fresh context each time") {
+  RunReport first = runtime.run(job("globalThis.left = 1; 40 + 2"));
+  CHECK(first.status == RunStatus::kOk);
+  CHECK(first.result_json == "42");
+  CHECK_FALSE(first.warm);
+  RunReport second = runtime.run(job("typeof left"));
+  CHECK(second.warm);
+  CHECK(second.result_json == R"("undefined")");
+  CHECK(runtime.figures().hits == 1);
+  CHECK(runtime.figures().cold_starts == 1);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a tenant the manifest lacks is denied, naming the manifest's") {
+  Job stranger = job("1");
+  stranger.tenant = "nobody";
+  RunReport report = runtime.run(stranger);
+  CHECK(report.status == RunStatus::kDenied);
+  CHECK(report.error.value_or("").find("default") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a session keeps one context across entries until it is reset") {
+  Runtime::Session session(runtime, true);
+  CHECK_FALSE(session.isolate_figures().has_value());
+  CHECK(session.run(tenant, job("var kept = 7; kept"), nullptr).report.result_json == "7");
+  Runtime::Session::Entry again = session.run(tenant, job("kept * 6"), nullptr);
+  CHECK(again.report.result_json == "42");
+  CHECK(again.report.warm);
+  REQUIRE(session.isolate_figures().has_value());
+  CHECK(session.isolate_figures()->runs == 2);
+  session.reset_context();
+  CHECK(session.run(tenant, job("typeof kept"), nullptr).report.result_json == R"("undefined")");
+  session.keep_context(false);
+  session.run(tenant, job("var gone = 1"), nullptr);
+  CHECK(session.run(tenant, job("typeof gone"), nullptr).report.result_json == R"("undefined")");
+  session.release();
+  CHECK_FALSE(session.isolate_figures().has_value());
+}
+
+TEST_CASE_FIXTURE(Fixture, "an interrupt before the entry has an isolate stops that entry") {
+  Runtime::Session session(runtime, true);
+  session.interrupt();
+  Runtime::Session::Entry entry = session.run(tenant, job("for (;;) {}"), nullptr);
+  CHECK(entry.report.status == RunStatus::kError);
+  CHECK(entry.report.stopped_by == StopReason::kInterrupted);
+  session.clear_interrupt();
+  CHECK(session.run(tenant, job("'next'"), nullptr).report.status == RunStatus::kOk);
+}
+
+TEST_CASE_FIXTURE(Fixture, "an isolate that passes its cap is lost with the kept context") {
+  Runtime::Session session(runtime, true);
+  session.run(tenant, job("var kept = 1"), nullptr);
+  Runtime::Session::Entry bomb = session.run(
+      tenant, job("const keep = []; for (;;) keep.push(new ArrayBuffer(16 * 1024 * 1024))"),
+      nullptr);
+  CHECK(bomb.report.status == RunStatus::kOom);
+  CHECK(bomb.isolate_lost);
+  CHECK_FALSE(session.isolate_figures().has_value());
+  Runtime::Session::Entry next = session.run(tenant, job("typeof kept"), nullptr);
+  CHECK(next.report.result_json == R"("undefined")");
+  CHECK_FALSE(next.report.warm);
+}
+
+}  // namespace
+}  // namespace krepis
