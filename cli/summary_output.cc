@@ -11,10 +11,8 @@
 namespace krepis::cli {
 namespace {
 
-constexpr const char* kStatuses[] = {"ok", "error", "timeout", "oom", "denied", "crashed"};
-
-std::size_t count_of(const std::map<std::string, std::size_t>& counts, const char* status) {
-  auto found = counts.find(status);
+std::size_t count_of(const std::map<std::string, std::size_t>& counts, RunStatus status) {
+  auto found = counts.find(std::string(to_string(status)));
   return found == counts.end() ? 0 : found->second;
 }
 
@@ -40,12 +38,12 @@ void print_summary(const BatchSummary& summary, bool json) {
   fmt::print("{}\n\n", line);
 
   std::vector<std::vector<std::string>> rows{{"TENANT", "JOBS"}};
-  for (const char* status : kStatuses) rows[0].push_back(status);
+  for (RunStatus status : kRunStatuses) rows[0].emplace_back(to_string(status));
   auto add_row = [&](const std::string& name, const std::map<std::string, std::size_t>& counts) {
     std::size_t total = 0;
     for (const auto& entry : counts) total += entry.second;
     std::vector<std::string> row{name, std::to_string(total)};
-    for (const char* status : kStatuses) row.push_back(std::to_string(count_of(counts, status)));
+    for (RunStatus status : kRunStatuses) row.push_back(std::to_string(count_of(counts, status)));
     rows.push_back(std::move(row));
   };
   for (const auto& [tenant, counts] : summary.tenants) add_row(tenant, counts);

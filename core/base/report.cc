@@ -3,37 +3,154 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 namespace krepis {
 
-std::string json_line(const RunReport& report) {
-  nlohmann::ordered_json line = {
-      {"tenant", report.tenant},
-      {"script", report.script},
-      {"status", to_string(report.status)},
-      {"wall_ms", report.wall_ms},
-      {"cpu_ms", report.cpu_ms},
-      {"heap_used_bytes", report.heap_used_bytes},
-      {"heap_peak_bytes", report.heap_peak_bytes},
-      {"heap_cap_bytes", report.heap_cap_bytes},
-      {"external_bytes", report.external_bytes},
-      {"isolate", report.warm ? "warm" : "cold"},
-  };
-  if (report.error) line["error"] = *report.error;
+namespace {
+
+using Shown = ReportField::Shown;
+using Coding = ReportField::Coding;
+
+// Invalid UTF-8 cannot reach here (V8 replaces lone surrogates), but a report line must
+// never fail to print: replace rather than throw.
+void append_json(std::string& line, const nlohmann::json& value) {
+  line += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json json_value(RunStatus status) { return to_string(status); }
+nlohmann::json json_value(StopReason reason) { return to_string(reason); }
+template <class T>
+nlohmann::json json_value(const T& value) {
+  return value;
+}
+
+bool has_value(const RunReport& report, StopReason reason) {
   // The contract has stopped_by for timeout and oom only.
-  if (report.stopped_by != StopReason::kNone && report.status != RunStatus::kError) {
-    line["stopped_by"] = to_string(report.stopped_by);
+  return reason != StopReason::kNone && report.status != RunStatus::kError;
+}
+template <class T>
+bool has_value(const RunReport&, const std::optional<T>& value) {
+  return value.has_value();
+}
+template <class T>
+bool has_value(const RunReport&, const std::vector<T>& value) {
+  return !value.empty();
+}
+template <class T>
+bool has_value(const RunReport&, const T&) {
+  return true;
+}
+
+// Reads one field's value from a parsed JSON line; false when it has the wrong type.
+bool read_value(const nlohmann::json& value, const ReportField&, RunStatus& status) {
+  if (!value.is_string()) return false;
+  std::optional<RunStatus> parsed = parse_status(value.get_ref<const std::string&>());
+  if (parsed) status = *parsed;
+  return parsed.has_value();
+}
+bool read_value(const nlohmann::json& value, const ReportField&, StopReason& reason) {
+  if (!value.is_string()) return false;
+  std::optional<StopReason> parsed = parse_stop_reason(value.get_ref<const std::string&>());
+  if (parsed) reason = *parsed;
+  return parsed.has_value();
+}
+bool read_value(const nlohmann::json& value, const ReportField& field, bool& flag) {
+  if (field.coding == Coding::kWarmCold) {
+    if (value != "warm" && value != "cold") return false;
+    flag = value == "warm";
+    return true;
   }
-  if (!report.output.empty()) line["output"] = report.output;
-  // Invalid UTF-8 cannot reach here (V8 replaces lone surrogates), but a report line must
-  // never fail to print: replace rather than throw.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (report.result_json) {
+  if (!value.is_boolean()) return false;
+  flag = value.get<bool>();
+  return true;
+}
+bool read_value(const nlohmann::json& value, const ReportField& field,
+                std::optional<std::string>& text) {
+  if (field.coding == Coding::kRawJson) {
+    text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return true;
+  }
+  if (!value.is_string()) return false;
+  text = value.get<std::string>();
+  return true;
+}
+bool read_value(const nlohmann::json& value, const ReportField&, std::string& text) {
+  if (!value.is_string()) return false;
+  text = value.get<std::string>();
+  return true;
+}
+bool read_value(const nlohmann::json& value, const ReportField&, double& number) {
+  if (!value.is_number()) return false;
+  number = value.get<double>();
+  return true;
+}
+bool read_value(const nlohmann::json& value, const ReportField&, std::size_t& count) {
+  if (!value.is_number_unsigned()) return false;
+  count = value.get<std::size_t>();
+  return true;
+}
+bool read_value(const nlohmann::json& value, const ReportField&, std::vector<std::string>& lines) {
+  if (!value.is_array()) return false;
+  for (const nlohmann::json& line : value) {
+    if (!line.is_string()) return false;
+  }
+  lines = value.get<std::vector<std::string>>();
+  return true;
+}
+
+}  // namespace
+
+std::string json_line(const RunReport& report) {
+  std::string line = "{";
+  const std::optional<std::string>* raw = nullptr;
+  visit_report_fields(report, [&](const ReportField& field, const auto& value) {
+    if (field.shown == Shown::kWireOnly) return;
+    if (field.shown == Shown::kWhenSet && !has_value(report, value)) return;
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::optional<std::string>>) {
+      if (field.coding == Coding::kRawJson) {
+        raw = &value;
+        return;
+      }
+    }
+    if (line.size() > 1) line += ',';
+    append_json(line, field.name);
+    line += ':';
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, bool>) {
+      if (field.coding == Coding::kWarmCold) {
+        append_json(line, value ? "warm" : "cold");
+        return;
+      }
+    }
+    if constexpr (requires { value.value(); }) {
+      append_json(line, json_value(*value));
+    } else {
+      append_json(line, json_value(value));
+    }
+  });
+  if (raw != nullptr && raw->has_value()) {
     // The result is JSON text as V8's JSON.stringify wrote it; spliced in as it is, because
     // re-parsing would cost time and reject the lone-surrogate escapes JSON.stringify emits.
-    text.insert(text.size() - 1, ",\"result\":" + *report.result_json);
+    line += ",\"result\":";
+    line += **raw;
   }
-  return text;
+  line += '}';
+  return line;
+}
+
+std::optional<RunReport> report_from_json(const nlohmann::json& line) {
+  if (!line.is_object()) return std::nullopt;
+  RunReport report;
+  bool valid = true;
+  bool has_status = false;
+  visit_report_fields(report, [&](const ReportField& field, auto& member) {
+    auto found = line.find(field.name);
+    if (found == line.end()) return;
+    if (!read_value(*found, field, member)) valid = false;
+    if (field.name == "status") has_status = true;
+  });
+  if (!valid || !has_status) return std::nullopt;
+  return report;
 }
 
 std::string human_bytes(std::size_t bytes) {

@@ -6,55 +6,48 @@ namespace krepis {
 
 std::string_view to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::kOk:
-      return "ok";
-    case RunStatus::kError:
-      return "error";
-    case RunStatus::kTimeout:
-      return "timeout";
-    case RunStatus::kOom:
-      return "oom";
-    case RunStatus::kDenied:
-      return "denied";
-    case RunStatus::kCrashed:
-      return "crashed";
+#define KREPIS_NAME(name, text, exit_status) \
+  case RunStatus::name:                      \
+    return text;
+    KREPIS_RUN_STATUSES(KREPIS_NAME)
+#undef KREPIS_NAME
   }
   return "crashed";
 }
 
 std::string_view to_string(StopReason reason) {
   switch (reason) {
-    case StopReason::kNone:
-      return "";
-    case StopReason::kDeadline:
-      return "deadline";
-    case StopReason::kNearHeapLimit:
-      return "near_heap_limit";
-    case StopReason::kHeapCheck:
-      return "heap_check";
-    case StopReason::kAllocator:
-      return "allocator";
-    case StopReason::kUnsettled:
-      return "unsettled";
-    case StopReason::kInterrupted:
-      return "interrupted";
+#define KREPIS_NAME(name, text, status) \
+  case StopReason::name:                \
+    return text;
+    KREPIS_STOP_REASONS(KREPIS_NAME)
+#undef KREPIS_NAME
   }
   return "";
 }
 
+std::optional<RunStatus> parse_status(std::string_view text) {
+  for (RunStatus status : kRunStatuses) {
+    if (to_string(status) == text) return status;
+  }
+  return std::nullopt;
+}
+
+std::optional<StopReason> parse_stop_reason(std::string_view text) {
+  for (StopReason reason : kStopReasons) {
+    if (to_string(reason) == text) return reason;
+  }
+  return std::nullopt;
+}
+
 std::optional<RunStatus> status_for(StopReason reason) {
+  if (reason == StopReason::kNone) return std::nullopt;
   switch (reason) {
-    case StopReason::kNone:
-      return std::nullopt;
-    case StopReason::kDeadline:
-    case StopReason::kUnsettled:
-      return RunStatus::kTimeout;
-    case StopReason::kNearHeapLimit:
-    case StopReason::kHeapCheck:
-    case StopReason::kAllocator:
-      return RunStatus::kOom;
-    case StopReason::kInterrupted:
-      return RunStatus::kError;
+#define KREPIS_STATUS(name, text, status) \
+  case StopReason::name:                  \
+    return RunStatus::status;
+    KREPIS_STOP_REASONS(KREPIS_STATUS)
+#undef KREPIS_STATUS
   }
   return std::nullopt;
 }
@@ -76,17 +69,11 @@ RunReport crashed_report(std::string tenant, std::string script, std::string why
 
 int exit_status_for(RunStatus status) {
   switch (status) {
-    case RunStatus::kOk:
-      return 0;
-    case RunStatus::kError:
-      return 1;
-    case RunStatus::kOom:
-      return 3;
-    case RunStatus::kDenied:
-    case RunStatus::kCrashed:
-      return 4;
-    case RunStatus::kTimeout:
-      return 124;
+#define KREPIS_EXIT(name, text, exit_status) \
+  case RunStatus::name:                      \
+    return exit_status;
+    KREPIS_RUN_STATUSES(KREPIS_EXIT)
+#undef KREPIS_EXIT
   }
   return 4;
 }

@@ -7,48 +7,69 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base/report_schema.h"
+
 namespace krepis {
 
-// The contract's statuses (CLI-CONTRACT.md), in no particular order.
-enum class RunStatus { kOk, kError, kTimeout, kOom, kDenied, kCrashed };
+// The contract's statuses, each with its name and the exit status it implies (the highest of
+// a set of runs wins): the one list every other list of statuses is made from.
+#define KREPIS_RUN_STATUSES(STATUS) \
+  STATUS(kOk, "ok", 0)              \
+  STATUS(kError, "error", 1)        \
+  STATUS(kTimeout, "timeout", 124)  \
+  STATUS(kOom, "oom", 3)            \
+  STATUS(kDenied, "denied", 4)      \
+  STATUS(kCrashed, "crashed", 4)
 
 // The guard that stopped a run. Set once, by the first guard that fires; the run's status is
-// derived from it, never guessed from symptoms afterwards.
-enum class StopReason {
-  kNone,
-  kDeadline,       // the watchdog's deadline passed
-  kNearHeapLimit,  // V8's heap reached its limit; the callback requested termination
-  kHeapCheck,      // heap used + external bytes over the cap, measured after a GC or at the end
-  kAllocator,      // the ArrayBuffer allocator refused bytes past the cap
-  kUnsettled,      // the script's promise can never settle: no work is left that could settle it
-  kInterrupted,    // the user asked (Ctrl-C in the REPL); the run ends as an error
+// derived from it, never guessed from symptoms afterwards. Each with its name in reports and
+// the status it implies:
+//   deadline         the watchdog's deadline passed
+//   near_heap_limit  V8's heap reached its limit; the callback requested termination
+//   heap_check       heap used + external bytes over the cap, after a GC or at the end
+//   allocator        the ArrayBuffer allocator refused bytes past the cap
+//   unsettled        the script's promise can never settle: no work is left that could
+//   interrupted      the user asked (Ctrl-C in the REPL); the run ends as an error
+#define KREPIS_STOP_REASONS(REASON)               \
+  REASON(kNone, "", kOk)                          \
+  REASON(kDeadline, "deadline", kTimeout)         \
+  REASON(kNearHeapLimit, "near_heap_limit", kOom) \
+  REASON(kHeapCheck, "heap_check", kOom)          \
+  REASON(kAllocator, "allocator", kOom)           \
+  REASON(kUnsettled, "unsettled", kTimeout)       \
+  REASON(kInterrupted, "interrupted", kError)
+
+#define KREPIS_ENUMERATOR(name, ...) name,
+enum class RunStatus { KREPIS_RUN_STATUSES(KREPIS_ENUMERATOR) };
+enum class StopReason { KREPIS_STOP_REASONS(KREPIS_ENUMERATOR) };
+#undef KREPIS_ENUMERATOR
+
+// Every status, in the contract's order (summaries count them in it).
+inline constexpr RunStatus kRunStatuses[] = {
+#define KREPIS_LISTED(name, ...) RunStatus::name,
+    KREPIS_RUN_STATUSES(KREPIS_LISTED)
+#undef KREPIS_LISTED
+};
+inline constexpr StopReason kStopReasons[] = {
+#define KREPIS_LISTED(name, ...) StopReason::name,
+    KREPIS_STOP_REASONS(KREPIS_LISTED)
+#undef KREPIS_LISTED
 };
 
 std::string_view to_string(RunStatus status);
 std::string_view to_string(StopReason reason);
+// The status or stop reason named `text`, if it is one.
+std::optional<RunStatus> parse_status(std::string_view text);
+std::optional<StopReason> parse_stop_reason(std::string_view text);
 
 // Maps a stop reason to the status it implies; kNone maps to nothing.
 std::optional<RunStatus> status_for(StopReason reason);
 
+// What one run did and cost; the fields are report_schema.h's.
 struct RunReport {
-  std::string tenant;
-  std::string script;
-  RunStatus status = RunStatus::kOk;
-  StopReason stopped_by = StopReason::kNone;
-  double wall_ms = 0;
-  double cpu_ms = 0;
-  std::size_t heap_used_bytes = 0;
-  std::size_t heap_peak_bytes = 0;
-  std::size_t heap_cap_bytes = 0;
-  std::size_t external_bytes = 0;
-  bool warm = false;
-  // The completion value as JSON text (as V8's JSON.stringify wrote it); absent on failure.
-  std::optional<std::string> result_json;
-  // The result as console.log shows it; only when the job asked (Job::inspect_result).
-  std::optional<std::string> result_text;
-  std::optional<std::string> error;
-  // What the script logged, capped; a final line says so when lines were dropped.
-  std::vector<std::string> output;
+#define KREPIS_MEMBER(type, member, ...) type member{};
+  KREPIS_REPORT_FIELDS(KREPIS_MEMBER)
+#undef KREPIS_MEMBER
 };
 
 // A report for a job refused before anything of it ran.

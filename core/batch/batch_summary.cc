@@ -3,15 +3,18 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/base/report.h"
+
 namespace krepis {
 namespace {
 
-std::optional<RunStatus> parse_status(const std::string& text) {
-  for (RunStatus status : {RunStatus::kOk, RunStatus::kError, RunStatus::kTimeout, RunStatus::kOom,
-                           RunStatus::kDenied, RunStatus::kCrashed}) {
-    if (to_string(status) == text) return status;
-  }
-  return std::nullopt;
+// The summary's "pool" object: the figures report_schema.h shows outside the wire.
+nlohmann::json pool_json(const PoolFigures& figures) {
+  nlohmann::json pool = nlohmann::json::object();
+  visit_pool_figures(figures, [&](const ReportField& field, std::size_t value) {
+    if (field.shown == ReportField::Shown::kAlways) pool[std::string(field.name)] = value;
+  });
+  return pool;
 }
 
 void count(BatchSummary& summary, const std::string& tenant, RunStatus status, double wall_ms) {
@@ -48,8 +51,7 @@ BatchSummary::Percentiles BatchSummary::wall_percentiles() const {
 nlohmann::json BatchSummary::to_json() const {
   const Percentiles wall = wall_percentiles();
   nlohmann::json statuses = nlohmann::json::object();
-  for (RunStatus status : {RunStatus::kOk, RunStatus::kError, RunStatus::kTimeout, RunStatus::kOom,
-                           RunStatus::kDenied, RunStatus::kCrashed}) {
+  for (RunStatus status : kRunStatuses) {
     auto found = counts.find(std::string(to_string(status)));
     statuses[std::string(to_string(status))] = found == counts.end() ? 0 : found->second;
   }
@@ -69,14 +71,7 @@ nlohmann::json BatchSummary::to_json() const {
         {"interrupted", interrupted},
         {"shards", shards},
         {"exit_status", exit_status},
-        {"pool",
-         {{"hits", pool.hits},
-          {"misses", pool.cold_starts},
-          {"evictions", pool.evictions},
-          {"idle_disposals", pool.idle_disposals},
-          {"retirements", pool.retirements},
-          {"replacements", pool.replacements},
-          {"alive", pool.alive}}}}}};
+        {"pool", pool_json(pool)}}}};
 }
 
 bool BatchSummary::merge_line(const nlohmann::json& line) {
@@ -93,20 +88,20 @@ bool BatchSummary::merge_line(const nlohmann::json& line) {
     exit_status = combine_exit_status(exit_status, other.value("exit_status", 0));
     if (other.contains("pool") && other["pool"].is_object()) {
       const nlohmann::json& figures = other["pool"];
-      pool.hits += figures.value("hits", std::size_t{0});
-      pool.cold_starts += figures.value("misses", std::size_t{0});
-      pool.evictions += figures.value("evictions", std::size_t{0});
-      pool.idle_disposals += figures.value("idle_disposals", std::size_t{0});
-      pool.retirements += figures.value("retirements", std::size_t{0});
-      pool.replacements += figures.value("replacements", std::size_t{0});
-      pool.alive += figures.value("alive", std::size_t{0});
+      visit_pool_figures(pool, [&](const ReportField& field, std::size_t& sum) {
+        auto found = figures.find(field.name);
+        if (found != figures.end() && found->is_number_unsigned()) {
+          sum += found->get<std::size_t>();
+        }
+      });
     }
     return true;
   }
-  if (!line.contains("status") || !line["status"].is_string()) return false;
-  std::optional<RunStatus> status = parse_status(line["status"]);
-  if (!status) return false;
-  count(*this, line.value("tenant", std::string("?")), *status, line.value("wall_ms", 0.0));
+  std::optional<RunReport> report = report_from_json(line);
+  if (!report) return false;
+  static const std::string kNoTenant = "?";
+  count(*this, report->tenant.empty() ? kNoTenant : report->tenant, report->status,
+        report->wall_ms);
   return true;
 }
 

@@ -45,15 +45,62 @@ std::optional<std::string> text_or_nothing(const json& value) {
   return std::nullopt;
 }
 
-json figures_json(const PoolFigures& f) {
-  return json::array({f.hits, f.cold_starts, f.evictions, f.idle_disposals, f.retirements,
-                      f.replacements, f.alive, f.idle, f.waiting, f.settled});
+// A field's value on the wire: as JSON would hold it, statuses and stop reasons by name,
+// absent optionals as null.
+json wire_value(RunStatus status) { return to_string(status); }
+json wire_value(StopReason reason) { return to_string(reason); }
+json wire_value(const std::optional<std::string>& text) { return optional_text(text); }
+template <class T>
+json wire_value(const T& value) {
+  return value;
 }
 
-PoolFigures figures_from(const json& a) {
-  auto at = [&a](std::size_t i) { return a.at(i).get<std::size_t>(); };
-  return PoolFigures{at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9)};
+// Reads a field back: false for a name that is no status or stop reason; a wrong type throws
+// json::exception, which the decoder catches.
+bool read_wire(const json& value, RunStatus& status) {
+  std::optional<RunStatus> parsed = parse_status(value.get<std::string>());
+  if (parsed) status = *parsed;
+  return parsed.has_value();
 }
+bool read_wire(const json& value, StopReason& reason) {
+  std::optional<StopReason> parsed = parse_stop_reason(value.get<std::string>());
+  if (parsed) reason = *parsed;
+  return parsed.has_value();
+}
+bool read_wire(const json& value, std::optional<std::string>& text) {
+  if (!value.is_null()) text = value.get<std::string>();
+  return true;
+}
+template <class T>
+bool read_wire(const json& value, T& member) {
+  member = value.get<T>();
+  return true;
+}
+
+template <class Struct, class Visit>
+json encode_fields(const Struct& fields, Visit visit_fields) {
+  json frame = json::object();
+  visit_fields(fields, [&](const ReportField& field, const auto& value) {
+    frame[std::string(field.name)] = wire_value(value);
+  });
+  return frame;
+}
+
+template <class Struct, class Visit>
+bool decode_fields(const json& frame, Struct& fields, Visit visit_fields) {
+  bool valid = true;
+  visit_fields(fields, [&](const ReportField& field, auto& member) {
+    valid = read_wire(frame.at(std::string(field.name)), member) && valid;
+  });
+  return valid;
+}
+
+constexpr auto kReportFields = [](auto& report, auto&& visit) {
+  visit_report_fields(report, visit);
+};
+constexpr auto kPoolFigures = [](auto& figures, auto&& visit) {
+  visit_pool_figures(figures, visit);
+};
 
 }  // namespace
 
@@ -103,21 +150,8 @@ std::optional<Job> decode_job(std::string_view bytes) {
 }
 
 std::string encode_reply(const WorkerReply& reply) {
-  const RunReport& r = reply.report;
-  json frame = {{"tenant", r.tenant},
-                {"script", r.script},
-                {"status", static_cast<int>(r.status)},
-                {"stopped_by", static_cast<int>(r.stopped_by)},
-                {"wall_ms", r.wall_ms},
-                {"cpu_ms", r.cpu_ms},
-                {"heap", json::array({r.heap_used_bytes, r.heap_peak_bytes, r.heap_cap_bytes,
-                                      r.external_bytes})},
-                {"warm", r.warm},
-                {"result_json", optional_text(r.result_json)},
-                {"result_text", optional_text(r.result_text)},
-                {"error", optional_text(r.error)},
-                {"output", r.output},
-                {"figures", figures_json(reply.figures)},
+  json frame = {{"report", encode_fields(reply.report, kReportFields)},
+                {"figures", encode_fields(reply.figures, kPoolFigures)},
                 {"last", reply.last}};
   std::vector<std::uint8_t> bytes = json::to_msgpack(frame);
   return std::string(bytes.begin(), bytes.end());
@@ -127,30 +161,10 @@ std::optional<WorkerReply> decode_reply(std::string_view bytes) {
   try {
     json frame = json::from_msgpack(bytes);
     WorkerReply reply;
-    RunReport& r = reply.report;
-    r.tenant = frame.at("tenant").get<std::string>();
-    r.script = frame.at("script").get<std::string>();
-    const int status = frame.at("status").get<int>();
-    const int stopped_by = frame.at("stopped_by").get<int>();
-    if (status < 0 || status > static_cast<int>(RunStatus::kCrashed) || stopped_by < 0 ||
-        stopped_by > static_cast<int>(StopReason::kInterrupted)) {
+    if (!decode_fields(frame.at("report"), reply.report, kReportFields) ||
+        !decode_fields(frame.at("figures"), reply.figures, kPoolFigures)) {
       return std::nullopt;
     }
-    r.status = static_cast<RunStatus>(status);
-    r.stopped_by = static_cast<StopReason>(stopped_by);
-    r.wall_ms = frame.at("wall_ms").get<double>();
-    r.cpu_ms = frame.at("cpu_ms").get<double>();
-    const json& heap = frame.at("heap");
-    r.heap_used_bytes = heap.at(0).get<std::size_t>();
-    r.heap_peak_bytes = heap.at(1).get<std::size_t>();
-    r.heap_cap_bytes = heap.at(2).get<std::size_t>();
-    r.external_bytes = heap.at(3).get<std::size_t>();
-    r.warm = frame.at("warm").get<bool>();
-    r.result_json = text_or_nothing(frame.at("result_json"));
-    r.result_text = text_or_nothing(frame.at("result_text"));
-    r.error = text_or_nothing(frame.at("error"));
-    r.output = frame.at("output").get<std::vector<std::string>>();
-    reply.figures = figures_from(frame.at("figures"));
     reply.last = frame.at("last").get<bool>();
     return reply;
   } catch (const json::exception&) {

@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/base/pool_figures.h"
+#include "core/batch/batch_summary.h"
+#include "core/batch/worker_wire.h"
+
 namespace krepis {
 namespace {
 
@@ -73,6 +77,110 @@ TEST_CASE("human sizes") {
   CHECK(human_bytes(512) == "512 B");
   CHECK(human_bytes(1536) == "1.5 KiB");
   CHECK(human_bytes(128 * 1024 * 1024) == "128.0 MiB");
+}
+
+}  // namespace
+}  // namespace krepis
+
+namespace krepis {
+namespace {
+
+// A report with every field of the schema set to something other than its default; the
+// first check below fails when a new field is added to the schema and not here.
+RunReport every_field_set() {
+  RunReport report;
+  report.tenant = "acme";
+  report.script = "jobs/\"quoted\" \xc3\xa9.js";
+  report.status = RunStatus::kTimeout;
+  report.wall_ms = 50.25;
+  report.cpu_ms = 49.5;
+  report.heap_used_bytes = 1'000'001;
+  report.heap_peak_bytes = 2'000'002;
+  report.heap_cap_bytes = 64 * 1024 * 1024;
+  report.external_bytes = 3;
+  report.warm = true;
+  report.error = "deadline of 50 ms exceeded";
+  report.stopped_by = StopReason::kDeadline;
+  report.output = {"first line", "second\tline"};
+  report.result_json = R"({"a":[1,"x",null],"b":{"c":true}})";
+  report.result_text = "{ a: [ 1, 'x', null ], b: { c: true } }";
+  return report;
+}
+
+TEST_CASE("a report with every field crosses wire, JSON line and summarize unchanged") {
+  const RunReport sent = every_field_set();
+#define KREPIS_CHECK_SET(type, member, ...) \
+  CHECK_MESSAGE(!(sent.member == RunReport{}.member), "not set here: " #member);
+  KREPIS_REPORT_FIELDS(KREPIS_CHECK_SET)
+#undef KREPIS_CHECK_SET
+
+  // Worker to parent: every field, the wire-only ones included.
+  PoolFigures figures;
+  std::size_t n = 1;
+  visit_pool_figures(figures, [&](const ReportField&, std::size_t& value) { value = n++; });
+  std::optional<WorkerReply> reply = decode_reply(encode_reply({sent, figures, true}));
+  REQUIRE(reply.has_value());
+  const RunReport& received = reply->report;
+#define KREPIS_CHECK_SAME(type, member, ...) CHECK_MESSAGE(received.member == sent.member, #member);
+  KREPIS_REPORT_FIELDS(KREPIS_CHECK_SAME)
+#undef KREPIS_CHECK_SAME
+  visit_pool_figures(reply->figures,
+                     [&, i = std::size_t{1}](const ReportField& field, std::size_t value) mutable {
+                       CHECK_MESSAGE(value == i++, field.name);
+                     });
+  CHECK(reply->last);
+
+  // Parent to stdout and back, as `krepis summarize` reads it: every field the line shows.
+  std::optional<RunReport> parsed =
+      report_from_json(nlohmann::json::parse(json_line(received), nullptr, true, false));
+  REQUIRE(parsed.has_value());
+#define KREPIS_CHECK_LINE(type, member, name, doc_type, shown, coding)                           \
+  if (ReportField::Shown::shown == ReportField::Shown::kWireOnly) {                              \
+    CHECK_MESSAGE(parsed->member == RunReport{}.member, "a wire-only field in the line: " name); \
+  } else {                                                                                       \
+    CHECK_MESSAGE(parsed->member == sent.member, name);                                          \
+  }
+  KREPIS_REPORT_FIELDS(KREPIS_CHECK_LINE)
+#undef KREPIS_CHECK_LINE
+
+  BatchSummary summary;
+  summary.shards = 0;
+  CHECK(summary.merge_line(nlohmann::json::parse(json_line(received))));
+  CHECK(summary.counts["timeout"] == 1);
+  CHECK(summary.tenants["acme"]["timeout"] == 1);
+  REQUIRE(summary.wall_ms.size() == 1);
+  CHECK(summary.wall_ms[0] == 50.25);
+  CHECK(summary.exit_status == 124);
+}
+
+TEST_CASE("a summary's pool figures cross its JSON and merge back") {
+  BatchSummary batch;
+  std::size_t n = 1;
+  visit_pool_figures(batch.pool, [&](const ReportField&, std::size_t& value) { value = n++; });
+  BatchSummary merged;
+  merged.shards = 0;
+  CHECK(merged.merge_line(batch.to_json()));
+  visit_pool_figures(merged.pool, [&](const ReportField& field, std::size_t value) {
+    CAPTURE(field.name);
+    if (field.shown == ReportField::Shown::kAlways) {
+      CHECK(value > 0);
+    } else {
+      CHECK(value == 0);  // not in the summary's JSON
+    }
+  });
+  CHECK(merged.pool.cold_starts == batch.pool.cold_starts);
+  CHECK(batch.to_json()["summary"]["pool"]["misses"] == batch.pool.cold_starts);
+}
+
+TEST_CASE("every status has one name, one exit status, and parses back") {
+  for (RunStatus status : kRunStatuses) {
+    CAPTURE(to_string(status));
+    CHECK(parse_status(to_string(status)) == status);
+  }
+  for (StopReason reason : kStopReasons) {
+    CHECK(parse_stop_reason(to_string(reason)) == reason);
+  }
+  CHECK_FALSE(parse_status("fine").has_value());
 }
 
 }  // namespace
