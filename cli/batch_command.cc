@@ -28,8 +28,6 @@ constexpr int kUsageError = 2;
 constexpr std::int64_t kMaxJobs = 256;
 
 std::optional<Shard> shard_for(const BatchOptions& options) {
-  std::string error;
-  std::optional<Shard> shard = Shard{};
   std::optional<std::uint32_t> shards;
   if (options.shards) {
     if (*options.shards < 1 || *options.shards > 100'000) {
@@ -40,16 +38,17 @@ std::optional<Shard> shard_for(const BatchOptions& options) {
   }
   if (!options.shard) {
     if (shards) print_error("--shards is only used with --shard auto");
-    return shards ? std::nullopt : shard;
+    return shards ? std::nullopt : std::optional<Shard>(Shard{});
   }
-  if (*options.shard == "auto") {
-    shard =
-        shard_from_environment([](const char* name) { return std::getenv(name); }, shards, error);
-  } else {
-    shard = parse_shard(*options.shard, error);
+  Result<Shard> shard =
+      *options.shard == "auto"
+          ? shard_from_environment([](const char* name) { return std::getenv(name); }, shards)
+          : parse_shard(*options.shard);
+  if (!shard.ok()) {
+    print_error(shard.error().message);
+    return std::nullopt;
   }
-  if (!shard) print_error(error);
-  return shard;
+  return *shard;
 }
 
 // "ok      acme/job.js   wall 1.2 ms  cpu 1.1 ms  heap 1.1 MiB  warm", and the first line of
@@ -128,10 +127,9 @@ int batch_command(const BatchOptions& options) {
   }
   std::optional<Shard> shard = shard_for(options);
   if (!shard) return kUsageError;
-  std::string error;
-  std::optional<BatchPlan> plan = plan_batch(options.dir, *shard, error);
-  if (!plan) {
-    print_error(error);
+  Result<BatchPlan> plan = plan_batch(options.dir, *shard);
+  if (!plan.ok()) {
+    print_error(plan.error().message);
     return kUsageError;
   }
 

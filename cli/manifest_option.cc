@@ -51,12 +51,12 @@ std::optional<Manifest> load_manifest_for(const ManifestOptions& options) {
   }
   Manifest manifest = builtin_manifest();
   if (file) {
-    ManifestResult loaded = load_manifest(*file);
-    if (auto* error = std::get_if<ManifestError>(&loaded)) {
-      print_error(error->to_string());
+    Result<Manifest, ManifestError> loaded = load_manifest(*file);
+    if (!loaded.ok()) {
+      print_error(loaded.error().to_string());
       return std::nullopt;
     }
-    manifest = std::get<Manifest>(std::move(loaded));
+    manifest = std::move(loaded).value();
   }
   for (auto& [id, tenant] : manifest.tenants) {
     if (options.heap_mb)

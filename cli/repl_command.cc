@@ -245,12 +245,12 @@ class ReplSession {
       fmt::print(".load takes one file\n");
       return;
     }
-    TextFile file = read_text_file(args[0]);
+    Result<std::string> file = read_text_file(args[0]);
     if (!file.ok()) {
-      fmt::print("{}\n", file.error);
+      fmt::print("{}\n", file.error().message);
       return;
     }
-    run_entry(file.text, args[0]);
+    run_entry(*file, args[0]);
   }
 
   void toggle(const std::string& name, const std::vector<std::string>& args) {

@@ -60,12 +60,12 @@ int run_command(const RunOptions& options) {
   if (!manifest) return kUsageError;
   std::optional<std::string> input;
   if (options.input_file) {
-    TextFile file = read_json_file(*options.input_file);
+    Result<std::string> file = read_json_file(*options.input_file);
     if (!file.ok()) {
-      print_error("--input " + file.error);
+      print_error("--input " + file.error().message);
       return kUsageError;
     }
-    input = std::move(file.text);
+    input = std::move(file).value();
   }
 
   std::string denial;
@@ -112,12 +112,12 @@ int run_command(const RunOptions& options) {
     run_one("-e", *options.code);
   }
   for (const std::string& path : options.scripts) {
-    TextFile file = read_text_file(path);
+    Result<std::string> file = read_text_file(path);
     if (!file.ok()) {
-      report(denied_report(options.tenant, path, file.error));
+      report(denied_report(options.tenant, path, file.error().message));
       continue;
     }
-    run_one(path, std::move(file.text));
+    run_one(path, std::move(file).value());
   }
   return exit_status;
 }

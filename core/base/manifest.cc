@@ -341,6 +341,8 @@ bool is_valid_id(const std::string& id) {
   });
 }
 
+namespace {
+
 // toml11 parses nested arrays and inline tables recursively: a few hundred thousand open
 // brackets would overflow the stack. No manifest needs more than a few levels.
 std::optional<ManifestError> check_nesting(const std::string& text,
@@ -379,7 +381,10 @@ std::optional<ManifestError> check_nesting(const std::string& text,
   return std::nullopt;
 }
 
-ManifestResult parse_manifest(const std::string& text, const std::filesystem::path& path) {
+}  // namespace
+
+Result<Manifest, ManifestError> parse_manifest(const std::string& text,
+                                               const std::filesystem::path& path) {
   if (auto error = check_nesting(text, path)) return *error;
   std::istringstream stream(text);
   try {
@@ -395,15 +400,15 @@ ManifestResult parse_manifest(const std::string& text, const std::filesystem::pa
   }
 }
 
-ManifestResult load_manifest(const std::filesystem::path& path) {
-  TextFile file = read_text_file(path.string());
+Result<Manifest, ManifestError> load_manifest(const std::filesystem::path& path) {
+  Result<std::string> file = read_text_file(path.string());
   if (!file.ok()) {
+    const std::string& error = file.error().message;
     std::string prefix = path.string() + ": ";
-    std::string message =
-        file.error.starts_with(prefix) ? file.error.substr(prefix.size()) : file.error;
+    std::string message = error.starts_with(prefix) ? error.substr(prefix.size()) : error;
     return ManifestError{path.string(), 0, "", message};
   }
-  return parse_manifest(file.text, path);
+  return parse_manifest(*file, path);
 }
 
 std::string unknown_tenant_message(const Manifest& manifest, const std::string& id) {

@@ -9,10 +9,10 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "core/base/limits.h"
+#include "core/base/result.h"
 
 namespace krepis {
 
@@ -81,17 +81,16 @@ struct ManifestError {
   std::string to_string() const;
 };
 
-using ManifestResult = std::variant<Manifest, ManifestError>;
-
 // The tier every tenant without a `tier` key belongs to; a manifest may redefine it.
 inline constexpr const char* kDefaultTierName = "default";
 // The tenant that exists when no manifest is given.
 inline constexpr const char* kDefaultTenantId = "default";
 
 // Reads and validates a manifest; relative fs_root paths are taken from the file's folder.
-ManifestResult load_manifest(const std::filesystem::path& path);
+Result<Manifest, ManifestError> load_manifest(const std::filesystem::path& path);
 // Parses manifest text as if read from `path` (used by load_manifest and the tests).
-ManifestResult parse_manifest(const std::string& text, const std::filesystem::path& path);
+Result<Manifest, ManifestError> parse_manifest(const std::string& text,
+                                               const std::filesystem::path& path);
 // One tenant, "default", with the default tier and limits: what runs without a manifest.
 Manifest builtin_manifest();
 

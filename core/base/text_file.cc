@@ -9,36 +9,22 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/base/unique_fd.h"
 #include "core/base/utf8.h"
 
 namespace krepis {
 namespace {
 
-// Closes the descriptor on every path out.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-TextFile failure(const std::string& path, std::string what) {
-  return TextFile{{}, fmt::format("{}: {}", path, what)};
+Error failure(const std::string& path, std::string_view what) {
+  return Error{fmt::format("{}: {}", path, what)};
 }
 
 }  // namespace
 
-TextFile read_text_file(const std::string& path) {
+Result<std::string> read_text_file(const std::string& path) {
   // O_NONBLOCK: opening a FIFO someone named must not hang the runner; we refuse it below.
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (fd.get() < 0) return failure(path, std::strerror(errno));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return failure(path, std::strerror(errno));
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return failure(path, std::strerror(errno));
   if (S_ISDIR(info.st_mode)) return failure(path, "is a directory, not a file");
@@ -63,7 +49,7 @@ TextFile read_text_file(const std::string& path) {
     return failure(path, fmt::format("is not valid UTF-8 (byte {} at line {}, column {})", *bad,
                                      at.line, at.column));
   }
-  return TextFile{std::move(text), {}};
+  return text;
 }
 
 std::optional<std::string> json_syntax_error(const std::string& path, const std::string& text) {
@@ -76,10 +62,10 @@ std::optional<std::string> json_syntax_error(const std::string& path, const std:
   return std::nullopt;
 }
 
-TextFile read_json_file(const std::string& path) {
-  TextFile file = read_text_file(path);
+Result<std::string> read_json_file(const std::string& path) {
+  Result<std::string> file = read_text_file(path);
   if (!file.ok()) return file;
-  if (auto error = json_syntax_error(path, file.text)) return TextFile{{}, std::move(*error)};
+  if (auto error = json_syntax_error(path, *file)) return Error{std::move(*error)};
   return file;
 }
 

@@ -6,24 +6,21 @@
 #include <optional>
 #include <string>
 
-namespace krepis {
+#include "core/base/result.h"
 
-struct TextFile {
-  std::string text;   // without a leading UTF-8 byte order mark
-  std::string error;  // "path: what is wrong"; empty on success
-  bool ok() const { return error.empty(); }
-};
+namespace krepis {
 
 // Files past this size are refused before reading: a script or input of that size is a
 // mistake, and reading it would cost the runner the memory it caps for tenants.
 inline constexpr std::size_t kMaxTextFileBytes = 64 * 1024 * 1024;
 
-// Reads a regular file of well-formed UTF-8.
-TextFile read_text_file(const std::string& path);
+// Reads a regular file of well-formed UTF-8, without a leading byte order mark; the error is
+// "path: what is wrong".
+Result<std::string> read_text_file(const std::string& path);
 
 // Reads a file that must hold one JSON value (an --input); the error for malformed JSON is
 // json_syntax_error's.
-TextFile read_json_file(const std::string& path);
+Result<std::string> read_json_file(const std::string& path);
 
 // "path: not valid JSON: ..." with the line and column of the first mistake in `text`, or
 // nothing when it is JSON. Checking costs more than V8's own JSON.parse, so a batch lets V8

@@ -23,18 +23,16 @@ std::vector<fs::directory_entry> sorted_entries(const fs::path& dir, std::error_
 
 }  // namespace
 
-std::optional<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard, std::string& error) {
+Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
   std::error_code code;
   if (!fs::is_directory(dir, code)) {
-    error = fmt::format("{}: {}", dir.string(),
-                        fs::exists(dir, code) ? "not a folder" : "no such folder");
-    return std::nullopt;
+    return Error{fmt::format("{}: {}", dir.string(),
+                             fs::exists(dir, code) ? "not a folder" : "no such folder")};
   }
   BatchPlan plan;
   std::vector<fs::directory_entry> tenants = sorted_entries(dir, code);
   if (code) {
-    error = fmt::format("{}: {}", dir.string(), code.message());
-    return std::nullopt;
+    return Error{fmt::format("{}: {}", dir.string(), code.message())};
   }
   for (const fs::directory_entry& tenant_dir : tenants) {
     const std::string tenant = tenant_dir.path().filename().string();

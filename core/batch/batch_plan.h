@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/result.h"
 #include "core/batch/shard.h"
 
 namespace krepis {
@@ -30,8 +31,7 @@ struct BatchPlan {
   std::size_t other_shards = 0;
 };
 
-// Scans DIR. nullopt (with a message) when DIR cannot be read as a folder.
-std::optional<BatchPlan> plan_batch(const std::filesystem::path& dir, const Shard& shard,
-                                    std::string& error);
+// Scans DIR; an error when DIR cannot be read as a folder.
+Result<BatchPlan> plan_batch(const std::filesystem::path& dir, const Shard& shard);
 
 }  // namespace krepis

@@ -44,15 +44,15 @@ std::variant<Job, RunReport> BatchRunner::load(const BatchJob& job, const Tenant
           fmt::format("{}: is a symlink; jobs and inputs must be regular files", file.string()));
     }
   }
-  TextFile script = read_text_file(job.script.string());
-  if (!script.ok()) return denied_report(job.tenant, job.name, script.error);
-  Job run{job.tenant, job.name, std::move(script.text), std::nullopt, tenant.limits.deadline};
+  Result<std::string> script = read_text_file(job.script.string());
+  if (!script.ok()) return denied_report(job.tenant, job.name, script.error().message);
+  Job run{job.tenant, job.name, std::move(script).value(), std::nullopt, tenant.limits.deadline};
   if (job.input) {
     // Validated by V8 as it parses it, in the run, before the script: checking it here
     // first cost more than the parse itself (a third of a job with a 16 KB input).
-    TextFile input = read_text_file(job.input->string());
-    if (!input.ok()) return denied_report(job.tenant, job.name, "input " + input.error);
-    run.input_json = std::move(input.text);
+    Result<std::string> input = read_text_file(job.input->string());
+    if (!input.ok()) return denied_report(job.tenant, job.name, "input " + input.error().message);
+    run.input_json = std::move(input).value();
     run.input_name = "input " + job.input->string();
   }
   return run;

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/base/run_report.h"
 #include "core/base/pool_figures.h"
+#include "core/base/run_report.h"
 
 namespace krepis {
 

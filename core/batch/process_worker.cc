@@ -58,20 +58,16 @@ ProcessWorker::~ProcessWorker() {
   if (child_ > 0) end_child(Ending::kStop);
 }
 
-bool ProcessWorker::start_child(std::string& error) {
+Result<Done> ProcessWorker::start_child() {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
-    error = fmt::format("socketpair: {}", std::strerror(errno));
-    return false;
+    return Error{fmt::format("socketpair: {}", std::strerror(errno))};
   }
   UniqueFd parent_end(ends[0]);
   UniqueFd child_end(ends[1]);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) {
-    error = fmt::format("fork: {}", std::strerror(errno));
-    return false;
-  }
+  if (pid < 0) return Error{fmt::format("fork: {}", std::strerror(errno))};
   if (pid == 0) {
     // The child: it dies with the parent, and keeps only stdio and its own socket (not the
     // parent's ends of its siblings' sockets, which would hide their deaths).
@@ -87,7 +83,7 @@ bool ProcessWorker::start_child(std::string& error) {
   child_end.reset();
   socket_ = std::move(parent_end);
   child_ = pid;
-  return true;
+  return Done{};
 }
 
 std::string ProcessWorker::end_child(Ending ending) {
@@ -122,9 +118,10 @@ RunReport ProcessWorker::died(std::chrono::steady_clock::time_point started,
   return report;
 }
 
-bool ProcessWorker::deliver(std::string& error) {
+Result<Done> ProcessWorker::deliver() {
   if (!socket_.valid()) {
-    if (!start_child(error)) return false;
+    Result<Done> started = start_child();
+    if (!started.ok()) return started;
     for (Pending& pending : pending_) pending.sent = false;
   }
   for (Pending& pending : pending_) {
@@ -132,13 +129,13 @@ bool ProcessWorker::deliver(std::string& error) {
     if (!pending.sent && !write_frame(socket_.get(), encode_job(pending.job))) break;
     pending.sent = true;
   }
-  return true;
+  return Done{};
 }
 
 void ProcessWorker::submit(const Job& job, const TenantSpec& tenant) {
   pending_.push_back(Pending{job, &tenant});
-  std::string ignored;  // a child that cannot start is reported by collect()
-  if (socket_.valid()) deliver(ignored);
+  // A child that cannot start is reported by collect().
+  if (socket_.valid()) static_cast<void>(deliver());
 }
 
 bool ProcessWorker::can_queue(const Job& job) const {
@@ -149,8 +146,9 @@ bool ProcessWorker::can_queue(const Job& job) const {
 RunReport ProcessWorker::collect() {
   // The oldest job runs from now on at the latest (the reply before it has been read).
   const auto started = std::chrono::steady_clock::now();
-  std::string error;
-  if (!deliver(error)) return died(started, "could not start a worker process: " + error);
+  if (Result<Done> delivered = deliver(); !delivered.ok()) {
+    return died(started, "could not start a worker process: " + delivered.error().message);
+  }
   const Job& job = pending_.front().job;
   if (!readable_within(socket_.get(), job.deadline + grace_)) {
     return died(started,

@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 
+#include "core/base/result.h"
 #include "core/base/unique_fd.h"
 #include "core/batch/worker.h"
 
@@ -49,9 +50,9 @@ class ProcessWorker final : public Worker {
     const TenantSpec* tenant;
     bool sent = false;  // to the child alive now
   };
-  bool start_child(std::string& error);
+  Result<Done> start_child();
   // Starts a child if none runs, and sends it every pending job it has not had.
-  bool deliver(std::string& error);
+  Result<Done> deliver();
   // Reaps the child and says how it ended. A child that closed its socket (it exits, or has)
   // gets a moment to finish, so its own cause of death is the one told; one that must be
   // stopped, or takes longer, gets SIGKILL.

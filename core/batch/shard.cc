@@ -18,14 +18,12 @@ std::optional<std::uint32_t> number(std::string_view text) {
   return value;
 }
 
-std::optional<Shard> checked(std::uint32_t index, std::uint32_t count, std::string_view source,
-                             std::string& error) {
+Result<Shard> checked(std::uint32_t index, std::uint32_t count, std::string_view source) {
   if (count == 0 || count > kMaxShards || index >= count) {
-    error = fmt::format(
-        "{}: shard {} of {} is not valid: the index is 0-based and below the "
-        "count (1 to {})",
-        source, index, count, kMaxShards);
-    return std::nullopt;
+    return Error{
+        fmt::format("{}: shard {} of {} is not valid: the index is 0-based and below the "
+                    "count (1 to {})",
+                    source, index, count, kMaxShards)};
   }
   return Shard{index, count};
 }
@@ -43,7 +41,7 @@ std::uint64_t stable_hash(std::string_view text) {
   return hash;
 }
 
-std::optional<Shard> parse_shard(std::string_view text, std::string& error) {
+Result<Shard> parse_shard(std::string_view text) {
   std::size_t slash = text.find('/');
   std::optional<std::uint32_t> index, count;
   if (slash != std::string_view::npos) {
@@ -51,47 +49,43 @@ std::optional<Shard> parse_shard(std::string_view text, std::string& error) {
     count = number(text.substr(slash + 1));
   }
   if (!index || !count) {
-    error = fmt::format("--shard '{}': expected I/N (e.g. 0/4), or auto", text);
-    return std::nullopt;
+    return Error{fmt::format("--shard '{}': expected I/N (e.g. 0/4), or auto", text)};
   }
-  return checked(*index, *count, "--shard", error);
+  return checked(*index, *count, "--shard");
 }
 
-std::optional<Shard> shard_from_values(const char* k8s_index, std::optional<std::uint32_t> shards,
-                                       const char* slurm_id, const char* slurm_count,
-                                       const char* slurm_min, std::string& error) {
+Result<Shard> shard_from_values(const char* k8s_index, std::optional<std::uint32_t> shards,
+                                const char* slurm_id, const char* slurm_count,
+                                const char* slurm_min) {
   if (k8s_index != nullptr) {
     std::optional<std::uint32_t> index = number(k8s_index);
     if (!index) {
-      error = fmt::format("JOB_COMPLETION_INDEX '{}' is not a number", k8s_index);
-      return std::nullopt;
+      return Error{fmt::format("JOB_COMPLETION_INDEX '{}' is not a number", k8s_index)};
     }
     if (!shards) {
-      error = "--shard auto with JOB_COMPLETION_INDEX needs --shards N (the Job's completions)";
-      return std::nullopt;
+      return Error{
+          "--shard auto with JOB_COMPLETION_INDEX needs --shards N (the Job's completions)"};
     }
-    return checked(*index, *shards, "JOB_COMPLETION_INDEX", error);
+    return checked(*index, *shards, "JOB_COMPLETION_INDEX");
   }
   if (slurm_id != nullptr && slurm_count != nullptr) {
     std::optional<std::uint32_t> id = number(slurm_id), count = number(slurm_count);
     std::optional<std::uint32_t> min = slurm_min != nullptr ? number(slurm_min) : 0;
     if (!id || !count || !min || *id < *min) {
-      error = fmt::format(
+      return Error{fmt::format(
           "SLURM_ARRAY_TASK_ID '{}' / SLURM_ARRAY_TASK_COUNT '{}' / SLURM_ARRAY_TASK_MIN '{}' "
           "are not a shard",
-          slurm_id, slurm_count, slurm_min != nullptr ? slurm_min : "0");
-      return std::nullopt;
+          slurm_id, slurm_count, slurm_min != nullptr ? slurm_min : "0")};
     }
     if (shards && *shards != *count) {
-      error = fmt::format("--shards {} disagrees with SLURM_ARRAY_TASK_COUNT {}", *shards, *count);
-      return std::nullopt;
+      return Error{
+          fmt::format("--shards {} disagrees with SLURM_ARRAY_TASK_COUNT {}", *shards, *count)};
     }
-    return checked(*id - *min, *count, "SLURM_ARRAY_TASK_ID", error);
+    return checked(*id - *min, *count, "SLURM_ARRAY_TASK_ID");
   }
-  error =
+  return Error{
       "--shard auto: neither JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) nor "
-      "SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (a Slurm job array) is set";
-  return std::nullopt;
+      "SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (a Slurm job array) is set"};
 }
 
 }  // namespace krepis

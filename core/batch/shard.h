@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/base/result.h"
+
 namespace krepis {
 
 struct Shard {
@@ -18,26 +20,23 @@ struct Shard {
 // FNV-1a, 64 bits: simple, stable, and spreads short ids well enough.
 std::uint64_t stable_hash(std::string_view text);
 
-// "I/N" with 0 <= I < N <= 100000; nullopt and a message otherwise.
-std::optional<Shard> parse_shard(std::string_view text, std::string& error);
+// "I/N" with 0 <= I < N <= 100000; an error that says what is wrong otherwise.
+Result<Shard> parse_shard(std::string_view text);
 
 // --shard auto: a Kubernetes Indexed Job's JOB_COMPLETION_INDEX (with `shards` from --shards),
 // else a Slurm job array's SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT (minus
 // SLURM_ARRAY_TASK_MIN). `get_env` reads a variable (std::getenv in krepis; a map in tests).
 template <class GetEnv>
-std::optional<Shard> shard_from_environment(GetEnv get_env, std::optional<std::uint32_t> shards,
-                                            std::string& error);
+Result<Shard> shard_from_environment(GetEnv get_env, std::optional<std::uint32_t> shards);
 
-std::optional<Shard> shard_from_values(const char* k8s_index, std::optional<std::uint32_t> shards,
-                                       const char* slurm_id, const char* slurm_count,
-                                       const char* slurm_min, std::string& error);
+Result<Shard> shard_from_values(const char* k8s_index, std::optional<std::uint32_t> shards,
+                                const char* slurm_id, const char* slurm_count,
+                                const char* slurm_min);
 
 template <class GetEnv>
-std::optional<Shard> shard_from_environment(GetEnv get_env, std::optional<std::uint32_t> shards,
-                                            std::string& error) {
+Result<Shard> shard_from_environment(GetEnv get_env, std::optional<std::uint32_t> shards) {
   return shard_from_values(get_env("JOB_COMPLETION_INDEX"), shards, get_env("SLURM_ARRAY_TASK_ID"),
-                           get_env("SLURM_ARRAY_TASK_COUNT"), get_env("SLURM_ARRAY_TASK_MIN"),
-                           error);
+                           get_env("SLURM_ARRAY_TASK_COUNT"), get_env("SLURM_ARRAY_TASK_MIN"));
 }
 
 }  // namespace krepis

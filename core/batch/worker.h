@@ -5,8 +5,8 @@
 
 #include "core/base/job.h"
 #include "core/base/manifest.h"
-#include "core/base/run_report.h"
 #include "core/base/pool_figures.h"
+#include "core/base/run_report.h"
 
 namespace krepis {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "core/base/job.h"
-#include "core/base/run_report.h"
 #include "core/base/pool_figures.h"
+#include "core/base/run_report.h"
 
 namespace krepis {
 

@@ -36,8 +36,8 @@ void read_text(const v8::FunctionCallbackInfo<v8::Value>& info) {
         return text.data();
       },
       [&] { return call.should_stop(); });
-  if (!read.ok()) return call.fs_error(read.error, path);
-  text.resize(*read.value);
+  if (!read.ok()) return call.fs_error(read.error(), path);
+  text.resize(*read);
   call.run().bytes_read += text.size();
   if (auto bad = first_invalid_utf8(text)) {
     return call.fs_error(
@@ -75,8 +75,8 @@ void read_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
         return static_cast<char*>(block.data);
       },
       [&] { return call.should_stop(); });
-  if (!read.ok()) return call.fs_error(read.error, path);
-  const std::size_t length = *read.value;
+  if (!read.ok()) return call.fs_error(read.error(), path);
+  const std::size_t length = *read;
   call.run().bytes_read += length;
   // The file shrank while it was read: the memory past it was never written, and must not
   // show through the Uint8Array's buffer.
@@ -105,9 +105,9 @@ void list(const v8::FunctionCallbackInfo<v8::Value>& info) {
   const TenantFolder* folder = call.path_and_folder(path, ".");
   if (folder == nullptr) return;
   FsResult<std::vector<FsEntry>> listing = folder->list(path);
-  if (!listing.ok()) return call.fs_error(listing.error, path);
+  if (!listing.ok()) return call.fs_error(listing.error(), path);
   std::vector<v8::Local<v8::Value>> entries;
-  for (const FsEntry& entry : *listing.value) {
+  for (const FsEntry& entry : *listing) {
     v8::Local<v8::Object> object;
     if (!call.object({{"name", call.string(entry.name)}, {"type", call.string(entry.type)}})
              .ToLocal(&object)) {
@@ -124,11 +124,11 @@ void stat(const v8::FunctionCallbackInfo<v8::Value>& info) {
   const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
   FsResult<FsStat> found = folder->stat(path);
-  if (!found.ok()) return call.fs_error(found.error, path);
+  if (!found.ok()) return call.fs_error(found.error(), path);
   v8::Local<v8::Object> object;
-  if (call.object({{"type", call.string(found.value->type)},
-                   {"size", call.number(static_cast<double>(found.value->size))},
-                   {"mtimeMs", call.number(found.value->mtime_ms)}})
+  if (call.object({{"type", call.string(found->type)},
+                   {"size", call.number(static_cast<double>(found->size))},
+                   {"mtimeMs", call.number(found->mtime_ms)}})
           .ToLocal(&object)) {
     call.set_result(object);
   }

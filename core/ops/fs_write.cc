@@ -29,7 +29,7 @@ void write(OpCall& call, const TenantFolder& folder, const std::string& path,
            std::span<const char> bytes) {
   if (!within_quota(call, path, bytes.size())) return;
   FsResult<Done> done = folder.write(path, bytes, [&] { return call.should_stop(); });
-  if (!done.ok()) return call.fs_error(done.error, path);
+  if (!done.ok()) return call.fs_error(done.error(), path);
   call.run().bytes_written += bytes.size();
 }
 
@@ -86,7 +86,7 @@ void make_folder(const v8::FunctionCallbackInfo<v8::Value>& info) {
   const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
   FsResult<Done> done = folder->mkdir(path);
-  if (!done.ok()) call.fs_error(done.error, path);
+  if (!done.ok()) call.fs_error(done.error(), path);
 }
 
 void remove(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -95,7 +95,7 @@ void remove(const v8::FunctionCallbackInfo<v8::Value>& info) {
   const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
   FsResult<Done> done = folder->remove(path);
-  if (!done.ok()) call.fs_error(done.error, path);
+  if (!done.ok()) call.fs_error(done.error(), path);
 }
 
 }  // namespace

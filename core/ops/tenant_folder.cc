@@ -121,30 +121,29 @@ FsResult<UniqueFd> TenantFolder::open_beneath(std::string_view path, int flags) 
   if (!openat2_) return walk(path, flags);
   std::string text(path);
   UniqueFd fd(raw_openat2(root_.get(), text.c_str(), flags));
-  if (fd.valid()) return {std::move(fd), {}};
-  if (errno == EXDEV) return FsResult<UniqueFd>::failure(outside(path));
-  return FsResult<UniqueFd>::failure(errno_error(errno, path));
+  if (fd.valid()) return fd;
+  if (errno == EXDEV) return outside(path);
+  return errno_error(errno, path);
 }
 
 FsResult<UniqueFd> TenantFolder::walk(std::string_view path, int flags) const {
-  using Result = FsResult<UniqueFd>;
   std::vector<std::string> parts = components(path);
   std::vector<UniqueFd> folders;
   folders.emplace_back(::openat(root_.get(), ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!folders.back().valid()) return Result::failure(errno_error(errno, path));
+  if (!folders.back().valid()) return errno_error(errno, path);
   // Why an open of `name` in `folder` failed: a symlink is refused, anything else says errno.
   auto failure = [&](int error, int folder, const std::string& name) {
     struct stat info {};
     if (::fstatat(folder, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(info.st_mode)) {
-      return Result::failure(symlink_refused(path));
+      return symlink_refused(path);
     }
-    return Result::failure(errno_error(error, path));
+    return errno_error(error, path);
   };
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const bool last = i + 1 == parts.size();
     const std::string& part = parts[i];
     if (part == "..") {
-      if (folders.size() == 1) return Result::failure(outside(path));
+      if (folders.size() == 1) return outside(path);
       folders.pop_back();
       continue;
     }
@@ -152,7 +151,7 @@ FsResult<UniqueFd> TenantFolder::walk(std::string_view path, int flags) const {
     if (last) {
       UniqueFd fd(::openat(folder, part.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
       if (!fd.valid()) return failure(errno, folder, part);
-      return {std::move(fd), {}};
+      return fd;
     }
     UniqueFd next(::openat(folder, part.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!next.valid()) return failure(errno, folder, part);
@@ -160,23 +159,21 @@ FsResult<UniqueFd> TenantFolder::walk(std::string_view path, int flags) const {
   }
   // The path named a folder (it ended in `.`, `..` or nothing): open that folder itself.
   UniqueFd fd(::openat(folders.back().get(), ".", flags | O_CLOEXEC));
-  if (!fd.valid()) return Result::failure(errno_error(errno, path));
-  return {std::move(fd), {}};
+  if (!fd.valid()) return errno_error(errno, path);
+  return fd;
 }
 
 FsResult<UniqueFd> TenantFolder::open_parent(std::string_view path, std::string& leaf) const {
-  using Result = FsResult<UniqueFd>;
-  if (auto error = check_path(path)) return Result::failure(*error);
+  if (auto error = check_path(path)) return *error;
   std::string_view trimmed = path;
   while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.remove_suffix(1);
   std::size_t slash = trimmed.rfind('/');
   std::string_view folder = slash == std::string_view::npos ? "." : trimmed.substr(0, slash);
   leaf = std::string(slash == std::string_view::npos ? trimmed : trimmed.substr(slash + 1));
   if (leaf.empty() || leaf == "." || leaf == "..") {
-    return Result::failure(
-        FsError{"EINVAL", fmt::format("'{}' does not name a file or folder inside the tenant's "
-                                      "folder",
-                                      path)});
+    return FsError{"EINVAL", fmt::format("'{}' does not name a file or folder inside the tenant's "
+                                         "folder",
+                                         path)};
   }
   return open_beneath(folder.empty() ? "." : folder, O_PATH | O_DIRECTORY);
 }
@@ -184,61 +181,57 @@ FsResult<UniqueFd> TenantFolder::open_parent(std::string_view path, std::string&
 FsResult<std::size_t> TenantFolder::read(std::string_view path, std::size_t max_bytes,
                                          const std::function<char*(std::size_t)>& allocate,
                                          const ShouldStop& should_stop) const {
-  using Result = FsResult<std::size_t>;
-  if (auto error = check_path(path)) return Result::failure(*error);
+  if (auto error = check_path(path)) return *error;
   // O_NONBLOCK: opening a FIFO must not wait for a writer.
   FsResult<UniqueFd> file = open_beneath(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-  if (!file.ok()) return Result::failure(file.error);
-  int fd = file.value->get();
+  if (!file.ok()) return file.error();
+  int fd = file->get();
   struct stat info {};
-  if (::fstat(fd, &info) != 0) return Result::failure(errno_error(errno, path));
+  if (::fstat(fd, &info) != 0) return errno_error(errno, path);
   if (S_ISDIR(info.st_mode)) {
-    return Result::failure(FsError{"EISDIR", fmt::format("'{}' is a folder", path)});
+    return FsError{"EISDIR", fmt::format("'{}' is a folder", path)};
   }
   if (!S_ISREG(info.st_mode)) {
-    return Result::failure(FsError{
-        "EACCES", fmt::format("'{}' is not a regular file ({})", path, type_of(info.st_mode))});
+    return FsError{"EACCES",
+                   fmt::format("'{}' is not a regular file ({})", path, type_of(info.st_mode))};
   }
   const auto size = static_cast<std::size_t>(info.st_size);
   if (size > max_bytes) {
-    return Result::failure(
-        FsError{"EDQUOT", fmt::format("'{}' is {} bytes, and this run may read only {} more "
-                                      "(the tier's read quota)",
-                                      path, size, max_bytes)});
+    return FsError{"EDQUOT", fmt::format("'{}' is {} bytes, and this run may read only {} more "
+                                         "(the tier's read quota)",
+                                         path, size, max_bytes)};
   }
   char* buffer = allocate(size);
   if (buffer == nullptr && size > 0) {
-    return Result::failure(
-        FsError{"ENOMEM", fmt::format("'{}' does not fit in the heap cap", path)});
+    return FsError{"ENOMEM", fmt::format("'{}' does not fit in the heap cap", path)};
   }
   std::size_t done = 0;
   while (done < size) {
-    if (should_stop()) return Result::failure(FsError{"ETIMEDOUT", "the run was stopped"});
+    if (should_stop()) return FsError{"ETIMEDOUT", "the run was stopped"};
     ssize_t got =
         ::pread(fd, buffer + done, std::min(kChunkBytes, size - done), static_cast<off_t>(done));
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return Result::failure(errno_error(errno, path));
+    if (got < 0) return errno_error(errno, path);
     if (got == 0) break;  // the file shrank while we read it
     done += static_cast<std::size_t>(got);
   }
-  return {done, {}};
+  return done;
 }
 
 FsResult<std::vector<FsEntry>> TenantFolder::list(std::string_view path) const {
-  using Result = FsResult<std::vector<FsEntry>>;
-  if (auto error = check_path(path)) return Result::failure(*error);
+  if (auto error = check_path(path)) return *error;
   FsResult<UniqueFd> folder = open_beneath(path, O_RDONLY | O_DIRECTORY);
-  if (!folder.ok()) return Result::failure(folder.error);
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(folder.value->get()), &::closedir);
-  if (!dir) return Result::failure(errno_error(errno, path));
-  folder.value->release();  // the DIR owns it now
+  if (!folder.ok()) return folder.error();
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(folder->get()), &::closedir);
+  if (!dir) return errno_error(errno, path);
+  folder->release();  // the DIR owns it now
   std::vector<FsEntry> entries;
   while (dirent* entry = ::readdir(dir.get())) {
     std::string_view name = entry->d_name;
     if (name == "." || name == "..") continue;
     if (entries.size() == kMaxListEntries) {
-      return Result::failure(
-          FsError{"E2BIG", fmt::format("'{}' holds more than {} entries", path, kMaxListEntries)});
+      return FsError{"E2BIG",
+                     fmt::format("'{}' holds more than {} entries", path, kMaxListEntries)};
     }
     const char* type = "other";
     switch (entry->d_type) {
@@ -265,37 +258,34 @@ FsResult<std::vector<FsEntry>> TenantFolder::list(std::string_view path) const {
   }
   std::sort(entries.begin(), entries.end(),
             [](const FsEntry& a, const FsEntry& b) { return a.name < b.name; });
-  return {std::move(entries), {}};
+  return entries;
 }
 
 FsResult<FsStat> TenantFolder::stat(std::string_view path) const {
-  using Result = FsResult<FsStat>;
-  if (auto error = check_path(path)) return Result::failure(*error);
+  if (auto error = check_path(path)) return *error;
   FsResult<UniqueFd> file = open_beneath(path, O_PATH);
-  if (!file.ok()) return Result::failure(file.error);
+  if (!file.ok()) return file.error();
   struct stat info {};
-  if (::fstat(file.value->get(), &info) != 0) return Result::failure(errno_error(errno, path));
-  return {FsStat{type_of(info.st_mode), static_cast<std::uint64_t>(info.st_size),
-                 static_cast<double>(info.st_mtim.tv_sec) * 1000.0 +
-                     static_cast<double>(info.st_mtim.tv_nsec) / 1e6},
-          {}};
+  if (::fstat(file->get(), &info) != 0) return errno_error(errno, path);
+  return FsStat{type_of(info.st_mode), static_cast<std::uint64_t>(info.st_size),
+                static_cast<double>(info.st_mtim.tv_sec) * 1000.0 +
+                    static_cast<double>(info.st_mtim.tv_nsec) / 1e6};
 }
 
 FsResult<Done> TenantFolder::write(std::string_view path, std::span<const char> bytes,
                                    const ShouldStop& should_stop) const {
-  using Result = FsResult<Done>;
   std::string leaf;
   FsResult<UniqueFd> parent = open_parent(path, leaf);
-  if (!parent.ok()) return Result::failure(parent.error);
-  int folder = parent.value->get();
+  if (!parent.ok()) return parent.error();
+  int folder = parent->get();
   struct stat existing {};
   if (::fstatat(folder, leaf.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISDIR(existing.st_mode)) {
-      return Result::failure(FsError{"EISDIR", fmt::format("'{}' is a folder", path)});
+      return FsError{"EISDIR", fmt::format("'{}' is a folder", path)};
     }
     if (!S_ISREG(existing.st_mode) && !S_ISLNK(existing.st_mode)) {
-      return Result::failure(FsError{"EACCES", fmt::format("'{}' is not a regular file ({})", path,
-                                                           type_of(existing.st_mode))});
+      return FsError{"EACCES", fmt::format("'{}' is not a regular file ({})", path,
+                                           type_of(existing.st_mode))};
     }
   }
   // The temporary file sits beside the target, so the rename stays in one filesystem. Its
@@ -311,11 +301,11 @@ FsResult<Done> TenantFolder::write(std::string_view path, std::span<const char> 
         ::openat(folder, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!file.valid() && errno != EEXIST) break;
   }
-  if (!file.valid()) return Result::failure(errno_error(errno, path));
+  if (!file.valid()) return errno_error(errno, path);
   auto abandon = [&](FsError error) {
     file.reset();
     ::unlinkat(folder, temp.c_str(), 0);
-    return Result::failure(std::move(error));
+    return error;
   };
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -333,41 +323,39 @@ FsResult<Done> TenantFolder::write(std::string_view path, std::span<const char> 
   if (::renameat(folder, temp.c_str(), folder, leaf.c_str()) != 0) {
     return abandon(errno_error(errno, path));
   }
-  return {Done{}, {}};
+  return Done{};
 }
 
 FsResult<Done> TenantFolder::mkdir(std::string_view path) const {
-  using Result = FsResult<Done>;
-  if (auto error = check_path(path)) return Result::failure(*error);
+  if (auto error = check_path(path)) return *error;
   std::vector<std::string> parts = components(path);
   if (std::find(parts.begin(), parts.end(), "..") != parts.end()) {
-    return Result::failure(FsError{"EINVAL", fmt::format("'{}': mkdir takes no '..'", path)});
+    return FsError{"EINVAL", fmt::format("'{}': mkdir takes no '..'", path)};
   }
   std::string prefix;
   for (const std::string& part : parts) {
     prefix += prefix.empty() ? part : "/" + part;
     std::string leaf;
     FsResult<UniqueFd> parent = open_parent(prefix, leaf);
-    if (!parent.ok()) return Result::failure(parent.error);
-    if (::mkdirat(parent.value->get(), leaf.c_str(), 0755) == 0) continue;
-    if (errno != EEXIST) return Result::failure(errno_error(errno, prefix));
+    if (!parent.ok()) return parent.error();
+    if (::mkdirat(parent->get(), leaf.c_str(), 0755) == 0) continue;
+    if (errno != EEXIST) return errno_error(errno, prefix);
     // It exists: it must be a folder (or a symlink to one inside the tenant's folder).
     FsResult<UniqueFd> existing = open_beneath(prefix, O_PATH | O_DIRECTORY);
-    if (!existing.ok()) return Result::failure(existing.error);
+    if (!existing.ok()) return existing.error();
   }
-  return {Done{}, {}};
+  return Done{};
 }
 
 FsResult<Done> TenantFolder::remove(std::string_view path) const {
-  using Result = FsResult<Done>;
   std::string leaf;
   FsResult<UniqueFd> parent = open_parent(path, leaf);
-  if (!parent.ok()) return Result::failure(parent.error);
-  if (::unlinkat(parent.value->get(), leaf.c_str(), 0) == 0) return {Done{}, {}};
-  if (errno == EISDIR && ::unlinkat(parent.value->get(), leaf.c_str(), AT_REMOVEDIR) == 0) {
-    return {Done{}, {}};
+  if (!parent.ok()) return parent.error();
+  if (::unlinkat(parent->get(), leaf.c_str(), 0) == 0) return Done{};
+  if (errno == EISDIR && ::unlinkat(parent->get(), leaf.c_str(), AT_REMOVEDIR) == 0) {
+    return Done{};
   }
-  return Result::failure(errno_error(errno, path));
+  return errno_error(errno, path);
 }
 
 }  // namespace krepis

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base/result.h"
 #include "core/base/unique_fd.h"
 
 namespace krepis {
@@ -29,14 +30,7 @@ struct FsError {
 };
 
 template <class T>
-struct FsResult {
-  std::optional<T> value;
-  FsError error;
-  bool ok() const { return value.has_value(); }
-  static FsResult failure(FsError error) { return FsResult{std::nullopt, std::move(error)}; }
-};
-
-struct Done {};
+using FsResult = Result<T, FsError>;
 
 struct FsEntry {
   std::string name;

@@ -21,15 +21,15 @@ namespace fs = std::filesystem;
 using test::ScratchFolder;
 
 Manifest expect_valid(const std::string& text, const fs::path& file = "tenants.toml") {
-  ManifestResult result = parse_manifest(text, file);
-  if (auto* error = std::get_if<ManifestError>(&result)) FAIL(error->to_string());
-  return std::get<Manifest>(result);
+  Result<Manifest, ManifestError> result = parse_manifest(text, file);
+  if (!result.ok()) FAIL(result.error().to_string());
+  return std::move(result).value();
 }
 
 ManifestError expect_error(const std::string& text, const fs::path& file = "tenants.toml") {
-  ManifestResult result = parse_manifest(text, file);
-  REQUIRE(std::holds_alternative<ManifestError>(result));
-  return std::get<ManifestError>(result);
+  Result<Manifest, ManifestError> result = parse_manifest(text, file);
+  REQUIRE_FALSE(result.ok());
+  return result.error();
 }
 
 void check_error(const std::string& text, std::size_t line, const std::string& key,
@@ -207,15 +207,16 @@ TEST_CASE("the first mistake in the file is the one reported") {
 }
 
 TEST_CASE("an unreadable manifest file is an error naming it") {
-  ManifestResult result = load_manifest("/nonexistent/tenants.toml");
-  REQUIRE(std::holds_alternative<ManifestError>(result));
-  CHECK(std::get<ManifestError>(result).to_string().starts_with("/nonexistent/tenants.toml: "));
+  Result<Manifest, ManifestError> result = load_manifest("/nonexistent/tenants.toml");
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().to_string().starts_with("/nonexistent/tenants.toml: "));
 }
 
 TEST_CASE("the shipped tenants.toml.example loads") {
-  ManifestResult result = load_manifest(fs::path(KREPIS_SOURCE_DIR) / "tenants.toml.example");
-  if (auto* error = std::get_if<ManifestError>(&result)) FAIL(error->to_string());
-  CHECK(std::get<Manifest>(result).tenants.size() >= 3);
+  Result<Manifest, ManifestError> result =
+      load_manifest(fs::path(KREPIS_SOURCE_DIR) / "tenants.toml.example");
+  if (!result.ok()) FAIL(result.error().to_string());
+  CHECK(result->tenants.size() >= 3);
 }
 
 }  // namespace

@@ -44,9 +44,9 @@ RunReport run(SandboxPool& pool, const TenantSpec& spec, const std::string& code
 }
 
 std::string test_script(const std::string& name) {
-  TextFile file = read_text_file(std::string(KREPIS_TEST_SCRIPTS) + "/" + name);
-  REQUIRE_MESSAGE(file.ok(), file.error);
-  return file.text;
+  Result<std::string> file = read_text_file(std::string(KREPIS_TEST_SCRIPTS) + "/" + name);
+  REQUIRE_MESSAGE(file.ok(), (file.ok() ? "" : file.error().message));
+  return *file;
 }
 
 TEST_CASE_FIXTURE(Fixture, "runs of tenants A, B, A are cold, cold, warm on separate isolates") {

@@ -145,12 +145,11 @@ TEST_CASE("many workers: every job is handed out exactly once, caps never exceed
 }
 
 TEST_CASE("shards: a stable split of tenants whose union is everything, once") {
-  std::string error;
-  CHECK(parse_shard("2/8", error)->index == 2);
-  CHECK_FALSE(parse_shard("8/8", error));
-  CHECK_FALSE(parse_shard("1/0", error));
-  CHECK_FALSE(parse_shard("a/b", error));
-  CHECK_FALSE(parse_shard("3", error));
+  CHECK(parse_shard("2/8")->index == 2);
+  CHECK_FALSE(parse_shard("8/8").ok());
+  CHECK_FALSE(parse_shard("1/0").ok());
+  CHECK_FALSE(parse_shard("a/b").ok());
+  CHECK_FALSE(parse_shard("3").ok());
   CHECK(stable_hash("acme") == 0x0724d383f4f6de0fULL);  // FNV-1a, checked with Python
   for (std::uint32_t count = 1; count <= 5; ++count) {
     for (int t = 0; t < 100; ++t) {
@@ -169,18 +168,18 @@ TEST_CASE("--shard auto: Kubernetes first, then Slurm, else an error") {
     auto found = env.find(name);
     return found == env.end() ? nullptr : found->second.c_str();
   };
-  std::string error;
-  CHECK_FALSE(shard_from_environment(get, 4, error));
+  CHECK_FALSE(shard_from_environment(get, 4).ok());
   env["JOB_COMPLETION_INDEX"] = "3";
-  CHECK(shard_from_environment(get, 4, error)->index == 3);
-  CHECK_FALSE(shard_from_environment(get, std::nullopt, error));  // needs --shards
-  CHECK(error.find("--shards") != std::string::npos);
+  CHECK(shard_from_environment(get, 4)->index == 3);
+  Result<Shard> needs_count = shard_from_environment(get, std::nullopt);
+  REQUIRE_FALSE(needs_count.ok());
+  CHECK(needs_count.error().message.find("--shards") != std::string::npos);
   env.clear();
   env["SLURM_ARRAY_TASK_ID"] = "11";
   env["SLURM_ARRAY_TASK_COUNT"] = "4";
   env["SLURM_ARRAY_TASK_MIN"] = "10";
-  std::optional<Shard> slurm = shard_from_environment(get, std::nullopt, error);
-  REQUIRE(slurm);
+  Result<Shard> slurm = shard_from_environment(get, std::nullopt);
+  REQUIRE(slurm.ok());
   CHECK(slurm->index == 1);
   CHECK(slurm->count == 4);
 }

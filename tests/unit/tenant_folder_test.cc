@@ -59,11 +59,11 @@ struct Folders {
   std::string read_code(std::string_view path) const {
     std::string text;
     auto result = read(path, text);
-    return result.ok() ? "ok:" + text.substr(0, *result.value) : result.error.code;
+    return result.ok() ? "ok:" + text.substr(0, *result) : result.error().code;
   }
   std::string write_code(std::string_view path, std::string_view bytes) const {
     auto result = folder->write(path, bytes, [] { return false; });
-    return result.ok() ? "ok" : result.error.code;
+    return result.ok() ? "ok" : result.error().code;
   }
 };
 
@@ -123,7 +123,7 @@ TEST_CASE("reads past the quota are refused before reading") {
     std::string text;
     auto result = f.read("a.txt", text, 4);
     REQUIRE_FALSE(result.ok());
-    CHECK(result.error.code == "EDQUOT");
+    CHECK(result.error().code == "EDQUOT");
   });
 }
 
@@ -189,37 +189,37 @@ TEST_CASE("mkdir, remove, list and stat stay beneath the folder") {
     CHECK(f.folder->mkdir("d1/d2/d3").ok());
     CHECK(fs::is_directory(f.root / "d1" / "d2" / "d3"));
     CHECK(f.folder->mkdir("d1/d2").ok());  // exists: fine
-    CHECK(f.folder->mkdir("a.txt").error.code == "ENOTDIR");
-    CHECK(f.folder->mkdir("../outside").error.code == "EINVAL");
-    CHECK(f.folder->mkdir("other-link/new").error.code == "EACCES");
+    CHECK(f.folder->mkdir("a.txt").error().code == "ENOTDIR");
+    CHECK(f.folder->mkdir("../outside").error().code == "EINVAL");
+    CHECK(f.folder->mkdir("other-link/new").error().code == "EACCES");
     CHECK_FALSE(fs::exists(f.scratch / "other" / "new"));
 
-    CHECK(f.folder->remove("d1").error.code == "ENOTEMPTY");
+    CHECK(f.folder->remove("d1").error().code == "ENOTEMPTY");
     CHECK(f.folder->remove("d1/d2/d3").ok());
     CHECK_FALSE(fs::exists(f.root / "d1" / "d2" / "d3"));
     CHECK(f.folder->remove("sub/b.txt").ok());
-    CHECK(f.folder->remove(".").error.code == "EINVAL");
-    CHECK(f.folder->remove("../secret.txt").error.code == "EACCES");
+    CHECK(f.folder->remove(".").error().code == "EINVAL");
+    CHECK(f.folder->remove("../secret.txt").error().code == "EACCES");
     CHECK(f.folder->remove("out").ok());  // the link, not its target
     CHECK(fs::exists(f.scratch / "secret.txt"));
-    CHECK(f.folder->remove("missing").error.code == "ENOENT");
+    CHECK(f.folder->remove("missing").error().code == "ENOENT");
 
     auto listing = f.folder->list(".");
     REQUIRE(listing.ok());
     std::vector<std::string> names;
-    for (const FsEntry& entry : *listing.value) names.push_back(entry.name + ":" + entry.type);
+    for (const FsEntry& entry : *listing) names.push_back(entry.name + ":" + entry.type);
     CHECK(names == std::vector<std::string>{"a.txt:file", "d1:dir", "environ:symlink", "fifo:other",
                                             "in:symlink", "other-link:symlink", "sub:dir"});
-    CHECK(f.folder->list("a.txt").error.code == "ENOTDIR");
-    CHECK(f.folder->list("..").error.code == "EACCES");
+    CHECK(f.folder->list("a.txt").error().code == "ENOTDIR");
+    CHECK(f.folder->list("..").error().code == "EACCES");
 
     auto info = f.folder->stat("a.txt");
     REQUIRE(info.ok());
-    CHECK(info.value->type == "file");
-    CHECK(info.value->size == 5);
-    CHECK(info.value->mtime_ms > 0);
-    CHECK(f.folder->stat("sub").value->type == "dir");
-    CHECK(f.folder->stat("../secret.txt").error.code == "EACCES");
+    CHECK(info->type == "file");
+    CHECK(info->size == 5);
+    CHECK(info->mtime_ms > 0);
+    CHECK(f.folder->stat("sub")->type == "dir");
+    CHECK(f.folder->stat("../secret.txt").error().code == "EACCES");
   });
 }
 
