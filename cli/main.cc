@@ -1,5 +1,5 @@
-// krepis: runs untrusted JavaScript in capped, warm V8 isolates. This file only parses the
-// command line and dispatches to a command; the work happens in core/.
+// krepis's entry point: the table of commands. Each command's options, help and printing
+// live in the cli library (cli/*_command.cc), its work in core/ (docs/ARCHITECTURE.md).
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <functional>

@@ -9,12 +9,13 @@
 namespace krepis {
 namespace {
 
-constexpr std::size_t kMaxNameBytes = 1024;
+// Longer names cannot be in the manifest's env table; refused before they are copied.
+constexpr std::size_t kMaxEnvNameBytes = 1024;
 
 void get(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.env.get");
   if (!call.active()) return;
-  std::optional<std::string> name = call.string_arg(0, "name", kMaxNameBytes);
+  std::optional<std::string> name = call.string_arg(0, "name", kMaxEnvNameBytes);
   if (!name) return;
   const auto& env = call.host().grants.env;
   auto found = env.find(*name);

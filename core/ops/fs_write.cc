@@ -80,22 +80,23 @@ void write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
   write(call, *folder, path, std::span<const char>(data, length));
 }
 
-void make_folder(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  OpCall call(info, "krepis.fs.mkdir");
+// mkdir and remove: a path in, nothing out but an error.
+template <FsResult<Done> (TenantFolder::*kChange)(std::string_view) const>
+void change(const v8::FunctionCallbackInfo<v8::Value>& info, const char* op) {
+  OpCall call(info, op);
   std::string path;
   const TenantFolder* folder = call.path_and_folder(path);
   if (folder == nullptr) return;
-  FsResult<Done> done = folder->mkdir(path);
+  FsResult<Done> done = (folder->*kChange)(path);
   if (!done.ok()) call.fs_error(done.error(), path);
 }
 
+void make_folder(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  change<&TenantFolder::mkdir>(info, "krepis.fs.mkdir");
+}
+
 void remove(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  OpCall call(info, "krepis.fs.remove");
-  std::string path;
-  const TenantFolder* folder = call.path_and_folder(path);
-  if (folder == nullptr) return;
-  FsResult<Done> done = folder->remove(path);
-  if (!done.ok()) call.fs_error(done.error(), path);
+  change<&TenantFolder::remove>(info, "krepis.fs.remove");
 }
 
 }  // namespace

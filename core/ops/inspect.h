@@ -1,8 +1,9 @@
 // Readable text for JavaScript values, as console.log shows them (and the REPL its results):
 // objects, arrays, Maps, Sets, typed arrays, errors with their stack, dates, promises,
-// cycles marked [Circular]. It never calls a script's getters, proxy traps, toString or
-// valueOf: accessors show as [Getter]/[Setter]. The one script hook it may run is
-// Error.prepareStackTrace, when it reads an error's stack; the deadline bounds that.
+// cycles marked [Circular]. Inspection never calls a script's getters, proxy traps, toString
+// or valueOf: accessors show as [Getter]/[Setter]. Script code runs in two places only, both
+// under the run's deadline: Error.prepareStackTrace, when an error's stack is read, and
+// console's %j, which is JSON.stringify (and so calls toJSON methods and getters).
 #pragma once
 
 #include <v8-context.h>

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 
@@ -32,11 +31,6 @@ MemoryWatch::MemoryWatch()
     : statm_(::open("/proc/self/statm", O_RDONLY | O_CLOEXEC)),
       thread_([this](std::stop_token stop) { loop(stop); }) {}
 
-MemoryWatch::~MemoryWatch() {
-  thread_.request_stop();
-  thread_.join();
-}
-
 std::size_t MemoryWatch::resident_bytes() const {
   char text[128];
   ssize_t n = ::pread(statm_.get(), text, sizeof text - 1, 0);
@@ -63,14 +57,10 @@ MemoryWatch::Watching::~Watching() {
 }
 
 void MemoryWatch::loop(std::stop_token stop) {
-  std::mutex sleeping;
-  std::condition_variable_any wake;
-  std::unique_lock sleep_lock(sleeping);
+  std::unique_lock lock(mutex_);
   std::uint64_t seen = 0;  // the run found at the last sample; 0 if none
   bool fast = false;
-  while (!stop.stop_requested()) {
-    wake.wait_for(sleep_lock, stop, fast ? kEvery : kFirstSample, [] { return false; });
-    std::lock_guard lock(mutex_);
+  while (sleeper_.sleep_for(lock, stop, fast ? kEvery : kFirstSample)) {
     if (sandbox_ == nullptr) {
       seen = 0;
       fast = false;

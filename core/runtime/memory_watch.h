@@ -15,13 +15,13 @@
 
 #include "core/base/unique_fd.h"
 #include "core/runtime/sandbox.h"
+#include "core/runtime/sleeper.h"
 
 namespace krepis {
 
 class MemoryWatch {
  public:
   MemoryWatch();
-  ~MemoryWatch();
   MemoryWatch(const MemoryWatch&) = delete;
   MemoryWatch& operator=(const MemoryWatch&) = delete;
 
@@ -49,7 +49,8 @@ class MemoryWatch {
   std::uint64_t runs_ = 0;      // runs watched so far: tells one run from the next
   std::size_t limit_ = 0;       // resident bytes past which it is ended
   std::size_t start_ = 0;
-  std::jthread thread_;
+  Sleeper sleeper_;
+  std::jthread thread_;  // last: stopped and joined first
 };
 
 }  // namespace krepis

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
+#include <stop_token>
 #include <thread>
+
+#include "core/runtime/sleeper.h"
 
 namespace krepis {
 
@@ -16,26 +18,19 @@ class PoolSweeper {
   PoolSweeper(Pool& pool, std::chrono::milliseconds every)
       : thread_([this, &pool, every](std::stop_token stop) {
           std::unique_lock lock(mutex_);
-          while (!stop.stop_requested()) {
-            // Wakes early only to stop.
-            wake_.wait_for(lock, stop, every, [] { return false; });
-            if (stop.stop_requested()) break;
+          while (sleeper_.sleep_for(lock, stop, every)) {
             lock.unlock();
             pool.sweep();
             lock.lock();
           }
         }) {}
-  ~PoolSweeper() {
-    thread_.request_stop();
-    thread_.join();
-  }
   PoolSweeper(const PoolSweeper&) = delete;
   PoolSweeper& operator=(const PoolSweeper&) = delete;
 
  private:
   std::mutex mutex_;
-  std::condition_variable_any wake_;
-  std::jthread thread_;
+  Sleeper sleeper_;
+  std::jthread thread_;  // last: stopped and joined first
 };
 
 }  // namespace krepis

@@ -6,6 +6,7 @@
 
 #include "core/base/cpu_clock.h"
 #include "core/ops/registry.h"
+#include "core/runtime/isolate_slots.h"
 #include "core/runtime/script_execution.h"
 #include "core/runtime/unhandled_rejections.h"
 
@@ -72,8 +73,8 @@ void Sandbox::set_up_isolate(bool in_worker_process) {
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   // Atomics.wait blocks the thread where termination cannot reach it.
   isolate_->SetAllowAtomicsWait(false);
-  isolate_->SetData(0, &op_host_);
-  isolate_->SetData(1, this);
+  set_slot(isolate_, IsolateSlot::kOpHost, &op_host_);
+  set_slot(isolate_, IsolateSlot::kSandbox, this);
   isolate_->SetOOMErrorHandler(&Sandbox::on_fatal_oom);
   UnhandledRejections::install(isolate_);
   heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_,
@@ -151,56 +152,63 @@ void Sandbox::on_deadline(int /*attempt*/) noexcept {
 
 void Sandbox::on_condemned() noexcept {
   condemned_.store(true);
-  if (last_words_ && current_job_ != nullptr) {
-    last_words_(final_report(
-        RunStatus::kTimeout, StopReason::kDeadline,
-        fmt::format("deadline of {} ms exceeded, and termination did not land: the script is "
-                    "stuck in a builtin that checks no interrupts, and its engine instance ends",
-                    current_job_->deadline.count())));
-  }
+  say_last_words(RunStatus::kTimeout, StopReason::kDeadline, [](const Job& job) {
+    return fmt::format(
+        "deadline of {} ms exceeded, and termination did not land: the script is stuck in a "
+        "builtin that checks no interrupts, and its engine instance ends",
+        job.deadline.count());
+  });
 }
 
 void Sandbox::end_for_memory(std::size_t grown_bytes) noexcept {
-  if (!last_words_ || current_job_ == nullptr) return;
-  last_words_(final_report(
-      RunStatus::kOom, StopReason::kNearHeapLimit,
-      fmt::format("heap cap of {} MiB exceeded: the process grew by {} MiB during the run, in "
-                  "a builtin that checks no interrupts, and its engine instance ends",
-                  allocator_->cap() / kMiB, grown_bytes / kMiB)));
+  say_last_words(RunStatus::kOom, StopReason::kNearHeapLimit, [&](const Job&) {
+    return fmt::format(
+        "heap cap of {} MiB exceeded: the process grew by {} MiB during the run, in a builtin "
+        "that checks no interrupts, and its engine instance ends",
+        allocator_->cap() / kMiB, grown_bytes / kMiB);
+  });
 }
 
 void Sandbox::on_fatal_oom(const char* location, bool is_heap_oom) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  auto* self = isolate != nullptr ? static_cast<Sandbox*>(isolate->GetData(1)) : nullptr;
-  if (self == nullptr || !self->last_words_ || self->current_job_ == nullptr) return;
+  Sandbox* self = isolate != nullptr ? sandbox_of(isolate) : nullptr;
+  if (self == nullptr) return;
   const char* where = location != nullptr ? location : "?";
   if (!is_heap_oom) {
-    self->last_words_(self->final_report(
-        RunStatus::kCrashed, StopReason::kNone,
-        fmt::format("V8 ran out of process memory ({}), and its engine instance ends", where)));
+    self->say_last_words(RunStatus::kCrashed, StopReason::kNone, [&](const Job&) {
+      return fmt::format("V8 ran out of process memory ({}), and its engine instance ends", where);
+    });
     return;
   }
   // The heap cap, passed inside a builtin that checks no interrupts: the script's doing.
-  self->last_words_(self->final_report(
-      RunStatus::kOom, StopReason::kNearHeapLimit,
-      fmt::format("heap cap of {} MiB exceeded inside a builtin that checks no interrupts "
-                  "(V8: {}), and its engine instance ends",
-                  self->allocator_->cap() / kMiB, where)));
+  self->say_last_words(RunStatus::kOom, StopReason::kNearHeapLimit, [&](const Job&) {
+    return fmt::format(
+        "heap cap of {} MiB exceeded inside a builtin that checks no interrupts (V8: {}), and "
+        "its engine instance ends",
+        self->allocator_->cap() / kMiB, where);
+  });
 }
 
-RunReport Sandbox::final_report(RunStatus status, StopReason reason, std::string error) const {
+template <class Describe>
+void Sandbox::say_last_words(RunStatus status, StopReason reason, Describe describe) noexcept {
+  if (!last_words_) return;
   RunReport report;
-  report.tenant = current_job_->tenant;
-  report.script = current_job_->script_name;
+  {
+    std::lock_guard lock(in_progress_mutex_);
+    if (in_progress_.job == nullptr) return;  // between runs: nothing to say
+    const Job& job = *in_progress_.job;
+    report.tenant = job.tenant;
+    report.script = job.script_name;
+    report.error = describe(job);
+    report.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                               in_progress_.started)
+                         .count();
+    report.warm = in_progress_.warm;
+  }
   report.status = status;
   report.stopped_by = reason;
-  report.error = std::move(error);
   report.heap_cap_bytes = allocator_->cap();
-  report.warm = runs_done_ > 0;
-  report.wall_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_started_)
-          .count();
-  return report;
+  last_words_(report);
 }
 
 RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
@@ -233,8 +241,10 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     allocator_->reset_peak();
     OpRun op_run{&output, &rejections, &stop_, wall_start, job.deadline};
     op_host_.run = &op_run;
-    current_job_ = &job;
-    run_started_ = wall_start;
+    {
+      std::lock_guard lock(in_progress_mutex_);
+      in_progress_ = RunInProgress{&job, wall_start, report.warm};
+    }
     {
       Watchdog::Armed armed = watchdog_.arm(*this, wall_start + job.deadline);
       v8::HandleScope handles(isolate_);
@@ -249,7 +259,10 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     }
     // Disarmed: the watchdog no longer touches this isolate, so cancelling is final.
     op_host_.run = nullptr;
-    current_job_ = nullptr;
+    {
+      std::lock_guard lock(in_progress_mutex_);
+      in_progress_ = RunInProgress{};
+    }
     isolate_->CancelTerminateExecution();
     interrupt_requested_.store(false);
     figures = heap_guard_->figures();

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/base/job.h"
@@ -98,19 +99,29 @@ class Sandbox final : private DeadlineTarget {
   std::size_t retained_bytes() const { return retained_bytes_; }
 
  private:
+  // Called on the watchdog's thread, under its lock, only while the run is armed.
   void on_deadline(int attempt) noexcept override;
   void on_condemned() noexcept override;
   void set_up_isolate(bool in_worker_process);
+  // Called by V8, on the run's thread, when it cannot allocate past every guard.
   static void on_fatal_oom(const char* location, bool is_heap_oom);
-  // The report of the run in progress, for last words.
-  RunReport final_report(RunStatus status, StopReason reason, std::string error) const;
+  // Hands the report of the run in progress to last_words_ (which ends the process), with
+  // describe(job) as its error; nothing between runs. From any thread.
+  template <class Describe>
+  void say_last_words(RunStatus status, StopReason reason, Describe describe) noexcept;
 
   Engine& engine_;
   Watchdog& watchdog_;
   const LastWords last_words_;
-  // The run in progress: set before the deadline is armed, cleared after it is disarmed.
-  const Job* current_job_ = nullptr;
-  std::chrono::steady_clock::time_point run_started_;
+  // The run in progress, for last words said from another thread (the watchdog's, the
+  // memory watch's): set before the deadline is armed, cleared after it is disarmed.
+  struct RunInProgress {
+    const Job* job = nullptr;
+    std::chrono::steady_clock::time_point started;
+    bool warm = false;
+  };
+  std::mutex in_progress_mutex_;
+  RunInProgress in_progress_;  // guarded by in_progress_mutex_
   StopSignal stop_;
   std::atomic<bool> condemned_{false};
   std::atomic<bool> interrupt_requested_{false};

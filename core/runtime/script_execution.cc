@@ -17,6 +17,7 @@
 #include "core/engine/v8_text.h"
 #include "core/ops/inspect.h"
 #include "core/ops/op_host.h"
+#include "core/runtime/isolate_slots.h"
 #include "core/runtime/unhandled_rejections.h"
 
 namespace krepis {
@@ -175,7 +176,7 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
         break;
     }
   }
-  auto* host = static_cast<OpHost*>(isolate_->GetData(0));
+  OpHost* host = op_host_of(isolate_);
   if (host->run != nullptr && host->run->rejections != nullptr) {
     v8::Local<v8::Value> reason = host->run->rejections->first_reason(isolate_);
     if (!reason.IsEmpty()) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/ops/op_host.h"
+#include "core/runtime/isolate_slots.h"
 
 namespace krepis {
 
@@ -15,7 +16,7 @@ void UnhandledRejections::install(v8::Isolate* isolate) {
 void UnhandledRejections::on_event(v8::PromiseRejectMessage message) {
   v8::Local<v8::Promise> promise = message.GetPromise();
   v8::Isolate* isolate = promise->GetIsolate();
-  auto* host = static_cast<OpHost*>(isolate->GetData(0));
+  OpHost* host = op_host_of(isolate);
   if (host == nullptr || host->run == nullptr || host->run->rejections == nullptr) return;
   auto& entries = host->run->rejections->entries_;
   switch (message.GetEvent()) {

@@ -10,30 +10,16 @@ Watchdog::Armed::~Armed() {
   if (watchdog_ != nullptr) watchdog_->disarm(id_);
 }
 
-Watchdog::Watchdog(DeadlinePolicy policy) : queue_(policy), thread_([this] { loop(); }) {}
-
-Watchdog::~Watchdog() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_one();
-  thread_.join();
-}
+Watchdog::Watchdog(DeadlinePolicy policy)
+    : queue_(policy), thread_([this](std::stop_token stop) { loop(stop); }) {}
 
 Watchdog::Armed Watchdog::arm(DeadlineTarget& target, SteadyTime deadline) {
-  bool sooner;
-  DeadlineQueue::Id id;
-  {
-    std::lock_guard lock(mutex_);
-    // The thread only needs waking when it would sleep past this deadline. Runs that end
-    // early leave it sleeping towards a deadline that no longer exists; the next run's is
-    // later, so back-to-back short runs wake it once per deadline, not once per run.
-    sooner = deadline < sleeping_until_;
-    id = queue_.arm(target, deadline);
-  }
-  if (sooner) wake_.notify_one();
-  return Armed(this, id);
+  std::lock_guard lock(mutex_);
+  // The thread only needs waking when it would sleep past this deadline. Runs that end
+  // early leave it sleeping towards a deadline that no longer exists; the next run's is
+  // later, so back-to-back short runs wake it once per deadline, not once per run.
+  if (deadline < sleeping_until_) sleeper_.wake();
+  return Armed(this, queue_.arm(target, deadline));
 }
 
 void Watchdog::disarm(DeadlineQueue::Id id) {
@@ -41,18 +27,13 @@ void Watchdog::disarm(DeadlineQueue::Id id) {
   queue_.disarm(id);
 }
 
-void Watchdog::loop() {
+void Watchdog::loop(std::stop_token stop) {
   std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    if (auto next = queue_.next_due()) {
-      sleeping_until_ = *next;
-      wake_.wait_until(lock, *next);
-    } else {
-      sleeping_until_ = SteadyTime::max();
-      wake_.wait(lock);
-    }
+  for (;;) {
+    std::optional<SteadyTime> next = queue_.next_due();
+    sleeping_until_ = next.value_or(SteadyTime::max());
+    if (!(next ? sleeper_.sleep_until(lock, stop, *next) : sleeper_.sleep(lock, stop))) break;
     sleeping_until_ = SteadyTime::min();  // awake: it looks at the queue before sleeping again
-    if (stopping_) break;
     // Targets are called with the lock held: once disarm() returns, none of them runs again.
     queue_.fire_due(std::chrono::steady_clock::now());
   }

@@ -4,11 +4,12 @@
 // a global).
 #pragma once
 
-#include <condition_variable>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 
 #include "core/runtime/deadline_queue.h"
+#include "core/runtime/sleeper.h"
 
 namespace krepis {
 
@@ -31,7 +32,6 @@ class Watchdog {
   };
 
   explicit Watchdog(DeadlinePolicy policy = {});
-  ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
@@ -39,15 +39,14 @@ class Watchdog {
 
  private:
   void disarm(DeadlineQueue::Id id);
-  void loop();
+  void loop(std::stop_token stop);
 
   std::mutex mutex_;
-  std::condition_variable wake_;
+  Sleeper sleeper_;
   DeadlineQueue queue_;
   // When the thread wakes next by itself (max: only when woken); min while it is awake.
   SteadyTime sleeping_until_ = SteadyTime::min();
-  bool stopping_ = false;
-  std::thread thread_;  // last: started after everything it uses exists
+  std::jthread thread_;  // last: started after everything it uses exists, stopped first
 };
 
 }  // namespace krepis
