@@ -3,7 +3,11 @@
 
 Prints one row per measurement with krepis's figure, each peer's, and krepis's ratio to
 each; writes bench/results/results.json and the latency samples for the chart.
-Usage: bench.py BUILD_DIR OUT_DIR [--quick]
+Usage: bench.py BUILD_DIR OUT_DIR [--quick] [--baseline OTHER_BUILD_DIR]
+
+--baseline adds a column "baseline": the same krepis rows (warm runs, their instructions,
+the batches) measured on another build, interleaved with this one, to compare a change with
+the commit before it (build that commit in a worktree with -DKREPIS_BENCH=ON).
 """
 import json
 import os
@@ -20,6 +24,7 @@ ROOT = BENCH.parent
 BUILD = Path(sys.argv[1]).resolve()
 OUT = Path(sys.argv[2]).resolve()
 QUICK = "--quick" in sys.argv
+BASELINE = Path(sys.argv[sys.argv.index("--baseline") + 1]).resolve() if "--baseline" in sys.argv else None
 KREPIS = BUILD / "krepis"
 FLOOR = BUILD / "bench" / "krepis_floor"
 CORE = BUILD / "bench" / "krepis_core_bench"
@@ -123,6 +128,8 @@ def main():
         values = {}
         samples = run_json([str(CORE), "warm", str(n), code])["samples_us"]
         values["krepis"] = median(samples) / 1000
+        if BASELINE:
+            values["baseline"] = median(run_json([str(BASELINE / "bench" / "krepis_core_bench"), "warm", str(n), code])["samples_us"]) / 1000
         floor = run_json([str(FLOOR), "warm", str(n), code])["samples_us"]
         values["v8-floor"] = median(floor) / 1000
         if code == TRIVIAL:
@@ -146,8 +153,10 @@ def main():
                                      capture_output=True, text=True).stderr
                 counts.append(int(next(l for l in err.splitlines() if "Collected" in l).split()[-1]))
             return (counts[1] - counts[0]) / 100
-        row("warm run, instructions (callgrind)", "thousand instructions per run",
-            {"krepis": instructions(CORE) / 1000, "v8-floor": instructions(FLOOR) / 1000})
+        values = {"krepis": instructions(CORE) / 1000, "v8-floor": instructions(FLOOR) / 1000}
+        if BASELINE:
+            values["baseline"] = instructions(BASELINE / "bench" / "krepis_core_bench") / 1000
+        row("warm run, instructions (callgrind)", "thousand instructions per run", values)
 
     # Whole batches, whole processes: per job.
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,6 +169,8 @@ def main():
             total = tenants * per
             commands = {"krepis": [str(KREPIS), "batch", "--jobs", "2", "--json", "--tenants",
                                    str(manifest), str(jobs)]}
+            if BASELINE:
+                commands["baseline"] = [str(BASELINE / "krepis")] + commands["krepis"][1:]
             for peer in PEERS:
                 if peer_available(peer):
                     commands[peer] = [NODE, str(PEERS_JS), peer, "batch", str(jobs)]

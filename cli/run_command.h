@@ -21,7 +21,7 @@ struct RunOptions {
 
 void add_run_command(CLI::App& app, RunOptions& options);
 
-// Returns the process exit status (CLI-CONTRACT.md).
+// Returns the process exit status (docs/CLI.md).
 int run_command(const RunOptions& options);
 
 }  // namespace krepis::cli

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 
 #include "e2e/krepis_process.h"
@@ -186,6 +188,37 @@ TEST_CASE("an unknown starting tenant is a usage error") {
   ProcessResult run = run_krepis({"repl", "--tenant", "nobody"});
   CHECK(run.exit_status == 2);
   CHECK(run.err.find("unknown tenant 'nobody'") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace krepis::test
+
+namespace krepis::test {
+namespace {
+
+TEST_CASE("the README's REPL tour prints what the README shows") {
+  std::ifstream readme_file(std::string(KREPIS_SOURCE_DIR) + "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(readme_file)),
+                           std::istreambuf_iterator<char>());
+  const std::string entries = temp_file("entries.js",
+                                        "const big = [];\nfor (;;) big.push(new Float64Array(1 << "
+                                        "20))\n[1, 2, 3].map((x) => x * 2)\n");
+  RunningKrepis repl =
+      start_krepis({"repl", "--tenants", std::string(KREPIS_SOURCE_DIR) + "/tenants.toml.example",
+                    "--tenant", "hobby"},
+                   SpawnOptions{.cwd = {}, .env = {"NO_COLOR=1"}, .stdin_path = entries});
+  ProcessResult session = repl.wait();
+  CHECK(session.exit_status == 3);
+  // Every line but the usage lines (whose timings vary) appears in the README as printed.
+  std::istringstream lines(session.out);
+  int compared = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" · wall ") != std::string::npos) continue;
+    CAPTURE(line);
+    CHECK(readme.find("\n" + line + "\n") != std::string::npos);
+    ++compared;
+  }
+  CHECK(compared == 4);
 }
 
 }  // namespace
