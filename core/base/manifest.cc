@@ -74,6 +74,12 @@ std::vector<std::pair<std::string, const toml::value*>> in_file_order(const toml
   return entries;
 }
 
+// Whether `path` is `folder` or beneath it; both canonical.
+bool is_within(const std::filesystem::path& path, const std::filesystem::path& folder) {
+  const std::filesystem::path relative = path.lexically_relative(folder);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
 class Reader {
  public:
   explicit Reader(std::filesystem::path path) : path_(std::move(path)) {}
@@ -104,7 +110,10 @@ class Reader {
     for (const auto& [id, tenant] : in_file_order(tenants)) {
       std::string key = "tenants." + id;
       check_id(*tenant, key, id, "tenant id");
-      manifest.tenants[id] = read_tenant(id, table_at(tenants, id, key), manifest);
+      const toml::value& table = table_at(tenants, id, key);
+      TenantSpec read = read_tenant(id, table, manifest);
+      if (read.fs_root) check_roots_apart(manifest, read, table.at("fs_root"));
+      manifest.tenants[id] = std::move(read);
     }
     return manifest;
   }
@@ -282,6 +291,7 @@ class Reader {
                          std::filesystem::exists(folder, error) ? "" : ": it does not exist"));
       }
       tenant.fs_root = std::filesystem::canonical(folder, error);
+      check_root_is_its_own(*tenant.fs_root, table.at("fs_root"), path + ".fs_root");
     } else {
       for (const std::string& grant : tenant.ops) {
         if (grant.starts_with("fs.")) {
@@ -293,6 +303,48 @@ class Reader {
     }
     if (table.contains("env")) tenant.env = read_env(table.at("env"), path + ".env");
     return tenant;
+  }
+
+  // A tenant's folder is its own: not the whole file system, not a folder holding the
+  // manifest (a tenant that may write there could rewrite its own grants) or krepis itself.
+  void check_root_is_its_own(const std::filesystem::path& root, const toml::value& at,
+                             const std::string& key) const {
+    if (root == root.root_path()) {
+      fail(at, key,
+           fmt::format("'{}' is the whole file system: a tenant's folder must be one "
+                       "of its own",
+                       root.string()));
+    }
+    std::error_code error;
+    const std::filesystem::path manifest_folder =
+        std::filesystem::canonical(std::filesystem::absolute(path_, error).parent_path(), error);
+    if (!error && is_within(manifest_folder, root)) {
+      fail(at, key,
+           fmt::format("'{}' holds the manifest's folder '{}': the tenant could rewrite its own "
+                       "grants; give it a folder of its own",
+                       root.string(), manifest_folder.string()));
+    }
+    const std::filesystem::path program = std::filesystem::canonical("/proc/self/exe", error);
+    if (!error && is_within(program, root)) {
+      fail(at, key,
+           fmt::format("'{}' holds krepis itself ('{}'); give the tenant a folder of its own",
+                       root.string(), program.string()));
+    }
+  }
+
+  // No two tenants share files: one tenant's folder may neither be nor hold another's.
+  void check_roots_apart(const Manifest& manifest, const TenantSpec& tenant,
+                         const toml::value& at) const {
+    for (const auto& [id, other] : manifest.tenants) {
+      if (!other.fs_root) continue;
+      if (is_within(*tenant.fs_root, *other.fs_root) ||
+          is_within(*other.fs_root, *tenant.fs_root)) {
+        fail(at, "tenants." + tenant.id + ".fs_root",
+             fmt::format("'{}' overlaps the fs_root of tenant '{}' ('{}'): each tenant needs a "
+                         "folder of its own, apart from every other tenant's",
+                         tenant.fs_root->string(), id, other.fs_root->string()));
+      }
+    }
   }
 
   std::map<std::string, std::string> read_env(const toml::value& env,

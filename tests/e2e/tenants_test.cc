@@ -130,6 +130,8 @@ TEST_CASE("every kind of manifest mistake names file, line and key, and nothing 
        "3: tenants.a.fs_root: missing: tier 't' grants fs.write"},
       {"[tiers.t]\nops = [\"net\"]\n[tenants.a]\n", "2: tiers.t.ops: unknown op 'net'"},
       {"[tenants.a]\nheap_mb = \n", "2: syntax error: "},
+      {"[tenants.a]\nfs_root = \"/\"\n", "2: tenants.a.fs_root: '/' is the whole file system"},
+      {"[tenants.a]\nfs_root = \".\"\n", "2: tenants.a.fs_root: '"},  // holds the manifest
   };
   for (const Mistake& mistake : mistakes) {
     std::string file = temp_file("tenants.toml", mistake.manifest);

@@ -174,6 +174,42 @@ TEST_CASE("fs_root must be an existing folder, relative to the manifest's folder
   CHECK(needs_root.key == "tenants.a.fs_root");
 }
 
+TEST_CASE("an fs_root that is not the tenant's own is refused with file, line and key") {
+  ScratchFolder scratch;
+  fs::create_directories(scratch.path / "conf");
+  fs::create_directories(scratch.path / "data" / "a" / "inner");
+  const fs::path file = scratch.path / "conf" / "tenants.toml";
+  auto refused = [&](const std::string& text, std::size_t line, const std::string& key,
+                     const std::string& says) {
+    ManifestError error = expect_error(text, file);
+    INFO(error.to_string());
+    CHECK(error.file == file.string());
+    CHECK(error.line == line);
+    CHECK(error.key == key);
+    CHECK(error.message.find(says) != std::string::npos);
+  };
+  refused("[tenants.a]\nfs_root = \"/\"\n", 2, "tenants.a.fs_root", "the whole file system");
+  // The manifest's own folder, or one above it: the tenant could rewrite its grants.
+  refused("[tenants.a]\nfs_root = \".\"\n", 2, "tenants.a.fs_root", "holds the manifest's folder");
+  refused("[tenants.a]\nfs_root = \"..\"\n", 2, "tenants.a.fs_root",
+          "could rewrite its own grants");
+  // The folder of the program reading the manifest (here the test binary, in krepis: krepis).
+  const std::string program = fs::canonical("/proc/self/exe").parent_path().string();
+  refused("[tenants.a]\nfs_root = \"" + program + "\"\n", 2, "tenants.a.fs_root",
+          "holds krepis itself");
+  // Two tenants on one folder, or one inside the other's, in either order.
+  refused("[tenants.a]\nfs_root = \"../data/a\"\n[tenants.b]\nfs_root = \"../data/a\"\n", 4,
+          "tenants.b.fs_root", "overlaps the fs_root of tenant 'a'");
+  refused("[tenants.a]\nfs_root = \"../data/a\"\n[tenants.b]\nfs_root = \"../data/a/inner\"\n", 4,
+          "tenants.b.fs_root", "overlaps");
+  refused("[tenants.b]\nfs_root = \"../data/a/inner\"\n[tenants.a]\nfs_root = \"../data/a\"\n", 4,
+          "tenants.a.fs_root", "overlaps");
+  // Folders side by side are fine.
+  fs::create_directories(scratch.path / "data" / "b");
+  expect_valid("[tenants.a]\nfs_root = \"../data/a\"\n[tenants.b]\nfs_root = \"../data/b\"\n",
+               file);
+}
+
 TEST_CASE("syntax errors and empty manifests say where") {
   ManifestError syntax = expect_error("[tenants.a]\nheap_mb = \n");
   CHECK(syntax.line == 2);
