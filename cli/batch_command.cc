@@ -111,7 +111,9 @@ Examples:
   krepis batch --shard 2/8 jobs/
   krepis batch --shard auto --shards 8 jobs/    (in a Kubernetes Indexed Job)
 
-Exit status: as for `krepis run` over all jobs; 130 / 143 when interrupted.)");
+Exit status: as for `krepis run` over all jobs; 130 / 143 when interrupted; 74 when stdout
+could not be written (no more jobs start once a report is lost). The summary's exit_status
+is the status the process exits with.)");
 }
 
 int batch_command(const BatchOptions& options) {
@@ -140,7 +142,7 @@ int batch_command(const BatchOptions& options) {
   if (plan->jobs.empty()) {
     print_error(fmt::format("{}: no jobs here{} (a job is DIR/<tenant>/<job>.js)", options.dir,
                             shard->count > 1 ? " for this shard" : ""));
-    if (options.json) fmt::print("{}\n", summary.to_json().dump());
+    if (options.json) print_out("{}\n", summary.to_json().dump());
     return 0;
   }
 
@@ -149,19 +151,23 @@ int batch_command(const BatchOptions& options) {
   Progress progress(plan->jobs.size(), options.json);
   std::mutex output;
   std::size_t failed = 0;
+  std::atomic<BatchRunner*> active_runner = nullptr;
   auto print_report = [&](const RunReport& report) {
     std::lock_guard lock(output);
     summary.add(report);
     if (report.status != RunStatus::kOk) ++failed;
     progress.clear();
-    fmt::print("{}\n", options.json ? json_line(report) : batch_line(report, name_width));
+    print_out("{}\n", options.json ? json_line(report) : batch_line(report, name_width));
     std::fflush(stdout);
     progress.update(summary.jobs(), failed);
+    // Reports that cannot be written are lost: start no more jobs, and say so at the end.
+    if (stdout_failed()) {
+      if (BatchRunner* running = active_runner.load()) running->stop();
+    }
   };
 
   // Signals first: every thread started after this, and every worker process, has them
   // blocked; only this process decides what SIGINT and SIGTERM do.
-  std::atomic<BatchRunner*> active_runner = nullptr;
   SignalWatch signals([&](int) {
     if (BatchRunner* running = active_runner.load()) running->stop();
   });
@@ -187,9 +193,12 @@ int batch_command(const BatchOptions& options) {
   summary.pool = runner.pool_figures();
   summary.not_started = runner.not_started();
   summary.interrupted = signals.received() != 0;
+  // The summary says the status the process exits with (finish_stdout may still turn it
+  // into kOutputLost, but then the summary is lost too).
+  if (summary.interrupted) summary.exit_status = 128 + signals.received();
+  if (stdout_failed()) summary.exit_status = kOutputLost;
   progress.clear();
   print_summary(summary, options.json);
-  if (summary.interrupted) return 128 + signals.received();
   return summary.exit_status;
 }
 

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
   }
   try {
     for (const Command& command : commands) {
-      if (app.got_subcommand(command.name)) return command.execute();
+      // Whatever the command's status, reports lost on the way out are never silent.
+      if (app.got_subcommand(command.name)) return krepis::cli::finish_stdout(command.execute());
     }
   } catch (const std::exception& e) {
     // Nothing should reach here: faults are values. Say so rather than die silently.

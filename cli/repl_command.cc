@@ -65,10 +65,10 @@ class ReplSession {
   int worst() const { return worst_; }
 
   void banner() const {
-    fmt::print("krepis repl: tenant {} (tier {}), heap cap {} MB, deadline {} ms{}\n", tenant_.id,
-               tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count(),
-               fresh_ ? ", a fresh context per entry" : "");
-    fmt::print("Type .help for commands; Ctrl-D leaves.\n");
+    print_out("krepis repl: tenant {} (tier {}), heap cap {} MB, deadline {} ms{}\n", tenant_.id,
+              tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count(),
+              fresh_ ? ", a fresh context per entry" : "");
+    print_out("Type .help for commands; Ctrl-D leaves.\n");
   }
 
   // The line editor whose line Ctrl-C cancels when no entry runs; none for piped input.
@@ -106,8 +106,8 @@ class ReplSession {
     worst_ = combine_exit_status(worst_, exit_status_for(report.status));
     print(report);
     if (entry.isolate_lost) {
-      fmt::print("(the isolate {} and was replaced; the session goes on in a new context)\n",
-                 report.status == RunStatus::kOom ? "passed its heap cap" : "could not be stopped");
+      print_out("(the isolate {} and was replaced; the session goes on in a new context)\n",
+                report.status == RunStatus::kOom ? "passed its heap cap" : "could not be stopped");
     }
     std::fflush(stdout);
   }
@@ -121,7 +121,7 @@ class ReplSession {
     for (std::string arg; words >> arg;) args.push_back(arg);
     if (name == ".exit") return false;
     if (name == ".help") {
-      fmt::print("{}\n", kHelp);
+      print_out("{}\n", kHelp);
     } else if (name == ".tenant") {
       switch_tenant(args);
     } else if (name == ".limits") {
@@ -134,10 +134,10 @@ class ReplSession {
       toggle(name, args);
     } else if (name == ".reset") {
       isolate_.reset_context();
-      fmt::print("a new context: nothing of the earlier entries is left\n");
+      print_out("a new context: nothing of the earlier entries is left\n");
     } else {
-      fmt::print("unknown command {}{}; .help lists them\n", name,
-                 did_you_mean(name, command_names()));
+      print_out("unknown command {}{}; .help lists them\n", name,
+                did_you_mean(name, command_names()));
     }
     std::fflush(stdout);
     return true;
@@ -146,40 +146,40 @@ class ReplSession {
  private:
   void print(const RunReport& report) const {
     if (json_) {
-      fmt::print("{}\n", json_line(report));
+      print_out("{}\n", json_line(report));
       return;
     }
     const bool tty = colour_on_stdout();
     if (report.status == RunStatus::kOk) {
-      fmt::print("{}\n", report.result_text.value_or(report.result_json.value_or("undefined")));
+      print_out("{}\n", report.result_text.value_or(report.result_json.value_or("undefined")));
     } else {
       std::string message =
           report.stopped_by != StopReason::kNone && report.status != RunStatus::kError
               ? fmt::format("{}: {}", to_string(report.status), report.error.value_or(""))
               : report.error.value_or(std::string(to_string(report.status)));
-      fmt::print("{}{}{}\n", tty ? "\x1b[31m" : "", message, tty ? "\x1b[0m" : "");
+      print_out("{}{}{}\n", tty ? "\x1b[31m" : "", message, tty ? "\x1b[0m" : "");
     }
-    fmt::print("{}{} · wall {:.1f} ms · cpu {:.1f} ms · heap {} / {} · {}{}\n",
-               tty ? "\x1b[2m" : "", to_string(report.status), report.wall_ms, report.cpu_ms,
-               human_bytes(report.heap_peak_bytes), human_bytes(report.heap_cap_bytes),
-               report.warm ? "warm" : "cold", tty ? "\x1b[0m" : "");
+    print_out("{}{} · wall {:.1f} ms · cpu {:.1f} ms · heap {} / {} · {}{}\n", tty ? "\x1b[2m" : "",
+              to_string(report.status), report.wall_ms, report.cpu_ms,
+              human_bytes(report.heap_peak_bytes), human_bytes(report.heap_cap_bytes),
+              report.warm ? "warm" : "cold", tty ? "\x1b[0m" : "");
   }
 
   void switch_tenant(const std::vector<std::string>& args) {
     if (args.size() != 1) {
-      fmt::print(".tenant takes one tenant id; the manifest defines: {}\n",
-                 fmt::join(manifest_.tenant_ids(), ", "));
+      print_out(".tenant takes one tenant id; the manifest defines: {}\n",
+                fmt::join(manifest_.tenant_ids(), ", "));
       return;
     }
     const TenantSpec* next = manifest_.find(args[0]);
     if (next == nullptr) {
-      fmt::print("{}\n", unknown_tenant_message(manifest_, args[0]));
+      print_out("{}\n", unknown_tenant_message(manifest_, args[0]));
       return;
     }
     isolate_.release();
     tenant_ = *next;
-    fmt::print("tenant {} (tier {}), heap cap {} MB, deadline {} ms; a new context\n", tenant_.id,
-               tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count());
+    print_out("tenant {} (tier {}), heap cap {} MB, deadline {} ms; a new context\n", tenant_.id,
+              tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count());
   }
 
   void limits(const std::vector<std::string>& args) {
@@ -191,7 +191,7 @@ class ReplSession {
       const char* begin = arg.data() + (equals == std::string::npos ? arg.size() : equals + 1);
       auto [end, error] = std::from_chars(begin, arg.data() + arg.size(), value);
       if (equals == std::string::npos || error != std::errc() || end != arg.data() + arg.size()) {
-        fmt::print("'{}': write heap=MB or deadline=MS (e.g. .limits heap=64 deadline=200)\n", arg);
+        print_out("'{}': write heap=MB or deadline=MS (e.g. .limits heap=64 deadline=200)\n", arg);
         return;
       }
       std::optional<std::string> problem;
@@ -205,49 +205,49 @@ class ReplSession {
         problem = fmt::format("unknown limit '{}': heap or deadline", key);
       }
       if (problem) {
-        fmt::print("{}\n", *problem);
+        print_out("{}\n", *problem);
         return;
       }
     }
     if (changed.limits.heap_bytes != tenant_.limits.heap_bytes) {
       isolate_.release();  // a heap cap is set when an isolate is made
-      fmt::print("(a new isolate for the new heap cap: a new context)\n");
+      print_out("(a new isolate for the new heap cap: a new context)\n");
     }
     tenant_ = changed;
-    fmt::print("heap cap {} MB, deadline {} ms (tenant {}, this session)\n",
-               tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count(), tenant_.id);
+    print_out("heap cap {} MB, deadline {} ms (tenant {}, this session)\n",
+              tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count(), tenant_.id);
   }
 
   void stats() {
     const PoolFigures pool = runtime_.figures();
-    fmt::print(
+    print_out(
         "pool     {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
         "{} replacements; {} isolates alive, {} idle\n",
         pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,
         pool.replacements, pool.alive, pool.idle);
     if (std::optional<IsolateFigures> heap = isolate_.isolate_figures()) {
-      fmt::print(
+      print_out(
           "isolate  heap {} used of {} reserved, cap {}; external {}; {} contexts ({} detached); "
           "{} runs\n",
           human_bytes(heap->used_bytes), human_bytes(heap->total_bytes),
           human_bytes(heap->limit_bytes), human_bytes(heap->external_bytes), heap->contexts,
           heap->detached_contexts, heap->runs);
     } else {
-      fmt::print("isolate  none yet: the next entry takes one from the pool\n");
+      print_out("isolate  none yet: the next entry takes one from the pool\n");
     }
-    fmt::print("session  tenant {} (tier {}), heap cap {} MB, deadline {} ms, {}\n", tenant_.id,
-               tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count(),
-               fresh_ ? "a fresh context per entry" : "one kept context");
+    print_out("session  tenant {} (tier {}), heap cap {} MB, deadline {} ms, {}\n", tenant_.id,
+              tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count(),
+              fresh_ ? "a fresh context per entry" : "one kept context");
   }
 
   void load(const std::vector<std::string>& args) {
     if (args.size() != 1) {
-      fmt::print(".load takes one file\n");
+      print_out(".load takes one file\n");
       return;
     }
     Result<std::string> file = read_text_file(args[0]);
     if (!file.ok()) {
-      fmt::print("{}\n", file.error().message);
+      print_out("{}\n", file.error().message);
       return;
     }
     run_entry(*file, args[0]);
@@ -255,18 +255,18 @@ class ReplSession {
 
   void toggle(const std::string& name, const std::vector<std::string>& args) {
     if (args.size() != 1 || (args[0] != "on" && args[0] != "off")) {
-      fmt::print("{} takes on or off\n", name);
+      print_out("{} takes on or off\n", name);
       return;
     }
     const bool on = args[0] == "on";
     if (name == ".json") {
       json_ = on;
-      fmt::print("json {}\n", on ? "on" : "off");
+      print_out("json {}\n", on ? "on" : "off");
       return;
     }
     fresh_ = on;
     isolate_.keep_context(!fresh_);
-    fmt::print("{}\n", on ? "a fresh context for every entry" : "one context kept across entries");
+    print_out("{}\n", on ? "a fresh context for every entry" : "one context kept across entries");
   }
 
   const Manifest& manifest_;
@@ -388,9 +388,9 @@ int repl_command(const ReplOptions& options) {
   // The same runtime as a worker process's, memory watch and heap rules included; a run it
   // cannot contain ends the session with the entry's report.
   auto last_words = [](const RunReport& report) {
-    fmt::print("{}\n", json_line(report));
+    print_out("{}\n", json_line(report));
     print_error("the runner cannot continue after this entry");
-    std::_Exit(exit_status_for(RunStatus::kCrashed));
+    std::_Exit(finish_stdout(exit_status_for(RunStatus::kCrashed)));
   };
   Runtime runtime(*manifest, RuntimeOptions{.last_words = last_words});
   int status = 0;

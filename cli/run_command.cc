@@ -48,7 +48,8 @@ Examples:
   krepis run --tenants tenants.toml --tenant acme --input data.json job.js
 
 Exit status: 0 all ok, 1 an error, 2 usage or manifest error, 3 out of memory, 4 denied or
-crashed, 124 a timeout; when several occur the highest wins.)");
+crashed, 124 a timeout; when several occur the highest wins. 74 when stdout could not be
+written (reports were lost): that wins over all.)");
 }
 
 int run_command(const RunOptions& options) {
@@ -74,7 +75,7 @@ int run_command(const RunOptions& options) {
   int exit_status = 0;
   auto report = [&](const RunReport& run_report) {
     if (options.json) {
-      fmt::print("{}\n", json_line(run_report));
+      print_out("{}\n", json_line(run_report));
     } else {
       print_human_report(run_report);
     }
@@ -94,7 +95,7 @@ int run_command(const RunOptions& options) {
   } else if (tenant != nullptr) {
     auto last_words = [&](const RunReport& run_report) {
       report(run_report);
-      std::_Exit(exit_status);
+      std::_Exit(finish_stdout(exit_status));
     };
     runtime.emplace(*manifest, RuntimeOptions{.last_words = last_words, .long_lived = false});
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/table.h"
+#include "cli/terminal.h"
 
 namespace krepis::cli {
 namespace {
@@ -20,7 +21,7 @@ std::size_t count_of(const std::map<std::string, std::size_t>& counts, RunStatus
 
 void print_summary(const BatchSummary& summary, bool json) {
   if (json) {
-    fmt::print("{}\n", summary.to_json().dump());
+    print_out("{}\n", summary.to_json().dump());
     std::fflush(stdout);
     return;
   }
@@ -35,7 +36,7 @@ void print_summary(const BatchSummary& summary, bool json) {
   if (summary.interrupted) {
     line += fmt::format("; INTERRUPTED: {} jobs not started", summary.not_started);
   }
-  fmt::print("{}\n\n", line);
+  print_out("{}\n\n", line);
 
   std::vector<std::vector<std::string>> rows{{"TENANT", "JOBS"}};
   for (RunStatus status : kRunStatuses) rows[0].emplace_back(to_string(status));
@@ -50,10 +51,10 @@ void print_summary(const BatchSummary& summary, bool json) {
   add_row("all", summary.counts);
   print_table(rows, 1);
   const BatchSummary::Percentiles wall = summary.wall_percentiles();
-  fmt::print("\nwall  p50 {:.1f} ms  p90 {:.1f} ms  p99 {:.1f} ms  max {:.1f} ms\n", wall.p50,
-             wall.p90, wall.p99, wall.max);
+  print_out("\nwall  p50 {:.1f} ms  p90 {:.1f} ms  p99 {:.1f} ms  max {:.1f} ms\n", wall.p50,
+            wall.p90, wall.p99, wall.max);
   const PoolFigures& pool = summary.pool;
-  fmt::print(
+  print_out(
       "pool  {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
       "{} replacements; {} isolates alive at the end\n",
       pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,

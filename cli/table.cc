@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "cli/terminal.h"
+
 namespace krepis::cli {
 
 void print_table(const std::vector<std::vector<std::string>>& rows, std::size_t left_columns) {
@@ -22,7 +24,7 @@ void print_table(const std::vector<std::vector<std::string>>& rows, std::size_t 
         line += i + 1 == row.size() ? row[i] : fmt::format("{:<{}}", row[i], widths[i]);
       }
     }
-    fmt::print("{}\n", line);
+    print_out("{}\n", line);
   }
 }
 

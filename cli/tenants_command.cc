@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/table.h"
+#include "cli/terminal.h"
 
 namespace krepis::cli {
 namespace {
@@ -54,7 +55,7 @@ std::string joined_or_dash(const std::vector<std::string>& items) {
 
 void print_tenants(const Manifest& manifest) {
   const PoolSettings& pool = manifest.pool;
-  fmt::print(
+  print_out(
       "manifest {}\npool     up to {} isolates; idle ones go after {} ms; an isolate is "
       "retired after {} runs or when over {}% of its cap stays in use after a GC\n\n",
       manifest.source, pool.max_isolates, pool.idle_timeout.count(), pool.max_runs_per_isolate,
@@ -91,7 +92,7 @@ int tenants_command(const TenantsOptions& options) {
   std::optional<Manifest> manifest = load_manifest_for(options.manifest);
   if (!manifest) return kManifestError;
   if (options.json) {
-    fmt::print("{}\n", to_json(*manifest).dump());
+    print_out("{}\n", to_json(*manifest).dump());
   } else {
     print_tenants(*manifest);
   }

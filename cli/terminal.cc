@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "core/base/report.h"
 
@@ -36,9 +38,28 @@ bool colour_on_stdout() {
 
 void print_error(std::string_view message) { fmt::print(stderr, "krepis: {}\n", message); }
 
+void write_stdout(std::string_view text) {
+  // A short write leaves the stream's error flag set, which finish_stdout reads.
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+int finish_stdout(int status) {
+  const bool lost = std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
+  if (!lost) return status;
+  const int error = errno;
+  print_error(fmt::format("cannot write to stdout ({}): reports or output were lost",
+                          error != 0 ? std::strerror(error) : "a write failed"));
+  return kOutputLost;
+}
+
+bool stdout_failed() { return std::ferror(stdout) != 0; }
+
 void print_log_entry(LogLevel level, std::string_view entry) {
   std::FILE* stream = (level == LogLevel::kWarn || level == LogLevel::kError) ? stderr : stdout;
-  fmt::print(stream, "{}\n", entry);
+  // Never throws: this runs inside a console call, and a lost line must not become the
+  // script's exception. A failure stays in the stream's error flag.
+  std::fwrite(entry.data(), 1, entry.size(), stream);
+  std::fputc('\n', stream);
   std::fflush(stream);
 }
 
@@ -49,16 +70,16 @@ void print_human_report(const RunReport& report) {
     line = fmt::format("{}{}\x1b[0m{}", colour_of(report.status), status,
                        std::string_view(line).substr(status.size()));
   }
-  fmt::print("{}\n", line);
+  print_out("{}\n", line);
   constexpr std::string_view kIndent = "        ";
   if (report.result_json && *report.result_json != "null") {
-    fmt::print("{}result: {}\n", kIndent, *report.result_json);
+    print_out("{}result: {}\n", kIndent, *report.result_json);
   }
   if (report.error) {
     if (report.stopped_by != StopReason::kNone) {
-      fmt::print("{}stopped by {}: {}\n", kIndent, to_string(report.stopped_by), *report.error);
+      print_out("{}stopped by {}: {}\n", kIndent, to_string(report.stopped_by), *report.error);
     } else {
-      fmt::print("{}{}: {}\n", kIndent, to_string(report.status), *report.error);
+      print_out("{}{}: {}\n", kIndent, to_string(report.status), *report.error);
     }
   }
   std::fflush(stdout);

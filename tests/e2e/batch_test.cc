@@ -368,6 +368,7 @@ TEST_CASE("SIGINT mid-batch: runs in flight finish, a partial summary, exit 130"
   BatchOutput output = parse(run);
   REQUIRE(output.summary.is_object());
   CHECK(output.summary["interrupted"] == true);
+  CHECK(output.summary["exit_status"] == 130);
   const std::size_t reported = output.statuses.size();
   CHECK(reported >= 1);
   CHECK(reported < jobs);
@@ -380,7 +381,28 @@ TEST_CASE("SIGTERM mid-batch: exit 143") {
   std::size_t jobs = 0;
   ProcessResult run = interrupted_batch(SIGTERM, jobs);
   CHECK(run.exit_status == 143);
-  CHECK(parse(run).summary["interrupted"] == true);
+  BatchOutput output = parse(run);
+  CHECK(output.summary["interrupted"] == true);
+  CHECK(output.summary["exit_status"] == 143);  // the status the process really exits with
+}
+
+TEST_CASE("a batch whose stdout is full says so and exits 74, not 0") {
+  MixedBatch batch;
+  RunningKrepis running = start_krepis(
+      batch.args(), SpawnOptions{.stdin_path = "/dev/null", .stdout_path = "/dev/full"});
+  ProcessResult run = running.wait();
+  CHECK(run.exit_status == 74);
+  CHECK(run.err.find("krepis: cannot write to stdout") != std::string::npos);
+}
+
+TEST_CASE("a batch whose reader goes away after one line never exits 0") {
+  MixedBatch batch;
+  RunningKrepis running = start_krepis(batch.args({"--jobs", "1"}));
+  REQUIRE(running.wait_for_output("\n"));
+  running.close_output();
+  ProcessResult run = running.wait();
+  // Ended by SIGPIPE (141) as other filters are, or 74 where SIGPIPE is ignored.
+  CHECK((run.exit_status == 128 + SIGPIPE || run.exit_status == 74));
 }
 
 TEST_CASE("summarize refuses input that is not batch output") {

@@ -56,7 +56,11 @@ RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOpti
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, options.stdin_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  if (options.stdout_path.empty()) {
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 1, options.stdout_path.c_str(), O_WRONLY, 0);
+  }
   posix_spawn_file_actions_addopen(&actions, 2, running.err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
@@ -94,14 +98,19 @@ bool RunningKrepis::wait_for_output(const std::string& text) {
   return true;
 }
 
+void RunningKrepis::close_output() {
+  if (out_fd >= 0) ::close(out_fd);
+  out_fd = -1;
+}
+
 ProcessResult RunningKrepis::wait() {
   char buffer[65536];
-  for (ssize_t got; (got = ::read(out_fd, buffer, sizeof buffer)) != 0;) {
+  for (ssize_t got; out_fd >= 0 && (got = ::read(out_fd, buffer, sizeof buffer)) != 0;) {
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) break;
     out.append(buffer, static_cast<std::size_t>(got));
   }
-  ::close(out_fd);
+  close_output();
   int status = 0;
   rusage usage{};
   ::wait4(pid, &status, 0, &usage);

@@ -28,9 +28,11 @@ ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::strin
 std::string script(const std::string& name);
 
 struct SpawnOptions {
-  std::string cwd;               // empty: this process's
-  std::vector<std::string> env;  // NAME=VALUE added to this process's environment
+  std::string cwd = {};               // empty: this process's
+  std::vector<std::string> env = {};  // NAME=VALUE added to this process's environment
   std::string stdin_path = "/dev/null";
+  // Where stdout goes; empty: a pipe the test reads.
+  std::string stdout_path = {};
 };
 
 // A krepis started and not yet waited for (to signal it mid-run). Its stdout is a pipe, so
@@ -43,6 +45,8 @@ struct RunningKrepis {
   // True once `text` is in the output; false if the output ended (or a generous safety
   // bound passed) without it.
   bool wait_for_output(const std::string& text);
+  // Closes the read end of stdout's pipe, as a reader that stops reading does.
+  void close_output();
   ProcessResult wait();
 };
 

@@ -206,7 +206,7 @@ TEST_CASE("the README's REPL tour prints what the README shows") {
   RunningKrepis repl =
       start_krepis({"repl", "--tenants", std::string(KREPIS_SOURCE_DIR) + "/tenants.toml.example",
                     "--tenant", "hobby"},
-                   SpawnOptions{.cwd = {}, .env = {"NO_COLOR=1"}, .stdin_path = entries});
+                   SpawnOptions{.env = {"NO_COLOR=1"}, .stdin_path = entries});
   ProcessResult session = repl.wait();
   CHECK(session.exit_status == 3);
   // Every line but the usage lines (whose timings vary) appears in the README as printed.

@@ -252,3 +252,24 @@ TEST_CASE("--help teaches, and exits 0") {
 
 }  // namespace
 }  // namespace krepis::test
+
+namespace krepis::test {
+namespace {
+
+TEST_CASE("a report that cannot be written is never silent: exit 74 and a message") {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"run", "-e", "1"},
+        {"run", "--json", "-e", "1"},
+        {"run", "--json", script("succeeds.js"), script("succeeds.js")}}) {
+    CAPTURE(args.back());
+    RunningKrepis running =
+        start_krepis(args, SpawnOptions{.stdin_path = "/dev/null", .stdout_path = "/dev/full"});
+    ProcessResult run = running.wait();
+    CHECK(run.exit_status == 74);
+    CHECK(run.err.find("krepis: cannot write to stdout (No space left on device)") !=
+          std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace krepis::test
