@@ -57,7 +57,8 @@ void print_tenants(const Manifest& manifest) {
   const PoolSettings& pool = manifest.pool;
   print_out(
       "manifest {}\npool     up to {} isolates; idle ones go after {} ms; an isolate is "
-      "retired after {} runs or when over {}% of its cap stays in use after a GC\n\n",
+      "retired after {} runs or when it keeps memory across runs (margin at most {}% of its "
+      "cap)\n\n",
       manifest.source, pool.max_isolates, pool.idle_timeout.count(), pool.max_runs_per_isolate,
       pool.retire_heap_percent);
   std::vector<std::vector<std::string>> rows = {

@@ -23,8 +23,8 @@ struct PoolSettings {
   std::chrono::milliseconds idle_timeout{60'000};
   // An isolate is retired (replaced by a fresh one) after this many runs.
   std::size_t max_runs_per_isolate = 10'000;
-  // Leak guard: an isolate whose heap after a full GC still holds more than this share of
-  // its cap is retired.
+  // Leak guard: bounds the margin above a fresh isolate's heap that an isolate may still hold
+  // after a run and a full GC before it is retired (Sandbox::leak_margin_bytes).
   unsigned retire_heap_percent = 50;
   // An isolate idle this long is settled: a full GC that gives memory back, once.
   std::chrono::milliseconds settle_after{1000};

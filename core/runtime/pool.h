@@ -7,7 +7,7 @@
 // finds its tenant or the pool at the cap waits for a release, it never fails.
 //
 // On release an instance goes back idle, or is retired (after max_runs_per_isolate runs, or
-// when its heap after a full GC stays above retire_heap_percent of its cap: a leak guard) or
+// when it retains memory across runs, as retained_bytes() says: a leak guard) or
 // replaced (it hit its cap, crashed, or could not be stopped cleanly: never reused). Idle
 // instances past idle_timeout are disposed; one in use never is.
 //
@@ -193,8 +193,7 @@ class BasicPool {
     if (!instance->reusable()) {
       fate = Fate::kReplace;
     } else if (instance->runs_done() >= settings_.max_runs_per_isolate ||
-               instance->retained_bytes() >
-                   instance->heap_cap_bytes() / 100 * settings_.retire_heap_percent) {
+               instance->retained_bytes() > 0) {
       fate = Fate::kRetire;
     }
     std::vector<std::unique_ptr<Instance>> doomed;

@@ -65,6 +65,11 @@ Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastW
   set_up_isolate(config.in_worker_process);
 }
 
+std::size_t Sandbox::leak_margin_bytes() const {
+  const std::size_t cap = allocator_->cap();
+  return std::min(std::max<std::size_t>(4 * kMiB, cap / 16), cap / 100 * reclaim_percent_);
+}
+
 void Sandbox::set_up_isolate(bool in_worker_process) {
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
@@ -84,6 +89,8 @@ void Sandbox::set_up_isolate(bool in_worker_process) {
   OpTemplates ops = make_op_templates(isolate_, op_host_);
   console_template_.Reset(isolate_, ops.console);
   krepis_template_.Reset(isolate_, ops.krepis);
+  const HeapFigures fresh = heap_guard_->figures();
+  fresh_bytes_ = fresh.used_bytes + fresh.external_bytes;
 }
 
 void Sandbox::keep_context(bool keep) {
@@ -271,14 +278,15 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     // WeakRef targets are kept alive until the isolate-wide "kept objects" list is cleared.
     isolate_->ClearKeptObjects();
     // What a big run left is garbage now, but it would count against the next run's cap
-    // (and show in its heap figures) until a GC: reclaim it while the isolate is ours.
-    const std::size_t reclaim_above = allocator_->cap() / 100 * reclaim_percent_;
+    // (and show in its heap figures) until a GC: reclaim it while the isolate is ours. What
+    // survives the GC is kept by the isolate itself, and the next run would pay for it.
+    const std::size_t reclaim_above = fresh_bytes_ + leak_margin_bytes();
     retained_bytes_ = 0;
     if (figures.used_bytes + figures.external_bytes > reclaim_above) {
       isolate_->LowMemoryNotification();
       HeapFigures after = heap_guard_->figures();
       std::size_t held = after.used_bytes + after.external_bytes;
-      if (held > reclaim_above) retained_bytes_ = held;
+      if (held > reclaim_above) retained_bytes_ = held - fresh_bytes_;
     }
   }
   report.wall_ms = std::chrono::duration<double, std::milli>(wall_end - wall_start).count();

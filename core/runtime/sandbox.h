@@ -35,9 +35,8 @@ namespace krepis {
 
 struct SandboxConfig {
   std::size_t heap_cap_bytes = 128 * kMiB;
-  // A run that leaves more than this share of the cap in use is followed by a full GC, so its
-  // garbage counts against neither the next run's cap nor its figures. What survives that GC
-  // is retained_bytes(): the pool's leak guard.
+  // The leak guard's margin is max(4 MiB, 1/16 of the cap), or this share of the cap when
+  // smaller (the manifest's retire_heap_percent): see leak_margin_bytes().
   unsigned reclaim_percent = 50;
   // The tenant the sandbox runs for and the ops its tier grants.
   OpGrants grants;
@@ -94,9 +93,15 @@ class Sandbox final : private DeadlineTarget {
   bool healthy() const { return !heap_guard_->exceeded() && !condemned_.load(); }
   std::size_t runs_done() const { return runs_done_; }
   std::size_t heap_cap_bytes() const { return allocator_->cap(); }
-  // Heap plus external bytes the isolate still held after the last run, when that was more
-  // than the reclaim share of the cap even after a full GC; 0 otherwise.
+  // What the isolate still held after the last run beyond a fresh isolate's heap, when that
+  // was more than leak_margin_bytes() even after a full GC; 0 otherwise. The pool retires an
+  // isolate that retains anything, so no run pays for what an earlier one kept (the
+  // isolate-wide Symbol.for registry, say).
   std::size_t retained_bytes() const { return retained_bytes_; }
+  // A run that leaves more than this above the fresh heap is followed by a full GC (its
+  // garbage then counts against neither the next run's cap nor its figures), and what
+  // survives the GC above that is retained.
+  std::size_t leak_margin_bytes() const;
 
  private:
   // Called on the watchdog's thread, under its lock, only while the run is armed.
@@ -134,6 +139,8 @@ class Sandbox final : private DeadlineTarget {
   v8::Global<v8::ObjectTemplate> krepis_template_;
   std::size_t runs_done_ = 0;
   std::size_t retained_bytes_ = 0;
+  // Heap plus external bytes of the isolate before its first run: what a clean one holds.
+  std::size_t fresh_bytes_ = 0;
   std::unique_ptr<KeptContext> kept_;
   const unsigned reclaim_percent_;
 };

@@ -24,8 +24,8 @@ inline OpGrants grants_for(const TenantSpec& tenant) {
                   tenant.write_quota_bytes};
 }
 
-// Makes each tenant's sandboxes with its heap cap; the reclaim share of the cap matches the
-// pool's leak guard, so a retained_bytes() figure is always measured after a full GC.
+// Makes each tenant's sandboxes with its heap cap; the pool's retire_heap_percent bounds each
+// sandbox's leak margin (Sandbox::leak_margin_bytes).
 inline SandboxPool::Factory sandbox_factory(Engine& engine, Watchdog& watchdog,
                                             const PoolSettings& settings, LastWords last_words,
                                             bool in_worker_process = false) {
