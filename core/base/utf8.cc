@@ -1,5 +1,7 @@
 #include "core/base/utf8.h"
 
+#include <fmt/format.h>
+
 namespace krepis {
 
 std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
@@ -36,6 +38,22 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
     i += length;
   }
   return std::nullopt;
+}
+
+std::string escape_invalid_utf8(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  while (!text.empty()) {
+    const std::size_t valid = first_invalid_utf8(text).value_or(text.size());
+    for (char c : text.substr(0, valid)) {
+      if (c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    if (valid == text.size()) break;
+    escaped += fmt::format("\\x{:02X}", static_cast<unsigned char>(text[valid]));
+    text.remove_prefix(valid + 1);
+  }
+  return escaped;
 }
 
 TextPosition position_of(std::string_view text, std::size_t offset) {

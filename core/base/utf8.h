@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace krepis {
@@ -10,6 +11,10 @@ namespace krepis {
 // The offset of the first byte that is not part of well-formed UTF-8 (no overlong forms, no
 // surrogates, nothing past U+10FFFF), or nothing when all of it is well formed.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+
+// The text with every byte that is not well-formed UTF-8 written as \xHH and every backslash
+// as \\, so names that differ only in such bytes stay apart once printed as UTF-8.
+std::string escape_invalid_utf8(std::string_view text);
 
 // 1-based line and column (in bytes) of an offset, for error messages.
 struct TextPosition {

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "core/base/utf8.h"
+
 namespace krepis {
 namespace {
 
@@ -35,7 +37,9 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
     return Error{fmt::format("{}: {}", dir.string(), code.message())};
   }
   for (const fs::directory_entry& tenant_dir : tenants) {
-    const std::string tenant = tenant_dir.path().filename().string();
+    // Names as reports print them: bytes that are not UTF-8 escaped, so that two files whose
+    // names differ only in such bytes are told apart (a tenant id is plain ASCII anyway).
+    const std::string tenant = escape_invalid_utf8(tenant_dir.path().filename().string());
     if (!tenant_dir.is_directory(code)) {
       // Counted by one shard only, so merged shards count it once.
       if (shard.index == 0) plan.skipped.push_back(tenant);
@@ -64,7 +68,7 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
     }
     std::vector<BatchJob> jobs;
     for (const auto& file : files) {
-      const std::string name = file.path().filename().string();
+      const std::string name = escape_invalid_utf8(file.path().filename().string());
       const std::string extension = file.path().extension().string();
       const bool is_folder = file.is_directory(code);
       if (!is_folder && extension == ".js") {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
+#include <string>
 
 namespace krepis {
 
@@ -10,6 +12,26 @@ std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::String> value) {
   v8::String::Utf8Value utf8(isolate, value);
   if (*utf8 == nullptr) return {};
   return std::string(*utf8, utf8.length());
+}
+
+bool is_well_formed(v8::Local<v8::String> value) {
+  if (value->ContainsOnlyOneByte()) return true;
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  std::u16string units(static_cast<std::size_t>(value->Length()), u'\0');
+  value->Write(isolate, reinterpret_cast<std::uint16_t*>(units.data()), 0, -1,
+               v8::String::NO_NULL_TERMINATION);
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const char16_t unit = units[i];
+    if (unit >= 0xD800 && unit <= 0xDBFF) {  // a high surrogate needs a low one next
+      if (i + 1 < units.size() && units[i + 1] >= 0xDC00 && units[i + 1] <= 0xDFFF) {
+        ++i;
+        continue;
+      }
+      return false;
+    }
+    if (unit >= 0xDC00 && unit <= 0xDFFF) return false;  // a low one without a high one
+  }
+  return true;
 }
 
 bool append_utf8(v8::Isolate* isolate, v8::Local<v8::String> value, std::string& out,

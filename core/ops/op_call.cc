@@ -76,6 +76,12 @@ std::optional<std::string> OpCall::path_arg(int index) {
           "");
       return std::nullopt;
     }
+    // A lone surrogate has no UTF-8: refused, rather than turned into U+FFFD, which would
+    // name another file than the script wrote.
+    if (!is_well_formed(text)) {
+      fs_error(FsError{"EILSEQ", "the path holds a lone surrogate, which no file name can"}, "");
+      return std::nullopt;
+    }
   }
   return string_arg(index, "path", kMaxPathBytes);
 }

@@ -274,6 +274,11 @@ FsResult<FsStat> TenantFolder::stat(std::string_view path) const {
 
 FsResult<Done> TenantFolder::write(std::string_view path, std::span<const char> bytes,
                                    const ShouldStop& should_stop) const {
+  // "new/" names a folder: writing it must not make a file called "new".
+  if (path.ends_with('/')) {
+    return FsError{"EISDIR",
+                   fmt::format("'{}' ends with '/': it names a folder, not a file", path)};
+  }
   std::string leaf;
   FsResult<UniqueFd> parent = open_parent(path, leaf);
   if (!parent.ok()) return parent.error();

@@ -414,3 +414,26 @@ TEST_CASE("summarize refuses input that is not batch output") {
 
 }  // namespace
 }  // namespace krepis::test
+
+namespace krepis::test {
+namespace {
+
+TEST_CASE("job files whose names differ only in bytes that are not UTF-8 keep apart in reports") {
+  fs::path root = temp_folder();
+  write(root / "tenants.toml", "[tenants.t]\n");
+  write(root / "jobs" / "t" / "a\xFF.js", "'ff'");
+  write(root / "jobs" / "t" / "a\xFE.js", "'fe'");
+  ProcessResult run = run_krepis(
+      {"batch", "--json", "--tenants", (root / "tenants.toml").string(), (root / "jobs").string()});
+  CHECK(run.exit_status == 0);
+  std::map<std::string, json> reports;
+  for (const json& line : run.json_lines()) {
+    if (line.contains("script")) reports[line["script"].get<std::string>()] = line;
+  }
+  REQUIRE(reports.size() == 2);
+  CHECK(reports["t/a\\xFF.js"]["result"] == "ff");
+  CHECK(reports["t/a\\xFE.js"]["result"] == "fe");
+}
+
+}  // namespace
+}  // namespace krepis::test

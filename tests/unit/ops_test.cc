@@ -160,6 +160,15 @@ TEST_CASE_FIXTURE(OpsFixture, "no path leads outside the tenant's folder") {
   CHECK(code_of("krepis.fs.readText('sub')") == R"("EISDIR")");
   CHECK(code_of("krepis.fs.readText('nope')") == R"("ENOENT")");
   CHECK(code_of("krepis.fs.readText('latin1.bin')") == R"("EILSEQ")");
+  // A lone surrogate names no file: refused, not turned into U+FFFD.
+  CHECK(code_of("krepis.fs.readText('a\\ud800.txt')") == R"("EILSEQ")");
+  CHECK(code_of("krepis.fs.writeText('\\udc00', 'x')") == R"("EILSEQ")");
+  CHECK(code_of("krepis.fs.stat('x\\ud800')") == R"("EILSEQ")");
+  CHECK(code_of("krepis.fs.readText('\\ud83d\\ude00.txt')") == R"("ENOENT")");  // a pair is fine
+  // A path that ends with '/' names a folder: no file called 'newfile' appears.
+  CHECK(code_of("krepis.fs.writeText('newfile/', 'x')") == R"("EISDIR")");
+  CHECK(code_of("krepis.fs.writeBytes('newfile/', new Uint8Array(1))") == R"("EISDIR")");
+  CHECK_FALSE(fs::exists(root / "newfile"));
   // The error names the op, the code and the path.
   CHECK(
       result("try { krepis.fs.readText('../secret.txt') } catch (e) { [e.message, e.path] }") ==

@@ -19,6 +19,15 @@ TEST_CASE("ill-formed UTF-8 is found at its first bad byte") {
   CHECK(first_invalid_utf8("ok\xE2\x82") == 2u);        // truncated
 }
 
+TEST_CASE("names that differ only in bytes that are not UTF-8 stay apart once escaped") {
+  CHECK(escape_invalid_utf8("plain/h\xC3\xA9.js") == "plain/h\xC3\xA9.js");
+  CHECK(escape_invalid_utf8("a\xFF.js") == "a\\xFF.js");
+  CHECK(escape_invalid_utf8("a\xFE.js") == "a\\xFE.js");
+  CHECK(escape_invalid_utf8("\xED\xA0\x80") == "\\xED\\xA0\\x80");  // a surrogate, byte by byte
+  // A backslash is escaped too, so a real "\xFF" in a name cannot pass for the byte.
+  CHECK(escape_invalid_utf8("a\\xFF.js") == "a\\\\xFF.js");
+}
+
 TEST_CASE("positions are 1-based lines and columns") {
   TextPosition at = position_of("ab\ncd\xFF", 5);
   CHECK(at.line == 2);
