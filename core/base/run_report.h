@@ -30,6 +30,8 @@ namespace krepis {
 //   allocator        the ArrayBuffer allocator refused bytes past the cap
 //   unsettled        the script's promise can never settle: no work is left that could
 //   interrupted      the user asked (Ctrl-C in the REPL); the run ends as an error
+//   condemned        the deadline passed and termination did not land within the grace (a
+//                    builtin that checks no interrupts): the process running it was ended
 #define KREPIS_STOP_REASONS(REASON)               \
   REASON(kNone, "", kOk)                          \
   REASON(kDeadline, "deadline", kTimeout)         \
@@ -37,7 +39,8 @@ namespace krepis {
   REASON(kHeapCheck, "heap_check", kOom)          \
   REASON(kAllocator, "allocator", kOom)           \
   REASON(kUnsettled, "unsettled", kTimeout)       \
-  REASON(kInterrupted, "interrupted", kError)
+  REASON(kInterrupted, "interrupted", kError)     \
+  REASON(kCondemned, "condemned", kTimeout)
 
 #define KREPIS_ENUMERATOR(name, ...) name,
 enum class RunStatus { KREPIS_RUN_STATUSES(KREPIS_ENUMERATOR) };

@@ -26,7 +26,7 @@ class ProcessWorker final : public Worker {
   using ChildMain = std::function<int(int socket)>;
 
   // `grace`: how long past a job's deadline the child may take to answer before it is
-  // killed. Its own watchdog gives up on a run 2 s past the deadline and says so.
+  // killed. Its own watchdog gives up on a run ~40 ms past the deadline and says so.
   explicit ProcessWorker(ChildMain child_main,
                          std::chrono::milliseconds grace = std::chrono::seconds(10));
   ~ProcessWorker() override;

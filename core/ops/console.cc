@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/ops/inspect.h"
+#include "core/ops/op_stop.h"
 
 namespace krepis {
 namespace {
@@ -14,6 +15,7 @@ template <LogLevel level>
 void log(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* host = static_cast<OpHost*>(info.Data().As<v8::External>()->Value());
   if (host->run == nullptr || host->run->output == nullptr) return;
+  if (stop_if_due(info.GetIsolate(), *host->run)) return;
   RunOutput& output = *host->run->output;
   if (!output.accepting()) {
     output.drop();

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "core/engine/v8_text.h"
+#include "core/ops/op_stop.h"
 
 namespace krepis {
 
@@ -29,7 +30,8 @@ OpCall::OpCall(const v8::FunctionCallbackInfo<v8::Value>& info, const char* name
       host_(static_cast<OpHost*>(info.Data().As<v8::External>()->Value())) {}
 
 bool OpCall::active() {
-  if (host_->run != nullptr) return true;
+  // A stopped run gets no more from its ops: the termination lands instead.
+  if (host_->run != nullptr) return !stop_if_due(isolate_, *host_->run);
   v8::Local<v8::String> message;
   if (to_v8(isolate_, fmt::format("{}: called outside a run", name_)).ToLocal(&message)) {
     isolate_->ThrowException(v8::Exception::Error(message));
@@ -141,11 +143,7 @@ const TenantFolder* OpCall::path_and_folder(std::string& path, const char* if_un
   return folder(path);
 }
 
-bool OpCall::should_stop() const {
-  const OpRun& run = *host_->run;
-  return run.stop->tripped() || isolate_->IsExecutionTerminating() ||
-         std::chrono::steady_clock::now() >= run.started + run.deadline;
-}
+bool OpCall::should_stop() const { return run_is_due(isolate_, *host_->run); }
 
 bool OpCall::reserve_heap(std::size_t bytes) {
   v8::HeapStatistics statistics;

@@ -22,7 +22,8 @@ class OpCall {
   // `name` as scripts know it, e.g. "krepis.fs.readText".
   OpCall(const v8::FunctionCallbackInfo<v8::Value>& info, const char* name);
 
-  // False, with an Error thrown, when no run is in progress.
+  // False when no run is in progress (an Error is thrown), or when the run is stopped (its
+  // termination lands: see op_stop.h). Every op starts with it.
   bool active();
   OpHost& host() { return *host_; }
   OpRun& run() { return *host_->run; }

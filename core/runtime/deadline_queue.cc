@@ -31,11 +31,14 @@ void DeadlineQueue::fire_due(SteadyTime now) {
     Slot slot = heap_.top();
     heap_.pop();
     Entry& entry = entries_.at(slot.id);
-    if (now - entry.deadline >= policy_.condemn_after) {
+    // The grace counts from the first request, not from the deadline: a watchdog that woke
+    // late asks first, so a run is never condemned without having been asked to end.
+    if (entry.first_request && now - *entry.first_request >= policy_.condemn_after) {
       entry.target->on_condemned();
       entries_.erase(slot.id);
       continue;
     }
+    if (!entry.first_request) entry.first_request = now;
     entry.target->on_deadline(++entry.attempts);
     heap_.push(Slot{now + policy_.reissue_every, slot.id});
   }

@@ -32,6 +32,9 @@ std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
       return "the script's promise can never settle: no pending work is left that could settle it";
     case StopReason::kInterrupted:
       return "interrupted (Ctrl-C)";
+    case StopReason::kCondemned:
+      return fmt::format("deadline of {} ms exceeded, and termination did not land",
+                         job.deadline.count());
     case StopReason::kNone:
       break;
   }
@@ -159,7 +162,7 @@ void Sandbox::on_deadline(int /*attempt*/) noexcept {
 
 void Sandbox::on_condemned() noexcept {
   condemned_.store(true);
-  say_last_words(RunStatus::kTimeout, StopReason::kDeadline, [](const Job& job) {
+  say_last_words(RunStatus::kTimeout, StopReason::kCondemned, [](const Job& job) {
     return fmt::format(
         "deadline of {} ms exceeded, and termination did not land: the script is stuck in a "
         "builtin that checks no interrupts, and its engine instance ends",

@@ -437,3 +437,30 @@ TEST_CASE("job files whose names differ only in bytes that are not UTF-8 keep ap
 
 }  // namespace
 }  // namespace krepis::test
+
+namespace krepis::test {
+namespace {
+
+TEST_CASE("a job stuck in a builtin past its deadline ends only its worker, within the grace") {
+  fs::path root = temp_folder();
+  write(root / "tenants.toml", "[tenants.t]\nheap_mb = 1024\ndeadline_ms = 50\n");
+  write(root / "jobs" / "t" / "0-before.js", "'before'");
+  write(root / "jobs" / "t" / "1-stuck.js", "'a'.repeat(2 ** 25).replaceAll('a', 'bb').length");
+  write(root / "jobs" / "t" / "2-after.js", "'after'");
+  ProcessResult run = run_krepis({"batch", "--json", "--jobs", "1", "--tenants",
+                                  (root / "tenants.toml").string(), (root / "jobs").string()});
+  CHECK(run.exit_status == 124);
+  std::map<std::string, json> reports;
+  for (const json& line : run.json_lines()) {
+    if (line.contains("script")) reports[line["script"].get<std::string>()] = line;
+  }
+  REQUIRE(reports.size() == 3);
+  CHECK(reports["t/1-stuck.js"]["status"] == "timeout");
+  CHECK(reports["t/1-stuck.js"]["stopped_by"] == "condemned");
+  CHECK(reports["t/1-stuck.js"]["wall_ms"].get<double>() < 1000);
+  CHECK(reports["t/2-after.js"]["result"] == "after");
+  CHECK(reports["t/2-after.js"]["isolate"] == "cold");  // a new worker process
+}
+
+}  // namespace
+}  // namespace krepis::test

@@ -200,9 +200,10 @@ TEST_CASE("the README's REPL tour prints what the README shows") {
   std::ifstream readme_file(std::string(KREPIS_SOURCE_DIR) + "/README.md");
   const std::string readme((std::istreambuf_iterator<char>(readme_file)),
                            std::istreambuf_iterator<char>());
-  const std::string entries = temp_file("entries.js",
-                                        "const big = [];\nfor (;;) big.push(new Float64Array(1 << "
-                                        "20))\n[1, 2, 3].map((x) => x * 2)\n");
+  // A single refused allocation: which guard stops a loop of them depends on when V8
+  // collects, and the README must show what the program prints every time.
+  const std::string entries =
+      temp_file("entries.js", "const big = [];\nbig.push(new Float64Array(1 << 27))\nbig.length\n");
   RunningKrepis repl =
       start_krepis({"repl", "--tenants", std::string(KREPIS_SOURCE_DIR) + "/tenants.toml.example",
                     "--tenant", "hobby"},
@@ -218,7 +219,7 @@ TEST_CASE("the README's REPL tour prints what the README shows") {
     CHECK(readme.find("\n" + line + "\n") != std::string::npos);
     ++compared;
   }
-  CHECK(compared == 4);
+  CHECK(compared == 3);
 }
 
 }  // namespace

@@ -273,3 +273,47 @@ TEST_CASE("a report that cannot be written is never silent: exit 74 and a messag
 
 }  // namespace
 }  // namespace krepis::test
+
+namespace krepis::test {
+namespace {
+
+// Runs `args` and returns its one report; the deadline is what these tests are about, so the
+// bound on wall time is generous (the old 2 s condemnation fails it, ~90 ms passes).
+nlohmann::json lone_report(const std::vector<std::string>& args) {
+  ProcessResult run = run_krepis(args);
+  INFO(run.err);
+  auto lines = run.json_lines();
+  REQUIRE(lines.size() == 1);
+  return lines[0];
+}
+
+TEST_CASE("a builtin that checks no interrupts is ended within the grace, reported timeout") {
+  for (const char* code : {"'a'.repeat(2 ** 25).replaceAll('a', 'bb').length",
+                           "'a'.repeat(2 ** 24).replace(/a/g, 'b').length",
+                           "'x'.repeat(2 ** 28)"}) {  // the result's serialisation
+    CAPTURE(code);
+    nlohmann::json report =
+        lone_report({"run", "--json", "--heap-mb", "1024", "--deadline-ms", "50", "-e", code});
+    CHECK(report["status"] == "timeout");
+    CHECK(report["stopped_by"] == "condemned");
+    CHECK(report["wall_ms"].get<double>() < 1000);
+  }
+}
+
+TEST_CASE("input parsing and WebAssembly compilation are bounded by the deadline") {
+  std::string big_input = "[";
+  for (int i = 0; i < 2'000'000; ++i) big_input += "{\"k\":\"value\",\"n\":12345},";
+  big_input += "0]";
+  const std::string input = temp_file("big-input.json", big_input);  // ~50 MB
+  nlohmann::json parsed = lone_report({"run", "--json", "--heap-mb", "1024", "--deadline-ms", "5",
+                                       "--input", input, "-e", "input.length"});
+  CHECK(parsed["status"] == "timeout");
+  CHECK(parsed["wall_ms"].get<double>() < 1000);
+  nlohmann::json compiled = lone_report(
+      {"run", "--json", "--heap-mb", "512", "--deadline-ms", "20", script("wasm-compile-big.js")});
+  CHECK(compiled["status"] == "timeout");
+  CHECK(compiled["wall_ms"].get<double>() < 1000);
+}
+
+}  // namespace
+}  // namespace krepis::test

@@ -60,6 +60,19 @@ TEST_CASE("termination is re-issued until disarmed, then the target is condemned
   CHECK(target.condemned == 1);
 }
 
+TEST_CASE("a watchdog that wakes late asks for termination before it condemns") {
+  DeadlineQueue queue(DeadlinePolicy{milliseconds(5), milliseconds(20)});
+  RecordingTarget target;
+  queue.arm(target, t0 + milliseconds(10));
+  queue.fire_due(t0 + milliseconds(100));  // 90 ms late: past the bound, but never asked
+  CHECK(target.attempts == std::vector<int>{1});
+  CHECK(target.condemned == 0);
+  queue.fire_due(t0 + milliseconds(110));
+  CHECK(target.condemned == 0);
+  queue.fire_due(t0 + milliseconds(120));  // 20 ms after the first request
+  CHECK(target.condemned == 1);
+}
+
 TEST_CASE("a run that ends after its first termination request is not condemned") {
   DeadlineQueue queue(DeadlinePolicy{milliseconds(5), milliseconds(20)});
   RecordingTarget target;
