@@ -3,7 +3,7 @@
 
 Prints one row per measurement with krepis's figure, each peer's, and krepis's ratio to
 each; writes bench/results/results.json and the latency samples for the chart.
-Usage: bench.py BUILD_DIR OUT_DIR [--quick] [--baseline OTHER_BUILD_DIR]
+Usage: bench.py BUILD_DIR OUT_DIR [--quick] [--baseline OTHER_BUILD_DIR] [--only SECTION,...]
 
 --baseline adds a column "baseline": the same krepis rows (warm runs, their instructions,
 the batches) measured on another build, interleaved with this one, to compare a change with
@@ -25,6 +25,13 @@ BUILD = Path(sys.argv[1]).resolve()
 OUT = Path(sys.argv[2]).resolve()
 QUICK = "--quick" in sys.argv
 BASELINE = Path(sys.argv[sys.argv.index("--baseline") + 1]).resolve() if "--baseline" in sys.argv else None
+# --only warm,batch: only those sections (warm, instructions, batch, cold, idle, process,
+# deadline, memory).
+ONLY = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else None
+
+
+def wanted(section):
+    return ONLY is None or section in ONLY
 KREPIS = BUILD / "krepis"
 FLOOR = BUILD / "bench" / "krepis_floor"
 CORE = BUILD / "bench" / "krepis_core_bench"
@@ -116,132 +123,159 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rows = []
     latency = {}
+    overshoot = {}
 
     def row(name, unit, values, lower_is_better=True):
         rows.append({"row": name, "unit": unit, "values": values})
         shown = "  ".join(f"{k} {v:.3g}" for k, v in values.items() if v is not None)
         print(f"{name:<48} [{unit}]  {shown}", flush=True)
 
-    # Warm runs: fresh context + script on a warm engine instance.
-    for label, code, n in (("warm run: fresh context + trivial script", TRIVIAL, N_WARM),
-                           ("warm run: fresh context + 1000 objects, JSON", OBJECTS, N_OBJECTS)):
-        values = {}
-        samples = run_json([str(CORE), "warm", str(n), code])["samples_us"]
-        values["krepis"] = median(samples) / 1000
-        if BASELINE:
-            values["baseline"] = median(run_json([str(BASELINE / "bench" / "krepis_core_bench"), "warm", str(n), code])["samples_us"]) / 1000
-        floor = run_json([str(FLOOR), "warm", str(n), code])["samples_us"]
-        values["v8-floor"] = median(floor) / 1000
-        if code == TRIVIAL:
-            latency["krepis"], latency["v8-floor"] = samples, floor
-        for peer in PEERS:
-            if peer_available(peer):
-                peer_samples = run_json([NODE, str(PEERS_JS), peer, "warm", str(n), code])["samples_us"]
-                values[peer] = median(peer_samples) / 1000
-                if code == TRIVIAL:
-                    latency[peer] = peer_samples
-        row(label, "ms per run", values)
-
-    # The same warm run counted in instructions (callgrind), which this shared machine's noise
-    # does not move: the difference of 110 and 10 runs, per run.
-    if shutil.which("valgrind"):
-        def instructions(program):
-            counts = []
-            for n in (10, 110):
-                err = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                                      str(program), "warm", str(n), TRIVIAL],
-                                     capture_output=True, text=True).stderr
-                counts.append(int(next(l for l in err.splitlines() if "Collected" in l).split()[-1]))
-            return (counts[1] - counts[0]) / 100
-        values = {"krepis": instructions(CORE) / 1000, "v8-floor": instructions(FLOOR) / 1000}
-        if BASELINE:
-            values["baseline"] = instructions(BASELINE / "bench" / "krepis_core_bench") / 1000
-        row("warm run, instructions (callgrind)", "thousand instructions per run", values)
-
-    # Whole batches, whole processes: per job.
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        for label, tenants, per, code, with_input in (
-                ("batch of 1000 trivial jobs, whole process", 10, 100, "__J__ + 1", False),
-                ("batch of 300 realistic jobs, whole process", 10, 30, REALISTIC, True)):
-            root = tmp / label.split()[2]
-            manifest, jobs = make_batch(root, tenants, per, code, with_input)
-            total = tenants * per
-            commands = {"krepis": [str(KREPIS), "batch", "--jobs", "2", "--json", "--tenants",
-                                   str(manifest), str(jobs)]}
+    if wanted("warm"):
+        # Warm runs: fresh context + script on a warm engine instance.
+        for label, code, n in (("warm run: fresh context + trivial script", TRIVIAL, N_WARM),
+                               ("warm run: fresh context + 1000 objects, JSON", OBJECTS, N_OBJECTS)):
+            values = {}
+            samples = run_json([str(CORE), "warm", str(n), code])["samples_us"]
+            values["krepis"] = median(samples) / 1000
             if BASELINE:
-                commands["baseline"] = [str(BASELINE / "krepis")] + commands["krepis"][1:]
+                values["baseline"] = median(run_json([str(BASELINE / "bench" / "krepis_core_bench"), "warm", str(n), code])["samples_us"]) / 1000
+            floor = run_json([str(FLOOR), "warm", str(n), code])["samples_us"]
+            values["v8-floor"] = median(floor) / 1000
+            if code == TRIVIAL:
+                latency["krepis"], latency["v8-floor"] = samples, floor
             for peer in PEERS:
                 if peer_available(peer):
-                    commands[peer] = [NODE, str(PEERS_JS), peer, "batch", str(jobs)]
-            walls = interleaved(commands, 5)
-            row(label, "ms per job", {name: min(xs) * 1000 / total for name, xs in walls.items()})
+                    peer_samples = run_json([NODE, str(PEERS_JS), peer, "warm", str(n), code])["samples_us"]
+                    values[peer] = median(peer_samples) / 1000
+                    if code == TRIVIAL:
+                        latency[peer] = peer_samples
+            row(label, "ms per run", values)
 
-    # A new engine instance and its first run.
-    values = {"krepis": median(run_json([str(CORE), "cold", str(N_COLD)])["samples_us"]) / 1000,
-              "v8-floor": median(run_json([str(FLOOR), "cold", str(N_COLD)])["samples_us"]) / 1000}
-    for peer in PEERS:
-        if peer_available(peer) and peer != "node-vm":
-            values[peer] = median(run_json([NODE, str(PEERS_JS), peer, "cold", str(N_COLD)])["samples_us"]) / 1000
-    row("cold instance + first run", "ms", values)
+    if wanted("instructions"):
+        # The same warm run counted in instructions (callgrind), which this shared machine's noise
+        # does not move: the difference of 110 and 10 runs, per run.
+        if shutil.which("valgrind"):
+            def instructions(program):
+                counts = []
+                for n in (10, 110):
+                    err = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                                          str(program), "warm", str(n), TRIVIAL],
+                                         capture_output=True, text=True).stderr
+                    counts.append(int(next(l for l in err.splitlines() if "Collected" in l).split()[-1]))
+                return (counts[1] - counts[0]) / 100
+            values = {"krepis": instructions(CORE) / 1000, "v8-floor": instructions(FLOOR) / 1000}
+            if BASELINE:
+                values["baseline"] = instructions(BASELINE / "bench" / "krepis_core_bench") / 1000
+            row("warm run, instructions (callgrind)", "thousand instructions per run", values)
 
-    # Idle warm instances.
-    values = {"krepis": run_json([str(CORE), "idle", "100"])["rss_kib_each"],
-              "v8-floor": run_json([str(FLOOR), "idle", "100"])["rss_kib_each"]}
-    for peer in PEERS:
-        if peer_available(peer):
-            values[peer] = run_json([NODE, "--expose-gc", str(PEERS_JS), peer, "idle", "100"])["rss_kib_each"]
-    row("idle warm instance, RSS each (100 tenants)", "KiB", values)
+    if wanted("batch"):
+        # Whole batches, whole processes: per job.
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            for label, tenants, per, code, with_input in (
+                    ("batch of 1000 trivial jobs, whole process", 10, 100, "__J__ + 1", False),
+                    ("batch of 300 realistic jobs, whole process", 10, 30, REALISTIC, True)):
+                root = tmp / label.split()[2]
+                manifest, jobs = make_batch(root, tenants, per, code, with_input)
+                total = tenants * per
+                commands = {"krepis": [str(KREPIS), "batch", "--jobs", "2", "--json", "--tenants",
+                                       str(manifest), str(jobs)]}
+                if BASELINE:
+                    commands["baseline"] = [str(BASELINE / "krepis")] + commands["krepis"][1:]
+                for peer in PEERS:
+                    if peer_available(peer):
+                        commands[peer] = [NODE, str(PEERS_JS), peer, "batch", str(jobs)]
+                walls = interleaved(commands, 5)
+                row(label, "ms per job", {name: min(xs) * 1000 / total for name, xs in walls.items()})
 
-    # One process per script.
-    values = {}
-    commands = {"krepis": [str(KREPIS), "run", "-e", "1"], "v8-floor": [str(FLOOR), "once"]}
-    if NODE:
-        commands["node -e"] = [NODE, "-e", "1"]
-    if DENO.exists():
-        commands["deno"] = [str(DENO), "eval", "1"]
-    for name, xs in interleaved(commands, N_PROCESS).items():
-        values[name] = median(xs) * 1000
-    row("one process per script (run 1)", "ms", values)
+    if wanted("cold"):
+        # A new engine instance and its first run.
+        values = {"krepis": median(run_json([str(CORE), "cold", str(N_COLD)])["samples_us"]) / 1000,
+                  "v8-floor": median(run_json([str(FLOOR), "cold", str(N_COLD)])["samples_us"]) / 1000}
+        for peer in PEERS:
+            if peer_available(peer) and peer != "node-vm":
+                values[peer] = median(run_json([NODE, str(PEERS_JS), peer, "cold", str(N_COLD)])["samples_us"]) / 1000
+        row("cold instance + first run", "ms", values)
 
-    # Deadline overshoot, 50 ms.
-    cases = {"loop": "tests/scripts/infinite-loop.js", "regex": "tests/scripts/catastrophic-regex.js",
-             "microtasks": "tests/scripts/microtask-flood.js", "finally": "tests/scripts/loop-in-finally.js",
-             "wasm": "tests/scripts/wasm-infinite-loop.js"}
-    overshoot = {}
-    for case, script in cases.items():
-        xs = []
-        finished = []
-        for _ in range(N_DEADLINE):
-            out = subprocess.run([str(KREPIS), "run", "--json", "--deadline-ms", "50", str(ROOT / script)],
-                                 capture_output=True, text=True).stdout
-            report = json.loads(out.splitlines()[0])
-            # Only a run the deadline stopped overshoots it; one that ends first (the linear
-            # regexp engine finishes a catastrophic pattern in milliseconds) is noted as such.
-            (xs if report["status"] == "timeout" else finished).append(report["wall_ms"] - 50)
-        overshoot[case] = xs
-        if xs:
-            row(f"deadline 50 ms, overshoot: {case}", "ms median / worst",
-                {"krepis median": median(xs), "krepis worst": max(xs)})
-        if finished:
-            row(f"deadline 50 ms: {case} ended by itself, before", "ms before the deadline",
-                {"krepis median": -median(finished)})
-    for peer in PEERS:
-        if peer_available(peer):
-            xs = [run_json([NODE, str(PEERS_JS), peer, "deadline", "50", "for (;;) {}"])["overshoot_ms"]
-                  for _ in range(N_DEADLINE)]
-            row(f"deadline 50 ms, overshoot: loop ({peer})", "ms median / worst",
-                {f"{peer} median": median(xs), f"{peer} worst": max(xs)})
+    if wanted("idle"):
+        # Idle warm instances.
+        values = {"krepis": run_json([str(CORE), "idle", "100"])["rss_kib_each"],
+                  "v8-floor": run_json([str(FLOOR), "idle", "100"])["rss_kib_each"]}
+        for peer in PEERS:
+            if peer_available(peer):
+                values[peer] = run_json([NODE, "--expose-gc", str(PEERS_JS), peer, "idle", "100"])["rss_kib_each"]
+        row("idle warm instance, RSS each (100 tenants)", "KiB", values)
 
-    # Memory bombs under a 128 MB cap: the runner's peak RSS.
-    bombs = ["heap-bomb-incremental.js", "arraybuffer-bomb.js", "json-parse-40mb.js",
-             "builtin-jumps-over-cap.js", "arraybuffer-2gb.js"]
-    values = {}
-    for bomb in bombs:
-        _, rss, _ = timed([str(KREPIS), "run", "--json", "--heap-mb", "128", "--deadline-ms", "5000",
-                           str(ROOT / "tests" / "scripts" / bomb)])
-        values[bomb.removesuffix(".js")] = rss / 1024
-    row("memory bomb, 128 MB cap: peak RSS", "MiB", values)
+    if wanted("process"):
+        # One process per script.
+        values = {}
+        commands = {"krepis": [str(KREPIS), "run", "-e", "1"], "v8-floor": [str(FLOOR), "once"]}
+        if NODE:
+            commands["node -e"] = [NODE, "-e", "1"]
+        if DENO.exists():
+            commands["deno"] = [str(DENO), "eval", "1"]
+        for name, xs in interleaved(commands, N_PROCESS).items():
+            values[name] = median(xs) * 1000
+        row("one process per script (run 1)", "ms", values)
+
+    if wanted("deadline"):
+        # Deadline overshoot, 50 ms: every family of work a script controls. The first five
+        # check for interrupts; the rest (ops in a loop, builtins that check none, parsing a
+        # big input, serialising a big result, compiling a big WebAssembly module) are ended by
+        # the ops' own check or by condemnation 40 ms after termination was first requested.
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            (tmp / "files").mkdir()
+            (tmp / "tenants.toml").write_text(
+                '[tiers.w]\nops = ["fs.write"]\n[tenants.w]\ntier = "w"\nfs_root = "files"\n')
+            (tmp / "big-input.json").write_text("[" + '{"k":"value","n":12345},' * 2_000_000 + "0]")
+            script = lambda name: [str(ROOT / "tests" / "scripts" / name)]
+            cases = {"loop": script("infinite-loop.js"), "regex": script("catastrophic-regex.js"),
+                     "microtasks": script("microtask-flood.js"), "finally": script("loop-in-finally.js"),
+                     "wasm": script("wasm-infinite-loop.js"),
+                     "ops (writeText loop)": ["--tenants", str(tmp / "tenants.toml"), "--tenant", "w",
+                                              "-e", "for (;;) krepis.fs.writeText('f', 'x')"],
+                     "builtin (replaceAll on 32 MB)": ["--heap-mb", "1024", "-e",
+                                                       "'a'.repeat(2 ** 25).replaceAll('a', 'bb').length"],
+                     "input parsing (50 MB)": ["--heap-mb", "1024", "--input", str(tmp / "big-input.json"),
+                                               "-e", "input.length"],
+                     "result serialisation (256 MB)": ["--heap-mb", "1024", "-e", "'x'.repeat(2 ** 28)"],
+                     "WebAssembly compilation (7 MB)": ["--heap-mb", "512"] + script("wasm-compile-big.js")}
+            overshoot = {}
+            for case, args in cases.items():
+                xs = []
+                finished = []
+                for _ in range(N_DEADLINE):
+                    out = subprocess.run([str(KREPIS), "run", "--json", "--deadline-ms", "50"] + args,
+                                         capture_output=True, text=True).stdout
+                    report = json.loads(out.splitlines()[0])
+                    # Only a run the deadline stopped overshoots it; one that ends first (the linear
+                    # regexp engine finishes a catastrophic pattern in milliseconds) is noted as such.
+                    (xs if report["status"] == "timeout" else finished).append(report["wall_ms"] - 50)
+                overshoot[case] = xs
+                if xs:
+                    row(f"deadline 50 ms, overshoot: {case}", "ms median / worst",
+                        {"krepis median": median(xs), "krepis worst": max(xs)})
+                if finished:
+                    row(f"deadline 50 ms: {case} ended by itself, before", "ms before the deadline",
+                        {"krepis median": -median(finished)})
+        for peer in PEERS:
+            if peer_available(peer):
+                xs = [run_json([NODE, str(PEERS_JS), peer, "deadline", "50", "for (;;) {}"])["overshoot_ms"]
+                      for _ in range(N_DEADLINE)]
+                row(f"deadline 50 ms, overshoot: loop ({peer})", "ms median / worst",
+                    {f"{peer} median": median(xs), f"{peer} worst": max(xs)})
+
+    if wanted("memory"):
+        # Memory bombs under a 128 MB cap: the runner's peak RSS.
+        bombs = ["heap-bomb-incremental.js", "arraybuffer-bomb.js", "json-parse-40mb.js",
+                 "builtin-jumps-over-cap.js", "arraybuffer-2gb.js"]
+        values = {}
+        for bomb in bombs:
+            _, rss, _ = timed([str(KREPIS), "run", "--json", "--heap-mb", "128", "--deadline-ms", "5000",
+                               str(ROOT / "tests" / "scripts" / bomb)])
+            values[bomb.removesuffix(".js")] = rss / 1024
+        row("memory bomb, 128 MB cap: peak RSS", "MiB", values)
 
     machine = subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip()
     cpus = os.cpu_count()
