@@ -21,6 +21,11 @@ struct Job {
   bool inspect_result = false;
   // Where input_json came from, for that message: "input PATH".
   std::string input_name = "input";
+  // A batch job names its files instead of carrying them: the process that runs it reads
+  // them (load_job_files), under its tenant's size limits, so the batch's parent never holds
+  // a job's bytes. Empty for a job that carries its source.
+  std::string script_file = {};
+  std::string input_file = {};
 };
 
 }  // namespace krepis

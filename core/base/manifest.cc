@@ -219,12 +219,20 @@ class Reader {
 
   TierSpec read_tier(const std::string& name, const toml::value& table) const {
     std::string path = "tiers." + name;
-    check_keys(table, path, {"ops", "heap_mb", "deadline_ms", "read_quota_mb", "write_quota_mb"});
+    check_keys(table, path,
+               {"ops", "heap_mb", "deadline_ms", "read_quota_mb", "write_quota_mb", "max_script_mb",
+                "max_input_mb"});
     TierSpec tier;
     tier.name = name;
     tier.limits = limits(table, path, Limits{});
     if (auto mb = integer(table, "read_quota_mb", path, 0, kMaxQuotaMb, " MB")) {
       tier.read_quota_bytes = static_cast<std::size_t>(*mb) * kMiB;
+    }
+    if (auto mb = integer(table, "max_script_mb", path, 1, kMaxJobFileMb, " MB")) {
+      tier.max_script_bytes = static_cast<std::size_t>(*mb) * kMiB;
+    }
+    if (auto mb = integer(table, "max_input_mb", path, 1, kMaxJobFileMb, " MB")) {
+      tier.max_input_bytes = static_cast<std::size_t>(*mb) * kMiB;
     }
     if (auto mb = integer(table, "write_quota_mb", path, 0, kMaxQuotaMb, " MB")) {
       tier.write_quota_bytes = static_cast<std::size_t>(*mb) * kMiB;
@@ -272,6 +280,8 @@ class Reader {
     }
     tenant.ops = tier->second.ops;
     tenant.read_quota_bytes = tier->second.read_quota_bytes;
+    tenant.max_script_bytes = tier->second.max_script_bytes;
+    tenant.max_input_bytes = tier->second.max_input_bytes;
     tenant.write_quota_bytes = tier->second.write_quota_bytes;
     tenant.limits = limits(table, path, tier->second.limits);
     tenant.max_isolates = std::min(kDefaultTenantMaxIsolates, manifest.pool.max_isolates);

@@ -36,6 +36,10 @@ inline constexpr std::size_t kDefaultTenantMaxIsolates = 4;
 // Bytes the fs ops may read and write per run, unless the tier says otherwise.
 inline constexpr std::size_t kDefaultQuotaMb = 32;
 inline constexpr std::int64_t kMaxQuotaMb = 4096;
+// The largest script and input file a batch job of the tier may have, in MB: the process that
+// runs it reads no more (the file's size is checked before it is read).
+inline constexpr std::size_t kDefaultJobFileMb = 16;
+inline constexpr std::int64_t kMaxJobFileMb = 64;
 
 struct TierSpec {
   std::string name;
@@ -44,6 +48,8 @@ struct TierSpec {
   Limits limits;
   std::size_t read_quota_bytes = kDefaultQuotaMb * kMiB;
   std::size_t write_quota_bytes = kDefaultQuotaMb * kMiB;
+  std::size_t max_script_bytes = kDefaultJobFileMb * kMiB;
+  std::size_t max_input_bytes = kDefaultJobFileMb * kMiB;
 };
 
 struct TenantSpec {
@@ -54,6 +60,9 @@ struct TenantSpec {
   std::vector<std::string> ops;
   std::size_t read_quota_bytes = kDefaultQuotaMb * kMiB;
   std::size_t write_quota_bytes = kDefaultQuotaMb * kMiB;
+  // Size limits of a batch job's script and input files (its tier's).
+  std::size_t max_script_bytes = kDefaultJobFileMb * kMiB;
+  std::size_t max_input_bytes = kDefaultJobFileMb * kMiB;
   // The tenant's folder, absolute; restricted file ops cannot reach outside it.
   std::optional<std::filesystem::path> fs_root;
   std::map<std::string, std::string> env;

@@ -21,7 +21,7 @@ Error failure(const std::string& path, std::string_view what) {
 
 }  // namespace
 
-Result<std::string> read_text_file(const std::string& path) {
+Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes) {
   // O_NONBLOCK: opening a FIFO someone named must not hang the runner; we refuse it below.
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) return failure(path, std::strerror(errno));
@@ -29,9 +29,9 @@ Result<std::string> read_text_file(const std::string& path) {
   if (::fstat(fd.get(), &info) != 0) return failure(path, std::strerror(errno));
   if (S_ISDIR(info.st_mode)) return failure(path, "is a directory, not a file");
   if (!S_ISREG(info.st_mode)) return failure(path, "is not a regular file");
-  if (static_cast<std::size_t>(info.st_size) > kMaxTextFileBytes) {
-    return failure(path, fmt::format("is {} bytes, over the limit of {} bytes", info.st_size,
-                                     kMaxTextFileBytes));
+  if (static_cast<std::size_t>(info.st_size) > max_bytes) {
+    return failure(path,
+                   fmt::format("is {} bytes, over the limit of {} bytes", info.st_size, max_bytes));
   }
   std::string text(static_cast<std::size_t>(info.st_size), '\0');
   std::size_t done = 0;

@@ -16,7 +16,9 @@ inline constexpr std::size_t kMaxTextFileBytes = 64 * 1024 * 1024;
 
 // Reads a regular file of well-formed UTF-8, without a leading byte order mark; the error is
 // "path: what is wrong".
-Result<std::string> read_text_file(const std::string& path);
+// Files over `max_bytes` are refused before they are read.
+Result<std::string> read_text_file(const std::string& path,
+                                   std::size_t max_bytes = kMaxTextFileBytes);
 
 // Reads a file that must hold one JSON value (an --input); the error for malformed JSON is
 // json_syntax_error's.

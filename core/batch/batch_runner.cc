@@ -1,14 +1,10 @@
 #include "core/batch/batch_runner.h"
 
-#include <fmt/format.h>
-
 #include <deque>
 #include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include "core/base/text_file.h"
 
 namespace krepis {
 namespace {
@@ -33,28 +29,12 @@ BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan, Worker
         return spec != nullptr ? spec->max_isolates : plan.jobs.size();
       }) {}
 
-std::variant<Job, RunReport> BatchRunner::load(const BatchJob& job, const TenantSpec& tenant) {
-  // A tenant's folder holds the tenant's files: a symlink there could make the runner read
-  // any file of the host as a job or its input (and quote it in a syntax error).
-  for (const std::filesystem::path& file : {job.script, job.input.value_or(job.script)}) {
-    std::error_code error;
-    if (std::filesystem::is_symlink(file, error)) {
-      return denied_report(
-          job.tenant, job.name,
-          fmt::format("{}: is a symlink; jobs and inputs must be regular files", file.string()));
-    }
-  }
-  Result<std::string> script = read_text_file(job.script.string());
-  if (!script.ok()) return denied_report(job.tenant, job.name, script.error().message);
-  Job run{job.tenant, job.name, std::move(script).value(), std::nullopt, tenant.limits.deadline};
-  if (job.input) {
-    // Validated by V8 as it parses it, in the run, before the script: checking it here
-    // first cost more than the parse itself (a third of a job with a 16 KB input).
-    Result<std::string> input = read_text_file(job.input->string());
-    if (!input.ok()) return denied_report(job.tenant, job.name, "input " + input.error().message);
-    run.input_json = std::move(input).value();
-    run.input_name = "input " + job.input->string();
-  }
+Job BatchRunner::job_for(const BatchJob& job, const TenantSpec& tenant) {
+  // The files are read by the worker that runs the job (Runtime::run): this process never
+  // holds a job's bytes, and a job waits in the socket as two paths.
+  Job run{job.tenant, job.name, {}, std::nullopt, tenant.limits.deadline};
+  run.script_file = job.script.string();
+  if (job.input) run.input_file = job.input->string();
   return run;
 }
 
@@ -63,9 +43,7 @@ std::variant<BatchRunner::Ready, RunReport> BatchRunner::prepare(const BatchJob&
   if (tenant == nullptr) {
     return denied_report(job.tenant, job.name, unknown_tenant_message(manifest_, job.tenant));
   }
-  std::variant<Job, RunReport> loaded = load(job, *tenant);
-  if (auto* denied = std::get_if<RunReport>(&loaded)) return std::move(*denied);
-  return Ready{std::move(std::get<Job>(loaded)), tenant};
+  return Ready{job_for(job, *tenant), tenant};
 }
 
 void BatchRunner::report(const RunReport& report) {

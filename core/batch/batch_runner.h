@@ -36,8 +36,9 @@ class BatchRunner {
   // The workers' pool figures, summed, once run() has returned.
   const PoolFigures& pool_figures() const { return pool_figures_; }
 
-  // The job as the sandbox runs it, or the denial of it.
-  static std::variant<Job, RunReport> load(const BatchJob& job, const TenantSpec& tenant);
+  // The job as its worker runs it: the tenant's deadline, and the paths of its files (the
+  // worker reads them).
+  static Job job_for(const BatchJob& job, const TenantSpec& tenant);
 
  private:
   void work(Worker& worker);

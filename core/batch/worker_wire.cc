@@ -124,10 +124,11 @@ std::optional<std::string> read_frame(int fd) {
 }
 
 std::string encode_job(const Job& job) {
-  json frame = {{"tenant", job.tenant},         {"script", job.script_name},
-                {"source", job.source},         {"input", optional_text(job.input_json)},
-                {"input_name", job.input_name}, {"deadline_ms", job.deadline.count()},
-                {"inspect", job.inspect_result}};
+  json frame = {{"tenant", job.tenant},          {"script", job.script_name},
+                {"source", job.source},          {"input", optional_text(job.input_json)},
+                {"input_name", job.input_name},  {"deadline_ms", job.deadline.count()},
+                {"inspect", job.inspect_result}, {"script_file", job.script_file},
+                {"input_file", job.input_file}};
   std::vector<std::uint8_t> bytes = json::to_msgpack(frame);
   return std::string(bytes.begin(), bytes.end());
 }
@@ -143,6 +144,8 @@ std::optional<Job> decode_job(std::string_view bytes) {
     job.input_name = frame.at("input_name").get<std::string>();
     job.deadline = std::chrono::milliseconds(frame.at("deadline_ms").get<std::int64_t>());
     job.inspect_result = frame.at("inspect").get<bool>();
+    job.script_file = frame.at("script_file").get<std::string>();
+    job.input_file = frame.at("input_file").get<std::string>();
     return job;
   } catch (const json::exception&) {
     return std::nullopt;

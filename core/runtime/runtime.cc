@@ -6,6 +6,7 @@
 #include <mutex>
 #include <utility>
 
+#include "core/base/job_files.h"
 #include "core/engine/engine.h"
 #include "core/runtime/memory_watch.h"
 #include "core/runtime/pool_sweeper.h"
@@ -57,6 +58,15 @@ RunReport Runtime::run(const Job& job, const LiveOutput* live) {
   if (tenant == nullptr) {
     return denied_report(job.tenant, job.script_name,
                          unknown_tenant_message(manifest_, job.tenant));
+  }
+  if (!job.script_file.empty()) {
+    // A batch job names its files: they are read here, where it runs, under its limits.
+    Job loaded = job;
+    if (Result<Done> read = load_job_files(loaded, *tenant); !read.ok()) {
+      return denied_report(job.tenant, job.script_name, read.error().message);
+    }
+    loaded.script_file.clear();
+    return run(loaded, live);
   }
   std::optional<SandboxPool::Lease> lease;
   return parts_->run_on(job, live, [&]() -> Sandbox& {

@@ -48,8 +48,9 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   // Runs the job on a warm isolate of its tenant, in a fresh context, under the memory
-  // watch; `live`, when given, sees each console entry as it is logged. A tenant the
-  // manifest lacks is denied; an isolate that cannot be made is reported `crashed`.
+  // watch; `live`, when given, sees each console entry as it is logged. A job that names its
+  // files has them read first (denied when they cannot be, or are over the tier's limits).
+  // A tenant the manifest lacks is denied; an isolate that cannot be made is `crashed`.
   RunReport run(const Job& job, const LiveOutput* live = nullptr);
 
   // The pool's figures so far.

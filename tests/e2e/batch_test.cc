@@ -464,3 +464,70 @@ TEST_CASE("a job stuck in a builtin past its deadline ends only its worker, with
 
 }  // namespace
 }  // namespace krepis::test
+
+namespace krepis::test {
+namespace {
+
+// 16 jobs of a 63 MB script and a 63 MB input (sparse files: their bytes cost nothing until
+// someone reads them) at --jobs 4 under a 16 MB heap cap.
+struct HugeJobs {
+  fs::path root = temp_folder();
+  explicit HugeJobs(const std::string& tier) {
+    write(root / "tenants.toml",
+          "[tiers.t]\n" + tier + "\n[tenants.t]\ntier = \"t\"\nheap_mb = 16\ndeadline_ms = 5000\n");
+    fs::create_directories(root / "jobs" / "t");
+    for (int i = 0; i < 16; ++i) {
+      for (const char* extension : {".js", ".json"}) {
+        std::ofstream(root / "jobs" / "t" / fmt::format("j{:02}{}", i, extension));
+        fs::resize_file(root / "jobs" / "t" / fmt::format("j{:02}{}", i, extension), 63 << 20);
+      }
+    }
+  }
+  ProcessResult run(long& peak_tree_kib) const {
+    RunningKrepis running =
+        start_krepis({"batch", "--json", "--jobs", "4", "--tenants",
+                      (root / "tenants.toml").string(), (root / "jobs").string()});
+    ProcessResult result;
+    {
+      TreeMemory memory(running.pid);
+      result = running.wait();
+      peak_tree_kib = memory.peak_kib();
+    }
+    return result;
+  }
+};
+
+TEST_CASE("huge job files cost the batch nothing: refused by size, never read") {
+  long peak_kib = 0;
+  ProcessResult run = HugeJobs("").run(peak_kib);
+  std::size_t denied = 0;
+  for (const json& line : run.json_lines()) {
+    if (!line.contains("script")) continue;
+    CHECK(line["status"] == "denied");
+    CHECK(line["error"].get<std::string>().find("(the tier's max_script_mb = 16)") !=
+          std::string::npos);
+    ++denied;
+  }
+  CHECK(denied == 16);
+  // jobs × (cap + slack) + base, with slack = max(16 MiB, cap/4) and a base of 256 MiB for
+  // the parent and four idle workers (each a libnode process with one isolate).
+  CHECK(peak_kib < (4 * (16 + 16) + 256) * 1024);
+}
+
+TEST_CASE("job files under the limits are read once, by the worker, and bounded") {
+  long peak_kib = 0;
+  // The largest limits a tier may set: each worker holds its job's files while it runs.
+  ProcessResult run = HugeJobs("max_script_mb = 64\nmax_input_mb = 64").run(peak_kib);
+  std::size_t reported = 0;
+  for (const json& line : run.json_lines()) {
+    if (!line.contains("script")) continue;
+    CHECK(line["status"] != "crashed");
+    ++reported;
+  }
+  CHECK(reported == 16);
+  // jobs × (cap + slack + the largest script and input) + base: the parent holds no bytes.
+  CHECK(peak_kib < (4 * (16 + 16 + 64 + 64) + 256) * 1024);
+}
+
+}  // namespace
+}  // namespace krepis::test

@@ -3,8 +3,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace krepis::test {
@@ -51,6 +53,22 @@ struct RunningKrepis {
 };
 
 RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOptions& options = {});
+
+// The resident memory of a process and all its descendants, summed, sampled every 2 ms from
+// construction until destruction. Sampling can miss a peak, never invent one: a bound
+// checked against peak_kib() can only pass too easily, never fail by chance.
+class TreeMemory {
+ public:
+  explicit TreeMemory(pid_t root);
+  ~TreeMemory();
+  TreeMemory(const TreeMemory&) = delete;
+  TreeMemory& operator=(const TreeMemory&) = delete;
+  long peak_kib() const { return peak_kib_.load(); }
+
+ private:
+  std::atomic<long> peak_kib_{0};
+  std::jthread thread_;
+};
 
 // A fresh temporary folder.
 std::string temp_folder();

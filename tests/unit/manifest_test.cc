@@ -151,6 +151,19 @@ TEST_CASE("limits out of their bounds are refused") {
               "between 0 and 4096");
 }
 
+TEST_CASE("a tier bounds its batch jobs' script and input files") {
+  Manifest manifest = expect_valid(
+      "[tiers.t]\nmax_script_mb = 8\nmax_input_mb = 64\n[tenants.a]\ntier = \"t\"\n"
+      "[tenants.b]\n");
+  CHECK(manifest.find("a")->max_script_bytes == 8 * kMiB);
+  CHECK(manifest.find("a")->max_input_bytes == 64 * kMiB);
+  CHECK(manifest.find("b")->max_script_bytes == kDefaultJobFileMb * kMiB);
+  check_error("[tiers.t]\nmax_script_mb = 0\n[tenants.a]\n", 2, "tiers.t.max_script_mb",
+              "out of range");
+  check_error("[tiers.t]\nmax_input_mb = 65\n[tenants.a]\n", 2, "tiers.t.max_input_mb",
+              "out of range");
+}
+
 TEST_CASE("fs_root must be an existing folder, relative to the manifest's folder") {
   ScratchFolder scratch;
   fs::create_directories(scratch.path / "data" / "a");

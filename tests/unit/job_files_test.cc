@@ -1,0 +1,68 @@
+// A batch job's files, read where the job runs: limits, symlinks, and what a denial says.
+#include "core/base/job_files.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "unit/scratch_folder.h"
+
+namespace krepis {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Files {
+  test::ScratchFolder folder{"krepis-job-files"};
+  TenantSpec tenant;
+  Files() {
+    tenant.id = "t";
+    tenant.max_script_bytes = 1024;
+    tenant.max_input_bytes = 16;
+    std::ofstream(folder.path / "job.js") << "input.n + 1";
+    std::ofstream(folder.path / "job.json") << R"({"n": 41})";
+  }
+  Job job(const std::string& script, const std::string& input = "") const {
+    Job job{"t", "t/job.js", {}, std::nullopt, std::chrono::milliseconds(100)};
+    job.script_file = (folder.path / script).string();
+    if (!input.empty()) job.input_file = (folder.path / input).string();
+    return job;
+  }
+};
+
+TEST_CASE_FIXTURE(Files, "a job's files are read into it, the input named for its errors") {
+  Job loaded = job("job.js", "job.json");
+  REQUIRE(load_job_files(loaded, tenant).ok());
+  CHECK(loaded.source == "input.n + 1");
+  CHECK(loaded.input_json == R"({"n": 41})");
+  CHECK(loaded.input_name == "input " + (folder.path / "job.json").string());
+  Job carried{"t", "-e", "1", std::nullopt, std::chrono::milliseconds(100)};
+  CHECK(load_job_files(carried, tenant).ok());  // nothing to read
+  CHECK(carried.source == "1");
+}
+
+TEST_CASE_FIXTURE(Files, "files over the tier's limits are refused by size, naming the key") {
+  std::ofstream(folder.path / "big.json") << std::string(17, ' ');
+  Job big_input = job("job.js", "big.json");
+  Result<Done> refused = load_job_files(big_input, tenant);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.starts_with("input " + (folder.path / "big.json").string()));
+  CHECK(refused.error().message.ends_with("(the tier's max_input_mb = 0)"));
+  fs::resize_file(folder.path / "job.js", 1025);
+  Job big_script = job("job.js");
+  CHECK(load_job_files(big_script, tenant).error().message.find("max_script_mb") !=
+        std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Files, "a symlink is never followed to a job or an input") {
+  fs::create_symlink("/etc/passwd", folder.path / "link.js");
+  Job linked = job("link.js");
+  Result<Done> refused = load_job_files(linked, tenant);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("is a symlink") != std::string::npos);
+  CHECK(linked.source.empty());
+}
+
+}  // namespace
+}  // namespace krepis
