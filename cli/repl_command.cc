@@ -390,7 +390,7 @@ int repl_command(const ReplOptions& options) {
   auto last_words = [](const RunReport& report) {
     print_out("{}\n", json_line(report));
     print_error("the runner cannot continue after this entry");
-    std::_Exit(finish_stdout(exit_status_for(RunStatus::kCrashed)));
+    std::_Exit(finish_stdout(exit_status_for(report.status)));
   };
   Runtime runtime(*manifest, RuntimeOptions{.last_words = last_words});
   int status = 0;

@@ -3,10 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
 #include "core/base/report.h"
 
@@ -44,11 +42,12 @@ void write_stdout(std::string_view text) {
 }
 
 int finish_stdout(int status) {
-  const bool lost = std::fflush(stdout) != 0 || std::ferror(stdout) != 0;
-  if (!lost) return status;
-  const int error = errno;
-  print_error(fmt::format("cannot write to stdout ({}): reports or output were lost",
-                          error != 0 ? std::strerror(error) : "a write failed"));
+  // The stream remembers that a write failed, not why (errno is long gone by now): the
+  // message says what was lost and the likely causes.
+  if (std::fflush(stdout) == 0 && std::ferror(stdout) == 0) return status;
+  print_error(
+      "cannot write to stdout: reports or output were lost (a full disk, an I/O error, or a "
+      "reader that went away)");
   return kOutputLost;
 }
 

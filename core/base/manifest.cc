@@ -325,14 +325,18 @@ class Reader {
                        "of its own",
                        root.string()));
     }
+    // The folder the manifest was named in and the one it really is in (through a symlink):
+    // a tenant must reach neither.
     std::error_code error;
-    const std::filesystem::path manifest_folder =
-        std::filesystem::canonical(std::filesystem::absolute(path_, error).parent_path(), error);
-    if (!error && is_within(manifest_folder, root)) {
-      fail(at, key,
-           fmt::format("'{}' holds the manifest's folder '{}': the tenant could rewrite its own "
-                       "grants; give it a folder of its own",
-                       root.string(), manifest_folder.string()));
+    for (const std::filesystem::path& manifest_folder :
+         {std::filesystem::canonical(std::filesystem::absolute(path_, error).parent_path(), error),
+          std::filesystem::canonical(path_, error).parent_path()}) {
+      if (!manifest_folder.empty() && is_within(manifest_folder, root)) {
+        fail(at, key,
+             fmt::format("'{}' holds the manifest's folder '{}': the tenant could rewrite its "
+                         "own grants; give it a folder of its own",
+                         root.string(), manifest_folder.string()));
+      }
     }
     const std::filesystem::path program = std::filesystem::canonical("/proc/self/exe", error);
     if (!error && is_within(program, root)) {

@@ -33,8 +33,8 @@ void DeadlineQueue::fire_due(SteadyTime now) {
     Entry& entry = entries_.at(slot.id);
     // The grace counts from the first request, not from the deadline: a watchdog that woke
     // late asks first, so a run is never condemned without having been asked to end.
-    if (entry.first_request && now - *entry.first_request >= policy_.condemn_after) {
-      entry.target->on_condemned();
+    if (entry.first_request && now - *entry.first_request >= policy_.condemn_after &&
+        entry.target->on_condemned(now - *entry.first_request)) {
       entries_.erase(slot.id);
       continue;
     }

@@ -21,9 +21,11 @@ class DeadlineTarget {
   // armed: termination may fail to land the first time. Runs on the watchdog thread with its
   // lock held, so it must only set flags and request termination.
   virtual void on_deadline(int attempt) noexcept = 0;
-  // Called once when termination has not landed within the condemn bound; the entry is then
-  // dropped. Same rules as on_deadline.
-  virtual void on_condemned() noexcept = 0;
+  // Called when termination has not landed within the condemn bound, with the time since it
+  // was first requested; then again at every re-issue until it returns true (condemned: the
+  // entry is dropped). A target may wait for better evidence that its run is stuck (the
+  // sandbox counts the run thread's CPU time, not the wall clock). Same rules as on_deadline.
+  virtual bool on_condemned(std::chrono::steady_clock::duration waited) noexcept = 0;
 
  protected:
   ~DeadlineTarget() = default;

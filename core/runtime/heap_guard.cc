@@ -84,12 +84,15 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
 }
 
 void HeapGuard::before_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+  auto* self = static_cast<HeapGuard*>(data);
+  self->collecting_.store(true, std::memory_order_relaxed);
   // Before a GC is when the heap is fullest: the best moment to record the peak.
-  static_cast<HeapGuard*>(data)->sample();
+  self->sample();
 }
 
 void HeapGuard::after_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
   auto* self = static_cast<HeapGuard*>(data);
+  self->collecting_.store(false, std::memory_order_relaxed);
   Sample now = self->sample();
   if (now.used + now.external > self->cap_) {
     self->trip(StopReason::kHeapCheck);

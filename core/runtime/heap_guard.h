@@ -44,6 +44,9 @@ class HeapGuard {
   HeapFigures figures();
   // True once the isolate went past its cap at any time: replace it.
   bool exceeded() const { return exceeded_.load(std::memory_order_relaxed); }
+  // A GC is running on the isolate's thread (termination cannot land until it ends). Read
+  // from the watchdog's thread.
+  bool collecting() const { return collecting_.load(std::memory_order_relaxed); }
 
   // Headroom granted per near-heap-limit call: enough for V8 to unwind after termination,
   // small enough that the runner's RSS stays near the cap.
@@ -69,6 +72,7 @@ class HeapGuard {
   const std::size_t cap_;
   StopSignal& signal_;
   std::atomic<bool> exceeded_{false};
+  std::atomic<bool> collecting_{false};
   const bool grant_once_;
   bool granted_ = false;
   // Written on the isolate's own thread only.

@@ -18,9 +18,20 @@ namespace krepis {
 struct Runtime::Parts {
   Parts(Engine& engine, const Manifest& manifest, RuntimeOptions options)
       : pool(manifest.pool,
-             sandbox_factory(engine, watchdog, manifest.pool, std::move(options.last_words),
+             sandbox_factory(engine, watchdog, manifest.pool, once(std::move(options.last_words)),
                              options.worker_process)) {
     if (options.long_lived) sweeper.emplace(pool, manifest.pool.settle_after / 2);
+  }
+
+  // Last words are said once per process: the memory watch, the watchdog and V8's OOM
+  // handler may each find the same run lost at once. The first holds the lock until its
+  // words end the process; any other waits for that end.
+  LastWords once(LastWords words) {
+    if (!words) return words;
+    return [this, words = std::move(words)](const RunReport& report) {
+      last_words_said.lock();
+      words(report);
+    };
   }
 
   // Runs the job on the leased sandbox under the memory watch; an isolate that could not be
@@ -37,6 +48,7 @@ struct Runtime::Parts {
     }
   }
 
+  std::mutex last_words_said;  // locked for good by the first last words; before the pool
   Watchdog watchdog;
   SandboxPool pool;
   std::optional<PoolSweeper<SandboxPool>> sweeper;
@@ -123,7 +135,7 @@ Runtime::Session::Entry Runtime::Session::run(const TenantSpec& tenant, const Jo
     return **s.lease;
   });
   // The session's isolate is warm after its first entry, whatever the pool says.
-  entry.report.warm = entry.report.warm || !s.cold;
+  if (s.lease) entry.report.warm = entry.report.warm || !s.cold;
   s.cold = false;
   if (s.lease && !(*s.lease)->healthy()) {
     entry.isolate_lost = true;

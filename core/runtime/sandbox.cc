@@ -1,8 +1,11 @@
 #include "core/runtime/sandbox.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 #include <v8-locker.h>
 #include <v8-microtask.h>
+
+#include <exception>
 
 #include "core/base/cpu_clock.h"
 #include "core/ops/registry.h"
@@ -155,12 +158,31 @@ Sandbox::~Sandbox() {
   isolate_->Dispose();
 }
 
-void Sandbox::on_deadline(int /*attempt*/) noexcept {
+void Sandbox::on_deadline(int attempt) noexcept {
   stop_.trip(StopReason::kDeadline);
   isolate_->TerminateExecution();
+  if (attempt == 1) cpu_at_first_request_ms_ = run_thread_cpu_ms();
 }
 
-void Sandbox::on_condemned() noexcept {
+double Sandbox::run_thread_cpu_ms() {
+  std::lock_guard lock(in_progress_mutex_);
+  if (in_progress_.job == nullptr) return 0;
+  timespec now{};
+  if (clock_gettime(in_progress_.cpu_clock, &now) != 0) return 0;
+  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+}
+
+bool Sandbox::on_condemned(std::chrono::steady_clock::duration waited) noexcept {
+  // Only a run that is really stuck is condemned: its thread has kept working (15 ms of CPU)
+  // since termination was first requested, and still runs. A thread that got no CPU (a
+  // throttled container, a starved machine) is not stuck but waiting: it is asked again at
+  // the next re-issue, up to a wall-clock backstop. (A stuck builtin's thread gets 15-30 ms of
+  // CPU in the 40 ms grace: it waits on page faults and the GC's helpers too.)
+  constexpr double kStuckCpuMs = 15;
+  constexpr auto kBackstop = std::chrono::seconds(2);
+  if (waited < kBackstop && run_thread_cpu_ms() - cpu_at_first_request_ms_ < kStuckCpuMs) {
+    return false;
+  }
   condemned_.store(true);
   say_last_words(RunStatus::kTimeout, StopReason::kCondemned, [](const Job& job) {
     return fmt::format(
@@ -168,6 +190,7 @@ void Sandbox::on_condemned() noexcept {
         "builtin that checks no interrupts, and its engine instance ends",
         job.deadline.count());
   });
+  return true;
 }
 
 void Sandbox::end_for_memory(std::size_t grown_bytes) noexcept {
@@ -253,8 +276,20 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     op_host_.run = &op_run;
     {
       std::lock_guard lock(in_progress_mutex_);
-      in_progress_ = RunInProgress{&job, wall_start, report.warm};
+      in_progress_ = RunInProgress{&job, wall_start, report.warm, CLOCK_THREAD_CPUTIME_ID};
+      pthread_getcpuclockid(pthread_self(), &in_progress_.cpu_clock);
     }
+    // And on a way out by an exception: nothing may point at this run's stack afterwards, and
+    // a sandbox left that way is not reused.
+    struct RunScope {
+      Sandbox& sandbox;
+      ~RunScope() {
+        sandbox.op_host_.run = nullptr;
+        std::lock_guard lock(sandbox.in_progress_mutex_);
+        sandbox.in_progress_ = RunInProgress{};
+        if (std::uncaught_exceptions() > 0) sandbox.condemned_.store(true);
+      }
+    } run_scope{*this};
     {
       Watchdog::Armed armed = watchdog_.arm(*this, wall_start + job.deadline);
       v8::HandleScope handles(isolate_);
@@ -267,7 +302,8 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       rejections.clear();
       if (!stop_.tripped()) heap_guard_->check_now();
     }
-    // Disarmed: the watchdog no longer touches this isolate, so cancelling is final.
+    // Disarmed: the watchdog no longer touches this isolate, so cancelling is final; and the
+    // run is over for last words (the reclaiming GC below is not the script's).
     op_host_.run = nullptr;
     {
       std::lock_guard lock(in_progress_mutex_);

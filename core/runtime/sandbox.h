@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -106,7 +107,9 @@ class Sandbox final : private DeadlineTarget {
  private:
   // Called on the watchdog's thread, under its lock, only while the run is armed.
   void on_deadline(int attempt) noexcept override;
-  void on_condemned() noexcept override;
+  bool on_condemned(std::chrono::steady_clock::duration waited) noexcept override;
+  // The run thread's CPU time in ms, read from another thread; 0 between runs.
+  double run_thread_cpu_ms();
   void set_up_isolate(bool in_worker_process);
   // Called by V8, on the run's thread, when it cannot allocate past every guard.
   static void on_fatal_oom(const char* location, bool is_heap_oom);
@@ -124,7 +127,11 @@ class Sandbox final : private DeadlineTarget {
     const Job* job = nullptr;
     std::chrono::steady_clock::time_point started;
     bool warm = false;
+    clockid_t cpu_clock = CLOCK_THREAD_CPUTIME_ID;  // the run thread's CPU clock
   };
+  // The run thread's CPU time (ms) when termination was first requested in the run in
+  // progress; written and read on the watchdog's thread only.
+  double cpu_at_first_request_ms_ = 0;
   std::mutex in_progress_mutex_;
   RunInProgress in_progress_;  // guarded by in_progress_mutex_
   StopSignal stop_;

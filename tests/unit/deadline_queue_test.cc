@@ -13,7 +13,13 @@ struct RecordingTarget final : DeadlineTarget {
   std::vector<int> attempts;
   int condemned = 0;
   void on_deadline(int attempt) noexcept override { attempts.push_back(attempt); }
-  void on_condemned() noexcept override { ++condemned; }
+  // Condemns at once unless told to wait for more than `waited` first.
+  std::chrono::milliseconds wait_for{0};
+  bool on_condemned(std::chrono::steady_clock::duration waited) noexcept override {
+    if (waited < wait_for) return false;
+    ++condemned;
+    return true;
+  }
 };
 
 const SteadyTime t0{};
@@ -71,6 +77,21 @@ TEST_CASE("a watchdog that wakes late asks for termination before it condemns") 
   CHECK(target.condemned == 0);
   queue.fire_due(t0 + milliseconds(120));  // 20 ms after the first request
   CHECK(target.condemned == 1);
+}
+
+TEST_CASE("a target that wants more evidence is asked again at every re-issue") {
+  DeadlineQueue queue(DeadlinePolicy{milliseconds(5), milliseconds(20)});
+  RecordingTarget target;
+  target.wait_for = milliseconds(30);
+  queue.arm(target, t0 + milliseconds(10));
+  queue.fire_due(t0 + milliseconds(10));
+  queue.fire_due(t0 + milliseconds(30));  // asked at 20 ms: not yet
+  CHECK(target.condemned == 0);
+  CHECK(queue.armed() == 1);
+  CHECK(target.attempts.size() == 2);     // and termination was requested again
+  queue.fire_due(t0 + milliseconds(40));  // 30 ms: now
+  CHECK(target.condemned == 1);
+  CHECK(queue.armed() == 0);
 }
 
 TEST_CASE("a run that ends after its first termination request is not condemned") {

@@ -217,6 +217,13 @@ TEST_CASE("an fs_root that is not the tenant's own is refused with file, line an
           "tenants.b.fs_root", "overlaps");
   refused("[tenants.b]\nfs_root = \"../data/a/inner\"\n[tenants.a]\nfs_root = \"../data/a\"\n", 4,
           "tenants.a.fs_root", "overlaps");
+  // Through a symlink to the manifest: its real folder is refused too.
+  fs::create_directories(scratch.path / "real");
+  std::ofstream(scratch.path / "real" / "tenants.toml") << "";
+  fs::create_symlink(scratch.path / "real" / "tenants.toml", scratch.path / "conf" / "link.toml");
+  ManifestError linked =
+      expect_error("[tenants.a]\nfs_root = \"../real\"\n", scratch.path / "conf" / "link.toml");
+  CHECK(linked.message.find("holds the manifest's folder") != std::string::npos);
   // Folders side by side are fine.
   fs::create_directories(scratch.path / "data" / "b");
   expect_valid("[tenants.a]\nfs_root = \"../data/a\"\n[tenants.b]\nfs_root = \"../data/b\"\n",

@@ -22,10 +22,11 @@ struct WaitingTarget final : DeadlineTarget {
     ++deadlines;
     changed.notify_all();
   }
-  void on_condemned() noexcept override {
+  bool on_condemned(std::chrono::steady_clock::duration) noexcept override {
     std::lock_guard lock(mutex);
     condemned = true;
     changed.notify_all();
+    return true;
   }
   template <typename Predicate>
   bool wait_for(Predicate done) {
