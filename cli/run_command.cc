@@ -97,7 +97,8 @@ int run_command(const RunOptions& options) {
       report(run_report);
       std::_Exit(finish_stdout(exit_status));
     };
-    runtime.emplace(*manifest, RuntimeOptions{.last_words = last_words, .long_lived = false});
+    runtime.emplace(*manifest,
+                    RuntimeOptions{.last_words = last_words, .long_lived = false, .confine = true});
   }
   auto run_one = [&](std::string name, std::string source) {
     if (tenant == nullptr) {

@@ -23,12 +23,16 @@ int serve_jobs(int socket, const Manifest& manifest, const LiveOutput* live) {
   // run lost (the watchdog's, the memory watch's): one at a time, nothing after last words.
   std::mutex replying;
   // Last words come only from a run, so `runtime` is whole by the time they use it.
-  Runtime runtime(manifest, RuntimeOptions{.last_words = [&](const RunReport& report) {
-                    std::lock_guard lock(replying);
-                    std::fflush(stdout);
-                    write_frame(socket, encode_reply({report, runtime.figures(), true}));
-                    std::_Exit(kLastWords);
-                  }});
+  Runtime runtime(
+      manifest,
+      RuntimeOptions{.last_words =
+                         [&](const RunReport& report) {
+                           std::lock_guard lock(replying);
+                           std::fflush(stdout);
+                           write_frame(socket, encode_reply({report, runtime.figures(), true}));
+                           std::_Exit(kLastWords);
+                         },
+                     .confine = true});
   while (std::optional<std::string> frame = read_frame(socket)) {
     std::optional<Job> job = decode_job(*frame);
     if (!job) return kBadFrame;

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <exception>
 #include <mutex>
 #include <utility>
 
 #include "core/base/job_files.h"
 #include "core/engine/engine.h"
+#include "core/runtime/confinement.h"
 #include "core/runtime/memory_watch.h"
 #include "core/runtime/pool_sweeper.h"
 #include "core/runtime/sandbox_pool.h"
@@ -58,7 +60,15 @@ struct Runtime::Parts {
 Runtime::Runtime(const Manifest& manifest, RuntimeOptions options)
     : manifest_(manifest),
       owned_engine_(std::make_unique<Engine>()),
-      parts_(std::make_unique<Parts>(*owned_engine_, manifest, std::move(options))) {}
+      parts_(std::make_unique<Parts>(*owned_engine_, manifest, options)) {
+  if (options.confine) {
+    // After V8, ICU and every thread of the runtime are up: nothing later needs what goes.
+    if (Result<Done> confined = confine_process(); !confined.ok()) {
+      std::fprintf(stderr, "krepis: a worker could not give up its privileges (%s); it goes on\n",
+                   confined.error().message.c_str());
+    }
+  }
+}
 
 Runtime::Runtime(Engine& engine, const Manifest& manifest, RuntimeOptions options)
     : manifest_(manifest), parts_(std::make_unique<Parts>(engine, manifest, std::move(options))) {}

@@ -28,6 +28,10 @@ struct RuntimeOptions {
   // instead of being granted more, so memory stays near the cap. Off only in tests that
   // host V8 in the test process itself.
   bool worker_process = true;
+  // Once V8 is up, the process gives up privileges it never needs (confinement.h): for
+  // processes that do nothing but run jobs (batch workers, a lone `krepis run`), not for the
+  // REPL, which also edits lines and keeps a history file.
+  bool confine = false;
 };
 
 // One isolate's heap as the REPL's .stats shows it.

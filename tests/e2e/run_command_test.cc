@@ -2,6 +2,7 @@
 // scripts of one invocation, and recovery after each kind of attack.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -313,6 +314,51 @@ TEST_CASE("input parsing and WebAssembly compilation are bounded by the deadline
       {"run", "--json", "--heap-mb", "512", "--deadline-ms", "20", script("wasm-compile-big.js")});
   CHECK(compiled["status"] == "timeout");
   CHECK(compiled["wall_ms"].get<double>() < 1000);
+}
+
+}  // namespace
+}  // namespace krepis::test
+
+namespace krepis::test {
+namespace {
+
+// One line of /proc/PID/status or /proc/PID/limits that starts with `key`.
+std::string proc_line(pid_t pid, const char* file, const std::string& key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(key)) return line;
+  }
+  return "";
+}
+
+void check_confined(pid_t pid) {
+  CAPTURE(pid);
+  CHECK(proc_line(pid, "status", "NoNewPrivs:") == "NoNewPrivs:\t1");
+  CHECK(proc_line(pid, "status", "CapEff:") == "CapEff:\t0000000000000000");
+  CHECK(proc_line(pid, "status", "CapPrm:") == "CapPrm:\t0000000000000000");
+  CHECK(proc_line(pid, "limits", "Max core file size").find(" 0  ") != std::string::npos);
+  CHECK(proc_line(pid, "limits", "Max open files").find(" 1024 ") != std::string::npos);
+}
+
+TEST_CASE("a process that runs tenant code has given up privileges and core dumps") {
+  // The script says it runs, then spins while the test looks at the process that runs it.
+  const std::string spin = temp_file(
+      "spin.js", "console.log('running'); const t = Date.now(); while (Date.now() - t < 1500) {}");
+  // Several scripts: a worker process runs them; the process the user started keeps its own.
+  RunningKrepis several = start_krepis({"run", "--deadline-ms", "60000", spin, spin});
+  REQUIRE(several.wait_for_output("running\n"));
+  std::ifstream children("/proc/" + std::to_string(several.pid) + "/task/" +
+                         std::to_string(several.pid) + "/children");
+  pid_t worker = 0;
+  children >> worker;
+  REQUIRE(worker > 0);
+  check_confined(worker);
+  CHECK(several.wait().exit_status == 0);
+  // One script: the process is its own worker, and gives them up itself once V8 is up.
+  RunningKrepis lone = start_krepis({"run", "--deadline-ms", "60000", spin});
+  REQUIRE(lone.wait_for_output("running\n"));
+  check_confined(lone.pid);
+  CHECK(lone.wait().exit_status == 0);
 }
 
 }  // namespace
