@@ -418,18 +418,29 @@ TEST_CASE("summarize refuses input that is not batch output") {
 namespace krepis::test {
 namespace {
 
+// `batch --json` over root/jobs with root/tenants.toml, one worker process.
+ProcessResult run_batch_in(const fs::path& root) {
+  return run_krepis({"batch", "--json", "--jobs", "1", "--tenants",
+                     (root / "tenants.toml").string(), (root / "jobs").string()});
+}
+
+// The run's reports by script name.
+std::map<std::string, json> reports_by_script(const ProcessResult& run) {
+  std::map<std::string, json> reports;
+  for (const json& line : run.json_lines()) {
+    if (line.contains("script")) reports[line["script"].get<std::string>()] = line;
+  }
+  return reports;
+}
+
 TEST_CASE("job files whose names differ only in bytes that are not UTF-8 keep apart in reports") {
   fs::path root = temp_folder();
   write(root / "tenants.toml", "[tenants.t]\n");
   write(root / "jobs" / "t" / "a\xFF.js", "'ff'");
   write(root / "jobs" / "t" / "a\xFE.js", "'fe'");
-  ProcessResult run = run_krepis(
-      {"batch", "--json", "--tenants", (root / "tenants.toml").string(), (root / "jobs").string()});
+  ProcessResult run = run_batch_in(root);
   CHECK(run.exit_status == 0);
-  std::map<std::string, json> reports;
-  for (const json& line : run.json_lines()) {
-    if (line.contains("script")) reports[line["script"].get<std::string>()] = line;
-  }
+  std::map<std::string, json> reports = reports_by_script(run);
   REQUIRE(reports.size() == 2);
   CHECK(reports["t/a\\xFF.js"]["result"] == "ff");
   CHECK(reports["t/a\\xFE.js"]["result"] == "fe");
@@ -447,13 +458,9 @@ TEST_CASE("a job stuck in a builtin past its deadline ends only its worker, with
   write(root / "jobs" / "t" / "0-before.js", "'before'");
   write(root / "jobs" / "t" / "1-stuck.js", "'a'.repeat(2 ** 25).replaceAll('a', 'bb').length");
   write(root / "jobs" / "t" / "2-after.js", "'after'");
-  ProcessResult run = run_krepis({"batch", "--json", "--jobs", "1", "--tenants",
-                                  (root / "tenants.toml").string(), (root / "jobs").string()});
+  ProcessResult run = run_batch_in(root);
   CHECK(run.exit_status == 124);
-  std::map<std::string, json> reports;
-  for (const json& line : run.json_lines()) {
-    if (line.contains("script")) reports[line["script"].get<std::string>()] = line;
-  }
+  std::map<std::string, json> reports = reports_by_script(run);
   REQUIRE(reports.size() == 3);
   CHECK(reports["t/1-stuck.js"]["status"] == "timeout");
   CHECK(reports["t/1-stuck.js"]["stopped_by"] == "condemned");
