@@ -273,24 +273,27 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     heap_guard_->begin_run();
     allocator_->reset_peak();
     OpRun op_run{&output, &rejections, &stop_, wall_start, job.deadline};
-    op_host_.run = &op_run;
     {
-      std::lock_guard lock(in_progress_mutex_);
-      in_progress_ = RunInProgress{&job, wall_start, report.warm, CLOCK_THREAD_CPUTIME_ID};
-      pthread_getcpuclockid(pthread_self(), &in_progress_.cpu_clock);
-    }
-    // And on a way out by an exception: nothing may point at this run's stack afterwards, and
-    // a sandbox left that way is not reused.
-    struct RunScope {
-      Sandbox& sandbox;
-      ~RunScope() {
-        sandbox.op_host_.run = nullptr;
-        std::lock_guard lock(sandbox.in_progress_mutex_);
-        sandbox.in_progress_ = RunInProgress{};
-        if (std::uncaught_exceptions() > 0) sandbox.condemned_.store(true);
-      }
-    } run_scope{*this};
-    {
+      // The run is in progress (for ops, and for last words from other threads) from before
+      // the deadline is armed until after it is disarmed: `in_progress` is declared before
+      // `armed`, so it ends after it, on every way out. An exception leaves nothing pointing
+      // at this run's stack, and a sandbox left that way is not reused. The reclaiming GC
+      // below is not the script's.
+      struct InProgress {
+        Sandbox& sandbox;
+        InProgress(Sandbox& owner, OpRun& op_run, const Job& job, bool warm) : sandbox(owner) {
+          sandbox.op_host_.run = &op_run;
+          std::lock_guard lock(sandbox.in_progress_mutex_);
+          sandbox.in_progress_ = RunInProgress{&job, op_run.started, warm, CLOCK_THREAD_CPUTIME_ID};
+          pthread_getcpuclockid(pthread_self(), &sandbox.in_progress_.cpu_clock);
+        }
+        ~InProgress() {
+          sandbox.op_host_.run = nullptr;
+          std::lock_guard lock(sandbox.in_progress_mutex_);
+          sandbox.in_progress_ = RunInProgress{};
+          if (std::uncaught_exceptions() > 0) sandbox.condemned_.store(true);
+        }
+      } in_progress{*this, op_run, job, report.warm};
       Watchdog::Armed armed = watchdog_.arm(*this, wall_start + job.deadline);
       v8::HandleScope handles(isolate_);
       // Leftover platform tasks (GC steps) run here, inside the deadline.
@@ -302,13 +305,8 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       rejections.clear();
       if (!stop_.tripped()) heap_guard_->check_now();
     }
-    // Disarmed: the watchdog no longer touches this isolate, so cancelling is final; and the
-    // run is over for last words (the reclaiming GC below is not the script's).
-    op_host_.run = nullptr;
-    {
-      std::lock_guard lock(in_progress_mutex_);
-      in_progress_ = RunInProgress{};
-    }
+    // Disarmed and out of progress: the watchdog no longer touches this isolate, so
+    // cancelling is final.
     isolate_->CancelTerminateExecution();
     interrupt_requested_.store(false);
     figures = heap_guard_->figures();
