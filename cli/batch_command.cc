@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -20,6 +21,8 @@
 #include "core/batch/batch_summary.h"
 #include "core/batch/job_server.h"
 #include "core/batch/process_worker.h"
+#include "core/batch/worker_lock.h"
+#include "core/runtime/runtime.h"
 
 namespace krepis::cli {
 namespace {
@@ -174,11 +177,19 @@ int batch_command(const BatchOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   // Each worker is a process with its own V8 and warm pool (V8 never starts in this one): a
   // run that kills its engine is reported `crashed` or `oom`, and the batch goes on.
+  if (std::optional<std::string> shortfall = Runtime::confinement_shortfall()) {
+    print_error(*shortfall);
+  }
+  // Tenants with file grants get worker processes of their own (worker_lock.h).
+  const std::filesystem::path batch_dir = options.dir;
   BatchRunner runner(
       *manifest, *plan,
-      [&manifest] {
+      [&manifest, &batch_dir] {
         return std::make_unique<ProcessWorker>(
-            [&manifest](int socket) { return serve_jobs(socket, *manifest); });
+            [&manifest, &batch_dir](int socket, const TenantSpec* locked_to) {
+              return serve_jobs(socket, *manifest, worker_policy(*manifest, batch_dir, locked_to));
+            },
+            ProcessWorker::kDefaultGrace, &needs_own_worker);
       },
       print_report);
   active_runner = &runner;

@@ -5,12 +5,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/terminal.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
 #include "core/batch/job_server.h"
 #include "core/batch/process_worker.h"
+#include "core/batch/worker_lock.h"
 #include "core/runtime/runtime.h"
 
 namespace krepis::cli {
@@ -49,7 +52,8 @@ Examples:
 
 Exit status: 0 all ok, 1 an error, 2 usage or manifest error, 3 out of memory, 4 denied or
 crashed, 124 a timeout; when several occur the highest wins. 74 when stdout could not be
-written (reports were lost): that wins over all.)");
+written (reports were lost): that wins over all. 159 when the sandbox ended the process for
+a forbidden system call (only after a V8 bug).)");
 }
 
 int run_command(const RunOptions& options) {
@@ -88,38 +92,52 @@ int run_command(const RunOptions& options) {
   // a worker process, which prints their log as it comes, so the next script gets a new
   // worker; with one, this process is the worker (no fork on the way of `run -e 1`).
   const LiveOutput live = options.json ? LiveOutput{} : LiveOutput{&print_log_entry};
+  // The scripts are read before a runtime confines this process to the tenant's own files.
+  struct Script {
+    std::string name;
+    Result<std::string> source;
+  };
+  std::vector<Script> scripts;
+  if (options.code) scripts.push_back({"-e", *options.code});
+  for (const std::string& path : options.scripts) scripts.push_back({path, read_text_file(path)});
+
   std::optional<ProcessWorker> worker;
   std::optional<Runtime> runtime;
-  if (options.scripts.size() + (options.code ? 1 : 0) > 1) {
-    worker.emplace([&manifest, &live](int socket) { return serve_jobs(socket, *manifest, &live); });
+  if (tenant != nullptr) {
+    if (std::optional<std::string> shortfall = Runtime::confinement_shortfall()) {
+      print_error(*shortfall);
+    }
+  }
+  if (scripts.size() > 1) {
+    worker.emplace(
+        [&manifest, &live](int socket, const TenantSpec* locked_to) {
+          return serve_jobs(socket, *manifest, worker_policy(*manifest, std::nullopt, locked_to),
+                            &live);
+        },
+        ProcessWorker::kDefaultGrace, [](const TenantSpec&) { return true; });
   } else if (tenant != nullptr) {
     auto last_words = [&](const RunReport& run_report) {
       report(run_report);
       std::_Exit(finish_stdout(exit_status));
     };
-    runtime.emplace(*manifest,
-                    RuntimeOptions{.last_words = last_words, .long_lived = false, .confine = true});
+    runtime.emplace(*manifest, RuntimeOptions{.last_words = last_words,
+                                              .long_lived = false,
+                                              .confine = worker_policy(*manifest, std::nullopt,
+                                                                       tenant)});
   }
-  auto run_one = [&](std::string name, std::string source) {
-    if (tenant == nullptr) {
-      report(denied_report(options.tenant, std::move(name), denial));
-      return;
-    }
-    Job job{tenant->id, std::move(name), std::move(source), input, tenant->limits.deadline};
-    if (options.input_file) job.input_name = "--input " + *options.input_file;
-    report(worker ? worker->run(job, *tenant) : runtime->run(job, &live));
-  };
-
-  if (options.code) {
-    run_one("-e", *options.code);
-  }
-  for (const std::string& path : options.scripts) {
-    Result<std::string> file = read_text_file(path);
-    if (!file.ok()) {
-      report(denied_report(options.tenant, path, file.error().message));
+  for (Script& script : scripts) {
+    if (!script.source.ok()) {
+      report(denied_report(options.tenant, script.name, script.source.error().message));
       continue;
     }
-    run_one(path, std::move(file).value());
+    if (tenant == nullptr) {
+      report(denied_report(options.tenant, std::move(script.name), denial));
+      continue;
+    }
+    Job job{tenant->id, std::move(script.name), std::move(script.source).value(), input,
+            tenant->limits.deadline};
+    if (options.input_file) job.input_name = "--input " + *options.input_file;
+    report(worker ? worker->run(job, *tenant) : runtime->run(job, &live));
   }
   return exit_status;
 }

@@ -6,6 +6,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/batch/worker_lock.h"
+
 namespace krepis {
 namespace {
 
@@ -23,11 +25,17 @@ BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan, Worker
       plan_(plan),
       make_worker_(std::move(make_worker)),
       on_report_(std::move(on_report)),
-      scheduler_(tenants_of(plan), [&manifest, &plan](const std::string& tenant) {
-        const TenantSpec* spec = manifest.find(tenant);
-        // Denied tenants need no isolate: any number of their jobs may be "in flight".
-        return spec != nullptr ? spec->max_isolates : plan.jobs.size();
-      }) {}
+      scheduler_(
+          tenants_of(plan),
+          [&manifest, &plan](const std::string& tenant) {
+            const TenantSpec* spec = manifest.find(tenant);
+            // Denied tenants need no isolate: any number of their jobs may be "in flight".
+            return spec != nullptr ? spec->max_isolates : plan.jobs.size();
+          },
+          [&manifest](const std::string& tenant) {
+            const TenantSpec* spec = manifest.find(tenant);
+            return spec != nullptr && needs_own_worker(*spec);
+          }) {}
 
 Job BatchRunner::job_for(const BatchJob& job, const TenantSpec& tenant) {
   // The files are read by the worker that runs the job (Runtime::run): this process never
@@ -78,7 +86,7 @@ void BatchRunner::work(Worker& worker) {
         continue;
       }
       Ready& ready = std::get<Ready>(prepared);
-      if (!handed.empty() && !worker.can_queue(ready.job)) {
+      if (!handed.empty() && !worker.can_queue(ready.job, *ready.tenant)) {
         held.emplace(*next, std::move(ready));
         break;
       }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include "core/batch/worker_wire.h"
 #include "core/runtime/runtime.h"
@@ -18,7 +19,8 @@ constexpr int kLastWords = 3;
 
 }  // namespace
 
-int serve_jobs(int socket, const Manifest& manifest, const LiveOutput* live) {
+int serve_jobs(int socket, const Manifest& manifest, ConfinementPolicy policy,
+               const LiveOutput* live) {
   // Replies go out from the main thread, or as last words from whichever thread found the
   // run lost (the watchdog's, the memory watch's): one at a time, nothing after last words.
   std::mutex replying;
@@ -32,7 +34,7 @@ int serve_jobs(int socket, const Manifest& manifest, const LiveOutput* live) {
                            write_frame(socket, encode_reply({report, runtime.figures(), true}));
                            std::_Exit(kLastWords);
                          },
-                     .confine = true});
+                     .confine = std::move(policy)});
   while (std::optional<std::string> frame = read_frame(socket)) {
     std::optional<Job> job = decode_job(*frame);
     if (!job) return kBadFrame;

@@ -5,10 +5,14 @@
 
 #include "core/base/manifest.h"
 #include "core/base/run_output.h"
+#include "core/runtime/confinement.h"
 
 namespace krepis {
 
-// Serves jobs from the socket until the parent closes it; returns the process's exit status.
-int serve_jobs(int socket, const Manifest& manifest, const LiveOutput* live = nullptr);
+// Serves jobs from the socket until the parent closes it, confined to `policy`
+// (worker_lock.h); returns the process's exit status. Call it before the process has a
+// second thread (a forked child has one).
+int serve_jobs(int socket, const Manifest& manifest, ConfinementPolicy policy,
+               const LiveOutput* live = nullptr);
 
 }  // namespace krepis

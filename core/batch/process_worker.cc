@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "core/batch/worker_wire.h"
+#include "core/runtime/syscall_filter.h"
 
 namespace krepis {
 namespace {
@@ -25,6 +26,10 @@ constexpr int kChildSocket = 3;
 constexpr int kExitGraceMs = 2000;
 
 std::string describe_exit(int status) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kForbiddenCallStatus) {
+    return "was ended by its sandbox: it made a system call that is not on the allow-list "
+           "(stderr says which)";
+  }
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     return fmt::format("was killed by signal {} ({})", WTERMSIG(status),
@@ -49,8 +54,9 @@ bool readable_within(int fd, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-ProcessWorker::ProcessWorker(ChildMain child_main, std::chrono::milliseconds grace)
-    : child_main_(std::move(child_main)), grace_(grace) {}
+ProcessWorker::ProcessWorker(ChildMain child_main, std::chrono::milliseconds grace,
+                             LockRule locks)
+    : child_main_(std::move(child_main)), grace_(grace), locks_(std::move(locks)) {}
 
 ProcessWorker::~ProcessWorker() {
   // Every reply is in; the child has nothing left to say, and tearing down its V8 and its
@@ -58,7 +64,11 @@ ProcessWorker::~ProcessWorker() {
   if (child_ > 0) end_child(Ending::kStop);
 }
 
-Result<Done> ProcessWorker::start_child() {
+const TenantSpec* ProcessWorker::lock_for(const TenantSpec& tenant) const {
+  return locks_ && locks_(tenant) ? &tenant : nullptr;
+}
+
+Result<Done> ProcessWorker::start_child(const TenantSpec* lock) {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
     return Error{fmt::format("socketpair: {}", std::strerror(errno))};
@@ -78,11 +88,12 @@ Result<Done> ProcessWorker::start_child() {
     ::__fpurge(stdout);
     if (::dup2(child_end.get(), kChildSocket) != kChildSocket) std::_Exit(1);
     ::syscall(SYS_close_range, kChildSocket + 1, ~0U, 0);
-    std::_Exit(child_main_(kChildSocket));
+    std::_Exit(child_main_(kChildSocket, lock));
   }
   child_end.reset();
   socket_ = std::move(parent_end);
   child_ = pid;
+  child_lock_ = lock;
   return Done{};
 }
 
@@ -119,14 +130,24 @@ RunReport ProcessWorker::died(std::chrono::steady_clock::time_point started,
 }
 
 Result<Done> ProcessWorker::deliver() {
+  if (pending_.empty()) return Done{};
+  const TenantSpec* lock = lock_for(*pending_.front().tenant);
+  if (socket_.valid() && !pending_.front().sent && lock != child_lock_) {
+    // Every job before the oldest was collected, and it needs a child locked otherwise:
+    // the idle child ends, its warm isolates with it.
+    end_child(Ending::kExiting);
+  }
   if (!socket_.valid()) {
-    Result<Done> started = start_child();
+    Result<Done> started = start_child(lock);
     if (!started.ok()) return started;
     for (Pending& pending : pending_) pending.sent = false;
   }
   for (Pending& pending : pending_) {
+    if (pending.sent) continue;
+    // A job for another lock waits for a child of its own.
+    if (lock_for(*pending.tenant) != child_lock_) break;
     // A child that died meanwhile shows when its reply is read; nothing to do here.
-    if (!pending.sent && !write_frame(socket_.get(), encode_job(pending.job))) break;
+    if (!write_frame(socket_.get(), encode_job(pending.job))) break;
     pending.sent = true;
   }
   return Done{};
@@ -138,8 +159,9 @@ void ProcessWorker::submit(const Job& job, const TenantSpec& tenant) {
   if (socket_.valid()) static_cast<void>(deliver());
 }
 
-bool ProcessWorker::can_queue(const Job& job) const {
+bool ProcessWorker::can_queue(const Job& job, const TenantSpec& tenant) const {
   constexpr std::size_t kQueuedBytes = 64 * 1024;
+  if (!pending_.empty() && lock_for(*pending_.back().tenant) != lock_for(tenant)) return false;
   return job.source.size() + job.input_json.value_or("").size() < kQueuedBytes;
 }
 

@@ -4,6 +4,8 @@
 // job waiting when it finishes one, instead of waiting for a round trip to the parent.
 // The child is forked, not executed afresh: it shares the loaded libraries, and V8 starts
 // in it, never in the parent. Each child keeps its own warm pool for as long as it lives.
+// A tenant that the lock rule names gets children locked to it (worker_lock.h): a job of
+// another lock waits until the jobs before it are collected, then the child is replaced.
 #pragma once
 
 #include <sys/types.h>
@@ -21,14 +23,18 @@ namespace krepis {
 
 class ProcessWorker final : public Worker {
  public:
-  // What the child runs on its end of the socket (serve_jobs, or a test's stand-in); its
-  // return value is the child's exit status. It must not return to the parent's code.
-  using ChildMain = std::function<int(int socket)>;
+  // What the child runs on its end of the socket (serve_jobs, or a test's stand-in), for
+  // the tenant it is locked to (null: a shared child); its return value is the child's exit
+  // status. It must not return to the parent's code.
+  using ChildMain = std::function<int(int socket, const TenantSpec* locked_to)>;
+  // Whether a tenant's jobs run only in children locked to it; none when empty.
+  using LockRule = std::function<bool(const TenantSpec&)>;
 
   // `grace`: how long past a job's deadline the child may take to answer before it is
   // killed. Its own watchdog gives up on a run ~40 ms past the deadline and says so.
-  explicit ProcessWorker(ChildMain child_main,
-                         std::chrono::milliseconds grace = std::chrono::seconds(10));
+  static constexpr std::chrono::milliseconds kDefaultGrace = std::chrono::seconds(10);
+  explicit ProcessWorker(ChildMain child_main, std::chrono::milliseconds grace = kDefaultGrace,
+                         LockRule locks = {});
   ~ProcessWorker() override;
   ProcessWorker(const ProcessWorker&) = delete;
   ProcessWorker& operator=(const ProcessWorker&) = delete;
@@ -37,8 +43,8 @@ class ProcessWorker final : public Worker {
   RunReport collect() override;
   // A job waits in the socket while the child runs the ones before it, so only one that
   // fits there is taken ahead: a bigger one could block the parent's write while the child
-  // blocks writing a big reply.
-  bool can_queue(const Job& job) const override;
+  // blocks writing a big reply. Nor one that needs a child locked otherwise.
+  bool can_queue(const Job& job, const TenantSpec& tenant) const override;
   // Every child's pool figures: those gone, and the live one's as it last reported them.
   PoolFigures figures() const override;
   // The child's process id; -1 when none runs (before the first job, after a death).
@@ -50,7 +56,9 @@ class ProcessWorker final : public Worker {
     const TenantSpec* tenant;
     bool sent = false;  // to the child alive now
   };
-  Result<Done> start_child();
+  Result<Done> start_child(const TenantSpec* lock);
+  // The tenant a child that runs this tenant's jobs is locked to; null for a shared child.
+  const TenantSpec* lock_for(const TenantSpec& tenant) const;
   // Starts a child if none runs, and sends it every pending job it has not had.
   Result<Done> deliver();
   // Reaps the child and says how it ended. A child that closed its socket (it exits, or has)
@@ -63,8 +71,10 @@ class ProcessWorker final : public Worker {
 
   ChildMain child_main_;
   std::chrono::milliseconds grace_;
+  LockRule locks_;
   UniqueFd socket_;
   pid_t child_ = -1;
+  const TenantSpec* child_lock_ = nullptr;  // the live child's
   std::deque<Pending> pending_;  // submitted, not yet collected; the child runs them in order
   PoolFigures gone_;             // summed over the children that ended
   PoolFigures live_;             // the live child's, as of its last reply

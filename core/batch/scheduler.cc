@@ -3,11 +3,14 @@
 namespace krepis {
 
 Scheduler::Scheduler(const std::vector<std::string>& tenants,
-                     const std::function<std::size_t(const std::string&)>& cap) {
+                     const std::function<std::size_t(const std::string&)>& cap,
+                     const std::function<bool(const std::string&)>& keeps_worker) {
   for (std::size_t job = 0; job < tenants.size(); ++job) {
     auto [entry, created] = queue_of_.try_emplace(tenants[job], queues_.size());
-    if (created)
-      queues_.push_back(Queue{tenants[job], {}, 0, std::max<std::size_t>(1, cap(tenants[job])), 0});
+    if (created) {
+      queues_.push_back(Queue{tenants[job], {}, 0, std::max<std::size_t>(1, cap(tenants[job])), 0,
+                              keeps_worker && keeps_worker(tenants[job])});
+    }
     queues_[entry->second].jobs.push_back(job);
     job_queue_.push_back(entry->second);
   }
@@ -33,7 +36,9 @@ std::optional<std::size_t> Scheduler::next(Affinity& affinity, bool wait) {
     auto last = queue_of_.find(affinity.tenant);
     const std::size_t own = last == queue_of_.end() ? queues_.size() : last->second;
     const bool own_eligible = own < queues_.size() && queues_[own].eligible();
-    if (own_eligible && affinity.streak < kStreak) return take(own, affinity);
+    if (own_eligible && (affinity.streak < kStreak || queues_[own].keeps_worker)) {
+      return take(own, affinity);
+    }
     // Round-robin over the other tenants, from where the last pick left off: first those
     // warm here or nowhere yet, then those warm only in another worker.
     for (bool elsewhere : {false, true}) {

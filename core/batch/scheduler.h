@@ -6,7 +6,8 @@
 // share of the tenants rather than all of them. Several workers may run one tenant at once,
 // up to the tenant's cap (its max_isolates): a tenant with many jobs grows, and a worker
 // never picks a tenant that would only make it wait in the pool while another tenant has
-// work.
+// work. A tenant that needs a worker process of its own (worker_lock.h) keeps the worker it
+// has for as long as it has jobs: moving on would cost a new process.
 #pragma once
 
 #include <condition_variable>
@@ -33,9 +34,11 @@ class Scheduler {
   // Jobs of one tenant in a row before a worker looks at the others.
   static constexpr std::size_t kStreak = 8;
 
-  // tenants[i] is the tenant of job i; cap(tenant) bounds its jobs in flight.
+  // tenants[i] is the tenant of job i; cap(tenant) bounds its jobs in flight; a tenant that
+  // `keeps_worker` names is not left for another while it has jobs.
   Scheduler(const std::vector<std::string>& tenants,
-            const std::function<std::size_t(const std::string&)>& cap);
+            const std::function<std::size_t(const std::string&)>& cap,
+            const std::function<bool(const std::string&)>& keeps_worker = {});
 
   // The next job for a worker, or nothing when every job was handed out or stop() was called.
   // While jobs remain but every tenant that has some is at its cap, blocks; or, with
@@ -54,6 +57,7 @@ class Scheduler {
     std::size_t in_flight = 0;
     std::size_t cap = 1;
     std::size_t warm_in = 0;  // workers that have run this tenant
+    bool keeps_worker = false;
     bool eligible() const { return !jobs.empty() && in_flight < cap; }
   };
   std::size_t take(std::size_t index, Affinity& affinity);

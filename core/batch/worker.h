@@ -18,8 +18,8 @@ class Worker {
   virtual void submit(const Job& job, const TenantSpec& tenant) = 0;
   // The report of the oldest job handed and not yet collected, once it is done.
   virtual RunReport collect() = 0;
-  // Whether the worker can take this job while it still has others to run.
-  virtual bool can_queue(const Job& job) const = 0;
+  // Whether the worker can take this job of the tenant while it still has others to run.
+  virtual bool can_queue(const Job& job, const TenantSpec& tenant) const = 0;
   // One job, start to finish.
   RunReport run(const Job& job, const TenantSpec& tenant) {
     submit(job, tenant);

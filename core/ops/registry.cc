@@ -67,6 +67,7 @@ OpTemplates make_op_templates(v8::Isolate* isolate, OpHost& host) {
   for (const OpFamily& family : kFamilies) {
     if (family.grant.empty() || host.grants.grants(family.grant)) family.install(installer);
   }
+  if (install_native_test_hooks != nullptr) install_native_test_hooks(installer);
   return OpTemplates{make_console_template(isolate, host), installer.finish()};
 }
 

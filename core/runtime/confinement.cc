@@ -10,11 +10,25 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+
+#include "core/runtime/syscall_filter.h"
 
 namespace krepis {
 namespace {
 
 Error failed(const char* step) { return Error{fmt::format("{}: {}", step, std::strerror(errno))}; }
+
+// Threads of this process, from /proc/self/task; 0 when it cannot be read.
+std::size_t thread_count() {
+  std::error_code error;
+  std::size_t count = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/task", error), end; !error && it != end;
+       it.increment(error)) {
+    ++count;
+  }
+  return count;
+}
 
 // Empties the bounding set (which needs CAP_SETPCAP, so it goes first), then the effective,
 // permitted and inheritable sets. A process without capabilities has nothing to drop.
@@ -37,7 +51,16 @@ Result<Done> drop_capabilities() {
 
 }  // namespace
 
-Result<Done> confine_process() {
+std::vector<PathAccess> system_read_paths() {
+  return {{"/usr"}, {"/dev/urandom"}, {"/proc/self"}};
+}
+
+Result<Done> confine_before_threads(const ConfinementPolicy& policy) {
+  if (const std::size_t threads = thread_count(); threads > 1) {
+    return Error{fmt::format("the process already runs {} threads; it must confine itself "
+                             "before its second",
+                             threads)};
+  }
   const rlimit no_core{0, 0};
   if (::setrlimit(RLIMIT_CORE, &no_core) != 0) return failed("RLIMIT_CORE");
   rlimit files{};
@@ -46,7 +69,20 @@ Result<Done> confine_process() {
   files.rlim_max = std::min<rlim_t>(files.rlim_max, kMaxOpenFiles);
   if (::setrlimit(RLIMIT_NOFILE, &files) != 0) return failed("RLIMIT_NOFILE");
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return failed("PR_SET_NO_NEW_PRIVS");
-  return drop_capabilities();
+  if (Result<Done> dropped = drop_capabilities(); !dropped.ok()) return dropped;
+  std::vector<PathAccess> paths = system_read_paths();
+  paths.insert(paths.end(), policy.paths.begin(), policy.paths.end());
+  return restrict_files(paths);
+}
+
+Result<Done> confine_system_calls() { return filter_system_calls(); }
+
+std::optional<std::string> confinement_shortfall() {
+  if (landlock_abi() == 0) {
+    return "this kernel has no Landlock: tenants' files are confined by krepis's own checks "
+           "(openat2 beneath each tenant's folder), not by the kernel";
+  }
+  return std::nullopt;
 }
 
 }  // namespace krepis

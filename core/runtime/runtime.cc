@@ -57,15 +57,33 @@ struct Runtime::Parts {
   MemoryWatch memory_watch;
 };
 
+namespace {
+
+void say_partly_confined(const Error& error) {
+  std::fprintf(stderr, "krepis: a process that runs tenant code could not confine itself (%s); "
+               "it goes on\n", error.message.c_str());
+}
+
+// V8 starts its threads as it starts: the first step of the confinement comes before.
+std::unique_ptr<Engine> start_engine(const std::optional<ConfinementPolicy>& confine) {
+  if (confine) {
+    if (Result<Done> confined = confine_before_threads(*confine); !confined.ok()) {
+      say_partly_confined(confined.error());
+    }
+  }
+  return std::make_unique<Engine>();
+}
+
+}  // namespace
+
 Runtime::Runtime(const Manifest& manifest, RuntimeOptions options)
     : manifest_(manifest),
-      owned_engine_(std::make_unique<Engine>()),
+      owned_engine_(start_engine(options.confine)),
       parts_(std::make_unique<Parts>(*owned_engine_, manifest, options)) {
   if (options.confine) {
-    // After V8, ICU and every thread of the runtime are up: nothing later needs what goes.
-    if (Result<Done> confined = confine_process(); !confined.ok()) {
-      std::fprintf(stderr, "krepis: a worker could not give up its privileges (%s); it goes on\n",
-                   confined.error().message.c_str());
+    // V8, ICU and every thread of the runtime are up: nothing later needs what goes.
+    if (Result<Done> filtered = confine_system_calls(); !filtered.ok()) {
+      say_partly_confined(filtered.error());
     }
   }
 }
@@ -100,6 +118,10 @@ RunReport Runtime::run(const Job& job, const LiveOutput* live) {
 PoolFigures Runtime::figures() { return parts_->pool.figures(); }
 
 const char* Runtime::engine_version() { return Engine::v8_version(); }
+
+std::optional<std::string> Runtime::confinement_shortfall() {
+  return krepis::confinement_shortfall();
+}
 
 struct Runtime::Session::State {
   State(Runtime& owner, bool keep) : runtime(owner), keep_context(keep) {}

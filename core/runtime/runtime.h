@@ -13,6 +13,7 @@
 #include "core/base/pool_figures.h"
 #include "core/base/run_output.h"
 #include "core/base/run_report.h"
+#include "core/runtime/confinement.h"
 #include "core/runtime/last_words.h"
 
 namespace krepis {
@@ -28,10 +29,12 @@ struct RuntimeOptions {
   // instead of being granted more, so memory stays near the cap. Off only in tests that
   // host V8 in the test process itself.
   bool worker_process = true;
-  // Once V8 is up, the process gives up privileges it never needs (confinement.h): for
-  // processes that do nothing but run jobs (batch workers, a lone `krepis run`), not for the
-  // REPL, which also edits lines and keeps a history file.
-  bool confine = false;
+  // The process confines itself (confinement.h): before V8 starts, it gives up privileges
+  // and every file but those of the policy; once V8 is up, every system call but those of
+  // the allow-list. For processes that do nothing but run jobs (batch workers, a lone
+  // `krepis run`), made before their second thread; not for the REPL, which also edits
+  // lines and keeps a history file.
+  std::optional<ConfinementPolicy> confine = {};
 };
 
 // One isolate's heap as the REPL's .stats shows it.
@@ -62,6 +65,8 @@ class Runtime {
 
   // "10.2.154.26-node.xx": the V8 krepis runs on (needs no runtime).
   static const char* engine_version();
+  // What the kernel cannot enforce of the confinement, for the operator; nothing when all.
+  static std::optional<std::string> confinement_shortfall();
 
   // A REPL's hold on one tenant's isolate: entries share one kept context (or get a fresh
   // one each), on an isolate leased from the pool until release() or a change of tenant.

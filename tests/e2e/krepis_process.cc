@@ -47,7 +47,11 @@ std::vector<nlohmann::json> ProcessResult::json_lines() const {
 ProcessResult run_krepis(const std::vector<std::string>& args) { return run_krepis_in("", args); }
 
 ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::string>& args) {
-  return start_krepis(args, {cwd, {}, "/dev/null"}).wait();
+  return start_krepis(args, {.cwd = cwd}).wait();
+}
+
+ProcessResult run_krepis_with(const SpawnOptions& options, const std::vector<std::string>& args) {
+  return start_krepis(args, options).wait();
 }
 
 RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOptions& options) {
@@ -67,7 +71,7 @@ RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOpti
   posix_spawn_file_actions_addopen(&actions, 2, running.err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-  std::vector<std::string> argv_strings{KREPIS_BIN};
+  std::vector<std::string> argv_strings{options.program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& arg : argv_strings) argv.push_back(arg.data());
@@ -78,11 +82,12 @@ RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOpti
   std::vector<char*> envp;
   for (std::string& entry : env_strings) envp.push_back(entry.data());
   envp.push_back(nullptr);
-  int spawned = posix_spawn(&running.pid, KREPIS_BIN, &actions, nullptr, argv.data(), envp.data());
+  int spawned =
+      posix_spawn(&running.pid, options.program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   running.out_fd = out_pipe[0];
-  if (spawned != 0) throw std::runtime_error("cannot start " KREPIS_BIN);
+  if (spawned != 0) throw std::runtime_error("cannot start " + options.program);
   return running;
 }
 

@@ -35,6 +35,8 @@ struct SpawnOptions {
   std::string stdin_path = "/dev/null";
   // Where stdout goes; empty: a pipe the test reads.
   std::string stdout_path = {};
+  // The binary: krepis, or KREPIS_HOOKED_BIN (krepis with `krepis.test`).
+  std::string program = KREPIS_BIN;
 };
 
 // A krepis started and not yet waited for (to signal it mid-run). Its stdout is a pipe, so
@@ -53,6 +55,9 @@ struct RunningKrepis {
 };
 
 RunningKrepis start_krepis(const std::vector<std::string>& args, const SpawnOptions& options = {});
+// The same, with any options.
+ProcessResult run_krepis_with(const SpawnOptions& options, const std::vector<std::string>& args);
+
 
 // The resident memory of a process and all its descendants, summed, sampled every 2 ms from
 // construction until destruction. Sampling can miss a peak, never invent one: a bound

@@ -2,6 +2,7 @@
 // scripts of one invocation, and recovery after each kind of attack.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -322,25 +323,37 @@ TEST_CASE("input parsing and WebAssembly compilation are bounded by the deadline
 namespace krepis::test {
 namespace {
 
-// One line of /proc/PID/status or /proc/PID/limits that starts with `key`.
-std::string proc_line(pid_t pid, const char* file, const std::string& key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
+// One line of /proc/PATH (a process's or a thread's folder) that starts with `key`.
+std::string proc_line(const std::string& path, const char* file, const std::string& key) {
+  std::ifstream in("/proc/" + path + "/" + file);
   for (std::string line; std::getline(in, line);) {
     if (line.starts_with(key)) return line;
   }
   return "";
 }
 
+// Capabilities, no-new-privileges and seccomp bind threads, not processes: each thread of
+// the process (V8's, the watchdog, the memory watch) is checked.
 void check_confined(pid_t pid) {
   CAPTURE(pid);
-  CHECK(proc_line(pid, "status", "NoNewPrivs:") == "NoNewPrivs:\t1");
-  CHECK(proc_line(pid, "status", "CapEff:") == "CapEff:\t0000000000000000");
-  CHECK(proc_line(pid, "status", "CapPrm:") == "CapPrm:\t0000000000000000");
-  CHECK(proc_line(pid, "limits", "Max core file size").find(" 0  ") != std::string::npos);
-  CHECK(proc_line(pid, "limits", "Max open files").find(" 1024 ") != std::string::npos);
+  const std::string process = std::to_string(pid);
+  std::size_t threads = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + process + "/task")) {
+    const std::string thread = process + "/task/" + task.path().filename().string();
+    CAPTURE(thread);
+    CHECK(proc_line(thread, "status", "NoNewPrivs:") == "NoNewPrivs:\t1");
+    CHECK(proc_line(thread, "status", "CapEff:") == "CapEff:\t0000000000000000");
+    CHECK(proc_line(thread, "status", "CapPrm:") == "CapPrm:\t0000000000000000");
+    CHECK(proc_line(thread, "status", "CapBnd:") == "CapBnd:\t0000000000000000");
+    CHECK(proc_line(thread, "status", "Seccomp:") == "Seccomp:\t2");  // a filter
+    ++threads;
+  }
+  CHECK(threads > 2);
+  CHECK(proc_line(process, "limits", "Max core file size").find(" 0  ") != std::string::npos);
+  CHECK(proc_line(process, "limits", "Max open files").find(" 1024 ") != std::string::npos);
 }
 
-TEST_CASE("a process that runs tenant code has given up privileges and core dumps") {
+TEST_CASE("every thread of a process that runs tenant code has given up privileges") {
   // The script says it runs, then spins while the test looks at the process that runs it.
   const std::string spin = temp_file(
       "spin.js", "console.log('running'); const t = Date.now(); while (Date.now() - t < 1500) {}");

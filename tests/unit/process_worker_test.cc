@@ -23,16 +23,17 @@ Job job(std::string source, milliseconds deadline = milliseconds(1000)) {
   return j;
 }
 
-TenantSpec tenant() {
+TenantSpec tenant(std::string id = "acme") {
   TenantSpec spec;
-  spec.id = "acme";
+  spec.id = std::move(id);
   return spec;
 }
 
 // A child that answers each job by what its source says: "die" kills itself, "hang" never
 // answers, "garble" answers nonsense, "last" answers as last words and exits; anything else
-// comes back as the result, with a run count in the figures.
-int stand_in_child(int socket) {
+// comes back as the result, with a run count in the figures, the child's lock as the error
+// and its process id as the heap peak.
+int stand_in_child(int socket, const TenantSpec* locked_to) {
   PoolFigures figures;
   while (std::optional<std::string> frame = read_frame(socket)) {
     std::optional<Job> received = decode_job(*frame);
@@ -49,6 +50,8 @@ int stand_in_child(int socket) {
     report.tenant = received->tenant;
     report.script = received->script_name;
     report.result_json = received->source;
+    report.error = locked_to != nullptr ? "locked to " + locked_to->id : "shared";
+    report.heap_peak_bytes = static_cast<std::size_t>(::getpid());
     const bool last = received->source == "last";
     write_frame(socket, encode_reply({report, figures, last}));
     if (last) return 3;
@@ -182,8 +185,36 @@ TEST_CASE("jobs handed ahead of a death go to the next child, in order") {
 
 TEST_CASE("only a job that fits the socket is queued behind another") {
   ProcessWorker worker(stand_in_child);
-  CHECK(worker.can_queue(job("1")));
-  CHECK_FALSE(worker.can_queue(job(std::string(1 << 20, ' '))));
+  CHECK(worker.can_queue(job("1"), tenant()));
+  CHECK_FALSE(worker.can_queue(job(std::string(1 << 20, ' ')), tenant()));
+}
+
+TEST_CASE("a tenant the lock rule names runs in children locked to it, the others in shared ones") {
+  const TenantSpec own = tenant("files");
+  const TenantSpec shared = tenant("acme");
+  ProcessWorker worker(stand_in_child, ProcessWorker::kDefaultGrace,
+                       [](const TenantSpec& spec) { return spec.id == "files"; });
+  worker.submit(job("1"), shared);
+  CHECK(worker.can_queue(job("2"), shared));
+  CHECK_FALSE(worker.can_queue(job("3"), own));  // it waits for a child of its own
+  const RunReport first = worker.collect();
+  CHECK(first.error == "shared");
+
+  // Handed together anyway, they run in order, each in a child of its lock.
+  worker.submit(job("3"), own);
+  worker.submit(job("4"), own);
+  worker.submit(job("5"), shared);
+  const RunReport third = worker.collect();
+  const RunReport fourth = worker.collect();
+  const RunReport fifth = worker.collect();
+  CHECK(third.result_json == "3");
+  CHECK(third.error == "locked to files");
+  CHECK(fourth.heap_peak_bytes == third.heap_peak_bytes);  // the same locked child
+  CHECK(third.heap_peak_bytes != first.heap_peak_bytes);
+  CHECK(fifth.result_json == "5");
+  CHECK(fifth.error == "shared");
+  CHECK(fifth.heap_peak_bytes != third.heap_peak_bytes);
+  CHECK(worker.figures().hits == 4);  // every child's figures count
 }
 
 }  // namespace

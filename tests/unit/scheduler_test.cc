@@ -43,6 +43,15 @@ TEST_CASE("a worker keeps to its tenant for a streak, then gives the others a tu
   CHECK(tenant_order(many, tenants) == std::string(8, 'a') + "b" + "c" + std::string(12, 'a'));
 }
 
+TEST_CASE("a tenant that needs a worker process of its own keeps its worker while it has jobs") {
+  const std::vector<std::string> tenants = jobs_of({{"a", 20}, {"b", 1}, {"c", 1}});
+  Scheduler scheduler(
+      tenants, [](const std::string&) { return 4; },
+      [](const std::string& tenant) { return tenant == "a"; });
+  // Moving on after a streak would cost a's worker process twice.
+  CHECK(tenant_order(scheduler, tenants) == std::string(20, 'a') + "bc");
+}
+
 TEST_CASE("two workers each keep to the tenants they warmed, until nothing else is left") {
   std::vector<std::string> tenants = jobs_of({{"a", 16}, {"b", 16}, {"c", 16}, {"d", 16}});
   Scheduler scheduler(tenants, [](const std::string&) { return 4; });
