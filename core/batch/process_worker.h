@@ -13,10 +13,11 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/base/result.h"
-#include "core/base/unique_fd.h"
+#include "core/batch/child_process.h"
 #include "core/batch/worker.h"
 
 namespace krepis {
@@ -48,7 +49,7 @@ class ProcessWorker final : public Worker {
   // Every child's pool figures: those gone, and the live one's as it last reported them.
   PoolFigures figures() const override;
   // The child's process id; -1 when none runs (before the first job, after a death).
-  pid_t child() const { return child_; }
+  pid_t child() const { return child_ ? child_->pid() : -1; }
 
  private:
   struct Pending {
@@ -61,19 +62,15 @@ class ProcessWorker final : public Worker {
   const TenantSpec* lock_for(const TenantSpec& tenant) const;
   // Starts a child if none runs, and sends it every pending job it has not had.
   Result<Done> deliver();
-  // Reaps the child and says how it ended. A child that closed its socket (it exits, or has)
-  // gets a moment to finish, so its own cause of death is the one told; one that must be
-  // stopped, or takes longer, gets SIGKILL.
-  enum class Ending { kExiting, kStop };
-  std::string end_child(Ending ending);
+  // Reaps the child (ChildProcess::end) and keeps what it counted.
+  std::string end_child(ChildProcess::Ending ending);
   // The oldest pending job, reported `crashed` for `what`.
   RunReport died(std::chrono::steady_clock::time_point started, const std::string& what);
 
   ChildMain child_main_;
   std::chrono::milliseconds grace_;
   LockRule locks_;
-  UniqueFd socket_;
-  pid_t child_ = -1;
+  std::optional<ChildProcess> child_;
   const TenantSpec* child_lock_ = nullptr;  // the live child's
   std::deque<Pending> pending_;  // submitted, not yet collected; the child runs them in order
   PoolFigures gone_;             // summed over the children that ended
