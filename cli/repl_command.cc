@@ -19,6 +19,9 @@
 #include "core/base/limits.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
+#include "core/batch/session_server.h"
+#include "core/batch/session_worker.h"
+#include "core/batch/worker_lock.h"
 #include "core/runtime/runtime.h"
 
 namespace krepis::cli {
@@ -52,12 +55,16 @@ const std::vector<std::string>& command_names() {
 
 class ReplSession {
  public:
-  ReplSession(const Manifest& manifest, const TenantSpec& tenant, Runtime& runtime, bool json,
-              bool fresh)
+  ReplSession(const Manifest& manifest, const TenantSpec& tenant, bool json, bool fresh)
       : manifest_(manifest),
         tenant_(tenant),
-        runtime_(runtime),
-        isolate_(runtime, !fresh),
+        worker_(
+            [&manifest](int socket, int control, const TenantSpec* locked_to) {
+              const LiveOutput live{&print_log_entry};
+              return serve_session(socket, control, manifest,
+                                   worker_policy(manifest, std::nullopt, locked_to), &live);
+            },
+            !fresh, &needs_own_worker),
         json_(json),
         fresh_(fresh) {}
 
@@ -81,31 +88,35 @@ class ReplSession {
   void on_ctrl_c() {
     std::lock_guard lock(running_mutex_);
     if (running_) {
-      isolate_.interrupt();
+      worker_.interrupt();
     } else if (editor_ != nullptr) {
       editor_->cancel();
     }
   }
 
   void run_entry(const std::string& code, const std::string& name) {
-    const LiveOutput live = json_ ? LiveOutput{} : LiveOutput{&print_log_entry};
     Job job{tenant_.id, name, code, std::nullopt, tenant_.limits.deadline};
     job.inspect_result = true;
     {
       std::lock_guard lock(running_mutex_);
       running_ = true;
-      if (editor_ != nullptr && editor_->take_cancel()) isolate_.interrupt();
+      if (editor_ != nullptr && editor_->take_cancel()) worker_.interrupt();
     }
-    Runtime::Session::Entry entry = isolate_.run(tenant_, job, &live);
+    // The worker prints the entry's console output as it comes (not in JSON mode).
+    std::fflush(stdout);
+    SessionWorker::Entry entry = worker_.run(tenant_, job, !json_);
     {
       std::lock_guard lock(running_mutex_);
       running_ = false;
-      isolate_.clear_interrupt();
     }
     const RunReport& report = entry.report;
     worst_ = combine_exit_status(worst_, exit_status_for(report.status));
     print(report);
-    if (entry.isolate_lost) {
+    if (entry.worker_lost) {
+      print_out("(the worker process {}; the kept context was lost with it, and the session "
+                "goes on in a new one)\n",
+                *entry.worker_lost);
+    } else if (entry.isolate_lost) {
       print_out("(the isolate {} and was replaced; the session goes on in a new context)\n",
                 report.status == RunStatus::kOom ? "passed its heap cap" : "could not be stopped");
     }
@@ -133,7 +144,7 @@ class ReplSession {
     } else if (name == ".fresh" || name == ".json") {
       toggle(name, args);
     } else if (name == ".reset") {
-      isolate_.reset_context();
+      worker_.reset_context();
       print_out("a new context: nothing of the earlier entries is left\n");
     } else {
       print_out("unknown command {}{}; .help lists them\n", name,
@@ -176,7 +187,7 @@ class ReplSession {
       print_out("{}\n", unknown_tenant_message(manifest_, args[0]));
       return;
     }
-    isolate_.release();
+    worker_.release();
     tenant_ = *next;
     print_out("tenant {} (tier {}), heap cap {} MB, deadline {} ms; a new context\n", tenant_.id,
               tenant_.tier, tenant_.limits.heap_bytes / kMiB, tenant_.limits.deadline.count());
@@ -210,7 +221,7 @@ class ReplSession {
       }
     }
     if (changed.limits.heap_bytes != tenant_.limits.heap_bytes) {
-      isolate_.release();  // a heap cap is set when an isolate is made
+      worker_.release();  // a heap cap is set when an isolate is made
       print_out("(a new isolate for the new heap cap: a new context)\n");
     }
     tenant_ = changed;
@@ -219,13 +230,14 @@ class ReplSession {
   }
 
   void stats() {
-    const PoolFigures pool = runtime_.figures();
+    const SessionWorker::Figures figures = worker_.figures();
+    const PoolFigures& pool = figures.pool;
     print_out(
         "pool     {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
         "{} replacements; {} isolates alive, {} idle\n",
         pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,
         pool.replacements, pool.alive, pool.idle);
-    if (std::optional<IsolateFigures> heap = isolate_.isolate_figures()) {
+    if (const std::optional<IsolateFigures>& heap = figures.isolate) {
       print_out(
           "isolate  heap {} used of {} reserved, cap {}; external {}; {} contexts ({} detached); "
           "{} runs\n",
@@ -265,15 +277,14 @@ class ReplSession {
       return;
     }
     fresh_ = on;
-    isolate_.keep_context(!fresh_);
+    worker_.keep_context(!fresh_);
     print_out("{}\n", on ? "a fresh context for every entry" : "one context kept across entries");
   }
 
   const Manifest& manifest_;
   TenantSpec tenant_;
-  Runtime& runtime_;
-  // The isolate the session's entries run on, with their kept context.
-  Runtime::Session isolate_;
+  // The worker process the session's entries run in, with their isolate and kept context.
+  SessionWorker worker_;
   bool json_;
   bool fresh_;
   std::mutex running_mutex_;
@@ -385,17 +396,14 @@ int repl_command(const ReplOptions& options) {
       },
       false);
 
-  // The same runtime as a worker process's, memory watch and heap rules included; a run it
-  // cannot contain ends the session with the entry's report.
-  auto last_words = [](const RunReport& report) {
-    print_out("{}\n", json_line(report));
-    print_error("the runner cannot continue after this entry");
-    std::_Exit(finish_stdout(exit_status_for(report.status)));
-  };
-  Runtime runtime(*manifest, RuntimeOptions{.last_words = last_words});
+  if (std::optional<std::string> shortfall = Runtime::confinement_shortfall()) {
+    print_error(*shortfall);
+  }
+  // Entries run in a worker process with the same runtime as a batch's (memory watch, heap
+  // rules, confinement): an entry it cannot contain ends that worker, not the session.
   int status = 0;
   {
-    ReplSession session(*manifest, *tenant, runtime, options.json, options.fresh);
+    ReplSession session(*manifest, *tenant, options.json, options.fresh);
     EntryReader reader(session, interactive);
     session_for_signals = &session;
     if (interactive) session.banner();

@@ -123,52 +123,129 @@ std::optional<std::string> read_frame(int fd) {
   return payload;
 }
 
-std::string encode_job(const Job& job) {
-  json frame = {{"tenant", job.tenant},          {"script", job.script_name},
-                {"source", job.source},          {"input", optional_text(job.input_json)},
-                {"input_name", job.input_name},  {"deadline_ms", job.deadline.count()},
-                {"inspect", job.inspect_result}, {"script_file", job.script_file},
-                {"input_file", job.input_file}};
+namespace {
+
+std::string to_bytes(const json& frame) {
   std::vector<std::uint8_t> bytes = json::to_msgpack(frame);
   return std::string(bytes.begin(), bytes.end());
 }
 
+json job_map(const Job& job) {
+  return {{"tenant", job.tenant},          {"script", job.script_name},
+          {"source", job.source},          {"input", optional_text(job.input_json)},
+          {"input_name", job.input_name},  {"deadline_ms", job.deadline.count()},
+          {"inspect", job.inspect_result}, {"script_file", job.script_file},
+          {"input_file", job.input_file}};
+}
+
+// Throws json::exception on a missing field or a wrong type.
+Job job_from(const json& frame) {
+  Job job;
+  job.tenant = frame.at("tenant").get<std::string>();
+  job.script_name = frame.at("script").get<std::string>();
+  job.source = frame.at("source").get<std::string>();
+  job.input_json = text_or_nothing(frame.at("input"));
+  job.input_name = frame.at("input_name").get<std::string>();
+  job.deadline = std::chrono::milliseconds(frame.at("deadline_ms").get<std::int64_t>());
+  job.inspect_result = frame.at("inspect").get<bool>();
+  job.script_file = frame.at("script_file").get<std::string>();
+  job.input_file = frame.at("input_file").get<std::string>();
+  return job;
+}
+
+json reply_map(const WorkerReply& reply) {
+  return {{"report", encode_fields(reply.report, kReportFields)},
+          {"figures", encode_fields(reply.figures, kPoolFigures)},
+          {"last", reply.last}};
+}
+
+// False for a report or figures that do not decode; throws json::exception like job_from.
+bool reply_from(const json& frame, WorkerReply& reply) {
+  if (!decode_fields(frame.at("report"), reply.report, kReportFields) ||
+      !decode_fields(frame.at("figures"), reply.figures, kPoolFigures)) {
+    return false;
+  }
+  reply.last = frame.at("last").get<bool>();
+  return true;
+}
+
+}  // namespace
+
+std::string encode_job(const Job& job) { return to_bytes(job_map(job)); }
+
 std::optional<Job> decode_job(std::string_view bytes) {
   try {
-    json frame = json::from_msgpack(bytes);
-    Job job;
-    job.tenant = frame.at("tenant").get<std::string>();
-    job.script_name = frame.at("script").get<std::string>();
-    job.source = frame.at("source").get<std::string>();
-    job.input_json = text_or_nothing(frame.at("input"));
-    job.input_name = frame.at("input_name").get<std::string>();
-    job.deadline = std::chrono::milliseconds(frame.at("deadline_ms").get<std::int64_t>());
-    job.inspect_result = frame.at("inspect").get<bool>();
-    job.script_file = frame.at("script_file").get<std::string>();
-    job.input_file = frame.at("input_file").get<std::string>();
-    return job;
+    return job_from(json::from_msgpack(bytes));
   } catch (const json::exception&) {
     return std::nullopt;
   }
 }
 
-std::string encode_reply(const WorkerReply& reply) {
-  json frame = {{"report", encode_fields(reply.report, kReportFields)},
-                {"figures", encode_fields(reply.figures, kPoolFigures)},
-                {"last", reply.last}};
-  std::vector<std::uint8_t> bytes = json::to_msgpack(frame);
-  return std::string(bytes.begin(), bytes.end());
-}
+std::string encode_reply(const WorkerReply& reply) { return to_bytes(reply_map(reply)); }
 
 std::optional<WorkerReply> decode_reply(std::string_view bytes) {
   try {
-    json frame = json::from_msgpack(bytes);
     WorkerReply reply;
-    if (!decode_fields(frame.at("report"), reply.report, kReportFields) ||
-        !decode_fields(frame.at("figures"), reply.figures, kPoolFigures)) {
-      return std::nullopt;
+    if (!reply_from(json::from_msgpack(bytes), reply)) return std::nullopt;
+    return reply;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string encode_session_request(const SessionRequest& request) {
+  json frame = {{"kind", static_cast<int>(request.kind)},
+                {"entry", request.entry},
+                {"heap_bytes", request.heap_bytes},
+                {"live_output", request.live_output},
+                {"keep_context", request.keep_context}};
+  if (request.kind == SessionRequest::Kind::kRun) frame["job"] = job_map(request.job);
+  return to_bytes(frame);
+}
+
+std::optional<SessionRequest> decode_session_request(std::string_view bytes) {
+  try {
+    json frame = json::from_msgpack(bytes);
+    SessionRequest request;
+    const int kind = frame.at("kind").get<int>();
+    if (kind < 0 || kind > static_cast<int>(SessionRequest::Kind::kFigures)) return std::nullopt;
+    request.kind = static_cast<SessionRequest::Kind>(kind);
+    request.entry = frame.at("entry").get<std::uint64_t>();
+    request.heap_bytes = frame.at("heap_bytes").get<std::size_t>();
+    request.live_output = frame.at("live_output").get<bool>();
+    request.keep_context = frame.at("keep_context").get<bool>();
+    if (request.kind == SessionRequest::Kind::kRun) request.job = job_from(frame.at("job"));
+    return request;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string encode_session_reply(const SessionReply& reply) {
+  json frame = reply_map(reply.run);
+  frame["isolate_lost"] = reply.isolate_lost;
+  if (reply.isolate) {
+    const IsolateFigures& heap = *reply.isolate;
+    frame["isolate"] = {heap.used_bytes,     heap.total_bytes, heap.limit_bytes,
+                        heap.external_bytes, heap.contexts,    heap.detached_contexts,
+                        heap.runs};
+  }
+  return to_bytes(frame);
+}
+
+std::optional<SessionReply> decode_session_reply(std::string_view bytes) {
+  try {
+    json frame = json::from_msgpack(bytes);
+    SessionReply reply;
+    if (!reply_from(frame, reply.run)) return std::nullopt;
+    reply.isolate_lost = frame.at("isolate_lost").get<bool>();
+    if (frame.contains("isolate")) {
+      const json& heap = frame.at("isolate");
+      reply.isolate = IsolateFigures{heap.at(0).get<std::size_t>(), heap.at(1).get<std::size_t>(),
+                                     heap.at(2).get<std::size_t>(), heap.at(3).get<std::size_t>(),
+                                     heap.at(4).get<std::size_t>(), heap.at(5).get<std::size_t>(),
+                                     heap.at(6).get<std::size_t>()};
     }
-    reply.last = frame.at("last").get<bool>();
     return reply;
   } catch (const json::exception&) {
     return std::nullopt;

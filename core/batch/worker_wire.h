@@ -1,9 +1,12 @@
-// What a batch's parent process and its worker processes say to each other over a socket:
-// length-prefixed frames, each one MessagePack map. A job goes down; its report comes back
-// with the worker's pool figures so far. Binary frames: a job's source and input travel as
-// they are, without the escaping JSON would need.
+// What a parent process and its worker processes say to each other over a socket:
+// length-prefixed frames, each one MessagePack map. In a batch, a job goes down; its report
+// comes back with the worker's pool figures so far. In a REPL, session requests go down (an
+// entry to run, a change to the kept context, a question for figures), and the entries'
+// reports and the figures come back. Binary frames: a job's source and input travel as they
+// are, without the escaping JSON would need.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +14,7 @@
 #include "core/base/job.h"
 #include "core/base/pool_figures.h"
 #include "core/base/run_report.h"
+#include "core/runtime/runtime.h"
 
 namespace krepis {
 
@@ -35,5 +39,30 @@ std::string encode_job(const Job& job);
 std::optional<Job> decode_job(std::string_view bytes);
 std::string encode_reply(const WorkerReply& reply);
 std::optional<WorkerReply> decode_reply(std::string_view bytes);
+
+// What the REPL asks of its worker process (Runtime::Session's calls).
+struct SessionRequest {
+  enum class Kind { kRun, kKeepContext, kResetContext, kRelease, kFigures };
+  Kind kind = Kind::kRun;
+  // kRun: the entry's number (interrupts name it), the job, the session's heap cap for the
+  // tenant (`.limits` may change it), and whether console output is printed as it comes.
+  std::uint64_t entry = 0;
+  Job job;
+  std::size_t heap_bytes = 0;
+  bool live_output = false;
+  bool keep_context = false;  // kKeepContext
+};
+
+// The answer to kRun (report, isolate_lost, last) or kFigures (figures, isolate).
+struct SessionReply {
+  WorkerReply run;
+  bool isolate_lost = false;
+  std::optional<IsolateFigures> isolate;
+};
+
+std::string encode_session_request(const SessionRequest& request);
+std::optional<SessionRequest> decode_session_request(std::string_view bytes);
+std::string encode_session_reply(const SessionReply& reply);
+std::optional<SessionReply> decode_session_reply(std::string_view bytes);
 
 }  // namespace krepis

@@ -32,8 +32,7 @@ struct RuntimeOptions {
   // The process confines itself (confinement.h): before V8 starts, it gives up privileges
   // and every file but those of the policy; once V8 is up, every system call but those of
   // the allow-list. For processes that do nothing but run jobs (batch workers, a lone
-  // `krepis run`), made before their second thread; not for the REPL, which also edits
-  // lines and keeps a history file.
+  // `krepis run`, the REPL's worker), made before their second thread.
   std::optional<ConfinementPolicy> confine = {};
 };
 

@@ -34,7 +34,7 @@ constexpr const char* kAllowed[] = {
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
     // I/O on descriptors held: stdio, the parent's socket, /proc/self/statm, files the ops open
     "read", "write", "readv", "writev", "pread64", "pwrite64", "lseek", "close", "fcntl", "dup",
-    "sendmsg", "recvmsg", "sendto", "recvfrom",
+    "sendmsg", "recvmsg", "sendto", "recvfrom", "shutdown",
     // the fs ops (beneath the tenant's folder descriptor), job files, ICU finding its time zone
     "open", "openat", "openat2", "stat", "lstat", "fstat", "newfstatat", "statx", "getdents64",
     "readlink", "readlinkat", "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename",

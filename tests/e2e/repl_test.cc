@@ -184,6 +184,44 @@ TEST_CASE_FIXTURE(ReplFixture, "piped: .load, .limits, .stats and .help") {
   CHECK(run.out.find("/nonexistent.js: ") != std::string::npos);
 }
 
+TEST_CASE_FIXTURE(ReplFixture,
+                  "piped: an entry that ends its worker process is reported, and the session "
+                  "goes on in a new worker, saying the kept context was lost") {
+  std::ofstream(manifest) << "[tenants.a]\nheap_mb = 64\ndeadline_ms = 60000\n";
+  // Array.prototype.fill on 3e7 elements grows its backing store inside one builtin that
+  // checks no interrupts: V8's fatal OOM (or the memory watch) ends the process it runs in.
+  // In the REPL's own process that ended the session; in its worker, only the worker.
+  ProcessResult run =
+      piped(*this, "let kept = 'still here'\nkept\nnew Array(3e7).fill(1.5); 'completed'\n"
+                   "typeof kept\nlet again = 1\nagain + 1\n.stats\n");
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_status == 3);
+  CHECK(run.out.find("\nstill here\n") != std::string::npos);
+  CHECK(run.out.find("oom: heap cap of 64 MiB") != std::string::npos);
+  CHECK(run.out.find("completed") == std::string::npos);
+  CHECK(run.out.find("(the worker process could not go on after this entry and ended; the kept "
+                     "context was lost") != std::string::npos);
+  CHECK(run.out.find("\nundefined\n") != std::string::npos);  // typeof kept: a new context
+  CHECK(run.out.find("\n2\n") != std::string::npos);          // and it is kept again
+  // Both workers' figures: two cold starts, one per process.
+  CHECK(run.out.find("2 cold starts") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(ReplFixture, "the REPL's entries run in a confined worker process") {
+  // A forbidden call from native code (the test hooks) ends the worker, not the session.
+  ProcessResult run = start_krepis(args("b"), {.stdin_path = temp_file("entries.js",
+                                                                       "krepis.test.syscall("
+                                                                       "'socket')\n'next'\n"),
+                                               .program = KREPIS_HOOKED_BIN})
+                          .wait();
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.out.find("ended by its sandbox") != std::string::npos);
+  CHECK(run.out.find("\nnext\n") != std::string::npos);
+  CHECK(run.exit_status == 4);  // crashed
+}
+
 TEST_CASE("an unknown starting tenant is a usage error") {
   ProcessResult run = run_krepis({"repl", "--tenant", "nobody"});
   CHECK(run.exit_status == 2);

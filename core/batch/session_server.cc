@@ -1,0 +1,142 @@
+#include "core/batch/session_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "core/batch/worker_wire.h"
+#include "core/runtime/runtime.h"
+
+namespace krepis {
+namespace {
+
+// Exit statuses of the worker process; the parent reads them only to describe a death.
+constexpr int kServed = 0;
+constexpr int kBadFrame = 2;
+constexpr int kLastWords = 3;
+
+// Interrupts that arrive on the control socket, as entry numbers. An interrupt for an entry
+// that runs stops it; one for an entry not begun yet stops it as it begins; one for an entry
+// that has ended is dropped (entry numbers only grow).
+class InterruptListener {
+ public:
+  InterruptListener(Runtime::Session& session, int control)
+      : session_(session), control_(control), thread_([this] { listen(); }) {}
+  ~InterruptListener() {
+    ::shutdown(control_, SHUT_RD);  // the listener's read returns: it ends
+  }
+  InterruptListener(const InterruptListener&) = delete;
+  InterruptListener& operator=(const InterruptListener&) = delete;
+
+  void begin(std::uint64_t entry) {
+    std::lock_guard lock(mutex_);
+    running_ = entry;
+    if (interrupted_ >= entry) session_.interrupt();
+  }
+  void end() {
+    std::lock_guard lock(mutex_);
+    running_ = 0;
+    session_.clear_interrupt();
+  }
+
+ private:
+  // On the listener's thread.
+  void listen() {
+    std::uint64_t entry = 0;
+    while (::read(control_, &entry, sizeof entry) == sizeof entry) {
+      std::lock_guard lock(mutex_);
+      interrupted_ = std::max(interrupted_, entry);
+      if (running_ != 0 && running_ == entry) session_.interrupt();
+    }
+  }
+
+  Runtime::Session& session_;
+  int control_;
+  std::mutex mutex_;
+  std::uint64_t running_ = 0;      // the entry that runs; 0 between entries
+  std::uint64_t interrupted_ = 0;  // the highest entry an interrupt named
+  std::jthread thread_;            // last: it starts once the rest is ready
+};
+
+}  // namespace
+
+int serve_session(int socket, int control, const Manifest& manifest, ConfinementPolicy policy,
+                  const LiveOutput* live) {
+  // Replies go out from the main thread, or as last words from whichever thread found the
+  // run lost: one at a time, nothing after last words.
+  std::mutex replying;
+  Runtime runtime(
+      manifest,
+      RuntimeOptions{.last_words =
+                         [&](const RunReport& report) {
+                           std::lock_guard lock(replying);
+                           std::fflush(stdout);
+                           SessionReply reply{{report, runtime.figures(), true}, true, {}};
+                           write_frame(socket, encode_session_reply(reply));
+                           std::_Exit(kLastWords);
+                         },
+                     .confine = std::move(policy)});
+  Runtime::Session session(runtime, true);
+  InterruptListener interrupts(session, control);
+  // The tenant as this session has it (`.limits` may have changed its cap and deadline).
+  TenantSpec tenant;
+  auto reply = [&](const SessionReply& answer) {
+    std::lock_guard lock(replying);
+    std::fflush(stdout);  // live output goes before the report the parent prints
+    return write_frame(socket, encode_session_reply(answer));
+  };
+  while (std::optional<std::string> frame = read_frame(socket)) {
+    std::optional<SessionRequest> request = decode_session_request(*frame);
+    if (!request) return kBadFrame;
+    switch (request->kind) {
+      case SessionRequest::Kind::kRun: {
+        const Job& job = request->job;
+        SessionReply answer;
+        if (const TenantSpec* spec = manifest.find(job.tenant)) {
+          tenant = *spec;
+          tenant.limits.heap_bytes = request->heap_bytes;
+          tenant.limits.deadline = job.deadline;
+          interrupts.begin(request->entry);
+          Runtime::Session::Entry entry =
+              session.run(tenant, job, request->live_output ? live : nullptr);
+          interrupts.end();
+          answer.run.report = std::move(entry.report);
+          answer.isolate_lost = entry.isolate_lost;
+        } else {
+          answer.run.report = denied_report(job.tenant, job.script_name,
+                                            unknown_tenant_message(manifest, job.tenant));
+        }
+        answer.run.figures = runtime.figures();
+        if (!reply(answer)) return kServed;  // the parent is gone
+        break;
+      }
+      case SessionRequest::Kind::kKeepContext:
+        session.keep_context(request->keep_context);
+        break;
+      case SessionRequest::Kind::kResetContext:
+        session.reset_context();
+        break;
+      case SessionRequest::Kind::kRelease:
+        session.release();
+        break;
+      case SessionRequest::Kind::kFigures: {
+        SessionReply answer;
+        answer.run.figures = runtime.figures();
+        answer.isolate = session.isolate_figures();
+        if (!reply(answer)) return kServed;
+        break;
+      }
+    }
+  }
+  return kServed;
+}
+
+}  // namespace krepis
