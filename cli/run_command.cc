@@ -52,8 +52,9 @@ Examples:
 
 Exit status: 0 all ok, 1 an error, 2 usage or manifest error, 3 out of memory, 4 denied or
 crashed, 124 a timeout; when several occur the highest wins. 74 when stdout could not be
-written (reports were lost): that wins over all. 159 when the sandbox ended the process for
-a forbidden system call (only after a V8 bug).)");
+written (reports were lost): that wins over all. 71 when the process could not confine
+itself and ran nothing; 159 when its sandbox ended it for a forbidden system call (only
+after a V8 bug).)");
 }
 
 int run_command(const RunOptions& options) {

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/runtime/confinement.h"
 #include "core/runtime/syscall_filter.h"
 
 namespace krepis {
@@ -30,6 +31,9 @@ std::string describe_exit(int status) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == kForbiddenCallStatus) {
     return "was ended by its sandbox: it made a system call that is not on the allow-list "
            "(stderr says which)";
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kConfinementFailedStatus) {
+    return "could not confine itself and ran nothing (stderr says why)";
   }
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {

@@ -36,7 +36,9 @@ std::optional<std::size_t> Scheduler::next(Affinity& affinity, bool wait) {
     auto last = queue_of_.find(affinity.tenant);
     const std::size_t own = last == queue_of_.end() ? queues_.size() : last->second;
     const bool own_eligible = own < queues_.size() && queues_[own].eligible();
-    if (own_eligible && (affinity.streak < kStreak || queues_[own].keeps_worker)) {
+    const std::size_t streak = own < queues_.size() && queues_[own].keeps_worker ? kLockedStreak
+                                                                                 : kStreak;
+    if (own_eligible && affinity.streak < streak) {
       return take(own, affinity);
     }
     // Round-robin over the other tenants, from where the last pick left off: first those

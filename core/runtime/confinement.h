@@ -27,6 +27,9 @@
 namespace krepis {
 
 inline constexpr std::size_t kMaxOpenFiles = 1024;
+// The exit status of a process that could not confine itself: it runs no tenant code
+// (EX_OSERR of sysexits.h).
+inline constexpr int kConfinementFailedStatus = 71;
 
 // The files the tenants of one process may reach: their job folders (read) and fs_roots (as
 // their grants allow). Nothing else of the host's, beyond what system_read_paths() lists.
@@ -35,12 +38,16 @@ struct ConfinementPolicy {
 };
 
 // What every confined process may read: the libraries and data V8, ICU and glibc load
-// (/usr, where time zones live too), /dev/urandom (V8 seeds Math.random from it) and
-// /proc/self (the memory watch reads statm; glibc reads maps for the main thread's stack).
+// (/usr, where time zones live too), the host's time zone (/etc/localtime, /etc/timezone,
+// a file that TZ names, TZDIR: ICU reads them lazily, at a run's first date), /dev/urandom
+// (V8 seeds Math.random from it) and /proc/self (the memory watch reads statm; glibc reads
+// maps for the main thread's stack; it also holds the process's own memory and environment,
+// which the process has anyway).
 std::vector<PathAccess> system_read_paths();
 
-// The first step. Fails, naming the step, when the process already has a second thread or
-// a step fails (the process is then partly confined).
+// The first step. Fails, naming the step, when the process already has a second thread (or
+// cannot tell) or a step fails: the process is then partly confined and must run no tenant
+// code (the Runtime exits with kConfinementFailedStatus).
 Result<Done> confine_before_threads(const ConfinementPolicy& policy);
 
 // The second step: the seccomp allow-list.

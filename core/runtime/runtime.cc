@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <utility>
@@ -59,16 +60,21 @@ struct Runtime::Parts {
 
 namespace {
 
-void say_partly_confined(const Error& error) {
-  std::fprintf(stderr, "krepis: a process that runs tenant code could not confine itself (%s); "
-               "it goes on\n", error.message.c_str());
+// A process that could not confine itself runs no tenant code: it says why and ends (in a
+// worker the parent reports the job `crashed`, naming this status).
+[[noreturn]] void fail_closed(const Error& error) {
+  std::fprintf(stderr,
+               "krepis: a process that runs tenant code could not confine itself (%s); it runs "
+               "nothing\n",
+               error.message.c_str());
+  std::_Exit(kConfinementFailedStatus);
 }
 
 // V8 starts its threads as it starts: the first step of the confinement comes before.
 std::unique_ptr<Engine> start_engine(const std::optional<ConfinementPolicy>& confine) {
   if (confine) {
     if (Result<Done> confined = confine_before_threads(*confine); !confined.ok()) {
-      say_partly_confined(confined.error());
+      fail_closed(confined.error());
     }
   }
   return std::make_unique<Engine>();
@@ -83,7 +89,7 @@ Runtime::Runtime(const Manifest& manifest, RuntimeOptions options)
   if (options.confine) {
     // V8, ICU and every thread of the runtime are up: nothing later needs what goes.
     if (Result<Done> filtered = confine_system_calls(); !filtered.ok()) {
-      say_partly_confined(filtered.error());
+      fail_closed(filtered.error());
     }
   }
 }

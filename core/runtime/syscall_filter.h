@@ -6,6 +6,8 @@
 // it writes which call it was to stderr and exits with kForbiddenCallStatus.
 #pragma once
 
+#include <span>
+
 #include "core/base/result.h"
 
 namespace krepis {
@@ -13,7 +15,11 @@ namespace krepis {
 // 128 + SIGSYS, as a shell shows a process killed by SIGSYS.
 inline constexpr int kForbiddenCallStatus = 159;
 
-// Installs the filter on every thread (TSYNC); threads started later inherit it.
+// Installs the filter on every thread (TSYNC); threads started later inherit it. Fails when
+// a name on the list is no call of this architecture (nor one of those only some have).
 Result<Done> filter_system_calls();
+
+// The calls allowed whatever their arguments (those allowed only with some are not listed).
+std::span<const char* const> allowed_system_calls();
 
 }  // namespace krepis

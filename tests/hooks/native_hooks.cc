@@ -18,8 +18,9 @@
 namespace krepis {
 namespace {
 
-// krepis.test.syscall(name): makes the call ("execve", "socket", "ptrace", "fork") and
-// returns its result, or the errno's name.
+// krepis.test.syscall(name): makes the call ("execve", "socket", "ptrace", "fork",
+// "setown": fcntl F_SETOWN, which would have the kernel signal another process) and returns
+// its result, or the errno's name.
 void make_system_call(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "krepis.test.syscall");
   if (!call.active()) return;
@@ -34,6 +35,8 @@ void make_system_call(const v8::FunctionCallbackInfo<v8::Value>& info) {
     result = ::socket(AF_INET, SOCK_STREAM, 0);
   } else if (*name == "ptrace") {
     result = ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+  } else if (*name == "setown") {
+    result = ::fcntl(STDOUT_FILENO, F_SETOWN, ::getppid());
   } else if (*name == "fork") {
     result = ::fork();
     if (result == 0) ::_exit(0);

@@ -43,13 +43,16 @@ TEST_CASE("a worker keeps to its tenant for a streak, then gives the others a tu
   CHECK(tenant_order(many, tenants) == std::string(8, 'a') + "b" + "c" + std::string(12, 'a'));
 }
 
-TEST_CASE("a tenant that needs a worker process of its own keeps its worker while it has jobs") {
-  const std::vector<std::string> tenants = jobs_of({{"a", 20}, {"b", 1}, {"c", 1}});
+TEST_CASE("a tenant that needs a worker process of its own keeps its worker for a longer "
+          "streak") {
+  const std::vector<std::string> tenants = jobs_of({{"a", 100}, {"b", 1}, {"c", 1}});
   Scheduler scheduler(
       tenants, [](const std::string&) { return 4; },
       [](const std::string& tenant) { return tenant == "a"; });
-  // Moving on after a streak would cost a's worker process twice.
-  CHECK(tenant_order(scheduler, tenants) == std::string(20, 'a') + "bc");
+  // A streak of 8 would cost a's worker process twice per 8 jobs; the others still get a
+  // turn after 64.
+  CHECK(tenant_order(scheduler, tenants) ==
+        std::string(64, 'a') + "bc" + std::string(36, 'a'));
 }
 
 TEST_CASE("two workers each keep to the tenants they warmed, until nothing else is left") {
