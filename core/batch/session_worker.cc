@@ -108,6 +108,8 @@ SessionWorker::Entry SessionWorker::run(const TenantSpec& tenant, const Job& job
       live_ = reply->run.figures;
       entry.report = std::move(reply->run.report);
       entry.isolate_lost = reply->isolate_lost;
+      if (found_ended_) entry.worker_lost = "had ended before this entry (" + *found_ended_ + ")";
+      found_ended_.reset();
       if (reply->run.last) {  // its last words: the report says why it could not go on
         std::lock_guard lock(mutex_);
         end_child(ChildProcess::Ending::kExiting);
@@ -160,7 +162,7 @@ SessionWorker::Figures SessionWorker::figures() {
       figures.isolate = reply->isolate;
     } else {
       std::lock_guard lock(mutex_);
-      end_child(ChildProcess::Ending::kStop);  // the next entry says how it went
+      found_ended_ = end_child(ChildProcess::Ending::kStop);
     }
   }
   figures.pool = gone_;

@@ -77,6 +77,9 @@ class SessionWorker {
   std::optional<ChildProcess> child_;
   std::optional<std::string> child_lock_;  // the id of the tenant it is locked to
   PoolFigures gone_, live_;
+  // How a child that figures() found dead had ended: the next entry says it (its kept
+  // context went with it).
+  std::optional<std::string> found_ended_;
   // Guards the child's control socket and the entry numbers against interrupt().
   std::mutex mutex_;
   std::uint64_t entry_ = 1;        // the entry that runs, or the next one
