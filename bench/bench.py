@@ -210,6 +210,8 @@ def main():
         # One process per script.
         values = {}
         commands = {"krepis": [str(KREPIS), "run", "-e", "1"], "v8-floor": [str(FLOOR), "once"]}
+        if BASELINE:
+            commands["baseline"] = [str(BASELINE / "krepis"), "run", "-e", "1"]
         if NODE:
             commands["node -e"] = [NODE, "-e", "1"]
         if DENO.exists():

@@ -68,7 +68,8 @@ std::optional<std::filesystem::path> time_zone_file() {
 
 std::vector<PathAccess> system_read_paths() {
   std::vector<PathAccess> paths = {
-      {"/usr"}, {"/etc/localtime"}, {"/etc/timezone"}, {"/dev/urandom"}, {"/proc/self"}};
+      {"/usr"},         {"/etc/localtime"}, {"/etc/timezone"}, {"/dev/urandom"},
+      {"/proc/self"},   {"/sys/devices/system/cpu/online"}};
   if (std::optional<std::filesystem::path> file = time_zone_file()) paths.push_back({*file});
   if (const char* folder = std::getenv("TZDIR")) paths.push_back({folder});
   return paths;

@@ -40,9 +40,10 @@ struct ConfinementPolicy {
 // What every confined process may read: the libraries and data V8, ICU and glibc load
 // (/usr, where time zones live too), the host's time zone (/etc/localtime, /etc/timezone,
 // a file that TZ names, TZDIR: ICU reads them lazily, at a run's first date), /dev/urandom
-// (V8 seeds Math.random from it) and /proc/self (the memory watch reads statm; glibc reads
-// maps for the main thread's stack; it also holds the process's own memory and environment,
-// which the process has anyway).
+// (V8 seeds Math.random from it), the list of online CPUs (glibc's count of them, from which
+// V8 sizes its thread pool: without it, one thread) and /proc/self (the memory watch reads
+// statm; glibc reads maps for the main thread's stack; it also holds the process's own
+// memory and environment, which the process has anyway).
 std::vector<PathAccess> system_read_paths();
 
 // The first step. Fails, naming the step, when the process already has a second thread (or

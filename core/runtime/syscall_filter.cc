@@ -102,6 +102,9 @@ Result<Done> filter_system_calls() {
   // Every thread at once; a call made through another architecture's entry (int 0x80 on
   // x86_64) ends the process outright.
   int code = seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_TSYNC, 1);
+  // A binary tree of the allowed calls, not a list: each system call of a run passes the
+  // filter in ~7 comparisons instead of up to ~90.
+  if (code == 0) code = seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   if (code == 0) code = seccomp_attr_set(filter.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
   if (code != 0) return failed("attributes", code);
 
