@@ -35,7 +35,8 @@ console.log prints it, then a usage line. An entry that is not complete yet (an 
 bracket, an unterminated template) continues on the next line.
 
   .help                  this text
-  .tenant ID             switch tenant (every tenant's isolates stay warm in the pool)
+  .tenant ID             switch tenant (isolates stay warm; a tenant whose tier grants
+                         file ops runs in a worker process of its own)
   .limits [heap=MB] [deadline=MS]
                          show or change this session's limits for the current tenant
   .stats                 the pool's figures and this isolate's heap
@@ -108,6 +109,7 @@ class ReplSession {
     {
       std::lock_guard lock(running_mutex_);
       running_ = false;
+      worker_.clear_interrupt();  // a Ctrl-C that came as the entry ended stops nothing
     }
     const RunReport& report = entry.report;
     worst_ = combine_exit_status(worst_, exit_status_for(report.status));

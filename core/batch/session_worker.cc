@@ -1,11 +1,28 @@
 #include "core/batch/session_worker.h"
 
 #include <fmt/format.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <utility>
 
 namespace krepis {
+namespace {
+
+// An idle child has nothing to say: its socket readable or hung up means it ended (or said
+// last words after its reply).
+bool ended_while_idle(const ChildProcess& process) {
+  pollfd watch{process.socket(), POLLIN, 0};
+  return ::poll(&watch, 1, 0) > 0;
+}
+
+// Never blocks: a duplicate that does not fit is harmless (the child keeps the highest).
+void send_interrupt(const ChildProcess& process, std::uint64_t entry) {
+  static_cast<void>(
+      ::send(process.control(), &entry, sizeof entry, MSG_DONTWAIT | MSG_NOSIGNAL));
+}
+
+}  // namespace
 
 SessionWorker::SessionWorker(ChildMain child_main, bool keep_context, LockRule locks,
                              std::chrono::milliseconds grace)
@@ -14,11 +31,16 @@ SessionWorker::SessionWorker(ChildMain child_main, bool keep_context, LockRule l
       locks_(std::move(locks)),
       grace_(grace) {}
 
-ChildProcess* SessionWorker::child_for(const TenantSpec& tenant, std::string& why) {
+SessionWorker::Child* SessionWorker::child_for(const TenantSpec& tenant, std::string& why) {
   std::optional<std::string> lock;
   if (locks_ && locks_(tenant)) lock = tenant.id;
-  if (child_ && child_lock_ != lock) end_child(ChildProcess::Ending::kExiting);
-  if (!child_) {
+  const Slot slot = lock ? kLocked : kShared;
+  std::optional<Child>& child = children_[slot];
+  if (child && child->lock != lock) end_child(slot, ChildProcess::Ending::kStop);
+  if (child && ended_while_idle(child->process)) {
+    found_ended_[slot] = end_child(slot, ChildProcess::Ending::kExiting);
+  }
+  if (!child) {
     const TenantSpec* locked_to = lock ? &tenant : nullptr;
     Result<ChildProcess> started = ChildProcess::start(
         [this, locked_to](int socket, int control) {
@@ -28,27 +50,26 @@ ChildProcess* SessionWorker::child_for(const TenantSpec& tenant, std::string& wh
       why = started.error().message;
       return nullptr;
     }
-    child_.emplace(std::move(started).value());
-    child_lock_ = lock;
+    child.emplace(Child{std::move(started).value(), lock, {}});
     SessionRequest keep;
     keep.kind = SessionRequest::Kind::kKeepContext;
     keep.keep_context = keep_context_;
-    send(keep);
+    send(*child, keep);
   }
-  return &*child_;
+  current_ = slot;
+  return &*child;
 }
 
-void SessionWorker::send(const SessionRequest& request) {
-  if (child_) static_cast<void>(write_frame(child_->socket(), encode_session_request(request)));
+void SessionWorker::send(Child& child, const SessionRequest& request) {
+  static_cast<void>(write_frame(child.process.socket(), encode_session_request(request)));
 }
 
-std::string SessionWorker::end_child(ChildProcess::Ending ending) {
-  live_.alive = live_.idle = live_.waiting = 0;
-  gone_ += live_;
-  live_ = PoolFigures{};
-  std::string how = child_->end(ending);
-  child_.reset();
-  child_lock_.reset();
+std::string SessionWorker::end_child(Slot slot, ChildProcess::Ending ending) {
+  Child& child = *children_[slot];
+  child.live.alive = child.live.idle = child.live.waiting = 0;
+  gone_ += child.live;
+  std::string how = child.process.end(ending);
+  children_[slot].reset();
   return how;
 }
 
@@ -56,12 +77,32 @@ SessionWorker::Entry SessionWorker::run(const TenantSpec& tenant, const Job& job
                                         bool live_output) {
   const auto started = std::chrono::steady_clock::now();
   Entry entry;
+  SessionRequest request;
+  request.job = job;
+  request.heap_bytes = tenant.limits.heap_bytes;
+  request.live_output = live_output;
+  Child* child = nullptr;
+  std::string why;
+  Slot slot = kShared;
+  {
+    std::lock_guard lock(mutex_);
+    request.entry = next_entry_++;
+    child = child_for(tenant, why);
+    slot = current_;
+    if (child != nullptr) {
+      running_ = request.entry;
+      running_child_ = child;
+      // An interrupt asked for before the entry began: it stops the entry as it begins.
+      if (std::exchange(interrupt_pending_, false)) send_interrupt(child->process, running_);
+    }
+  }
   // The child is gone or must go; `what` says how the entry ended, with {} for how it did.
   auto lost = [&](ChildProcess::Ending ending, const std::string& what) {
     std::string how;
     {
       std::lock_guard lock(mutex_);
-      how = end_child(ending);
+      running_child_ = nullptr;
+      how = end_child(slot, ending);
     }
     entry.worker_lost = how;
     entry.report =
@@ -71,61 +112,58 @@ SessionWorker::Entry SessionWorker::run(const TenantSpec& tenant, const Job& job
                                std::chrono::steady_clock::now() - started)
                                .count();
   };
-  SessionRequest request;
-  request.job = job;
-  request.heap_bytes = tenant.limits.heap_bytes;
-  request.live_output = live_output;
-  ChildProcess* child = nullptr;
-  std::string why;
-  {
-    std::lock_guard lock(mutex_);
-    request.entry = entry_;
-    child = child_for(tenant, why);
-    // An interrupt that came before this entry had a child: the new child hears it now.
-    if (child != nullptr && interrupted_ == entry_) {
-      static_cast<void>(::send(child->control(), &entry_, sizeof entry_, MSG_NOSIGNAL));
-    }
-  }
   if (child == nullptr) {
     entry.report = crashed_report(tenant.id, job.script_name,
                                   "could not start a worker process: " + why);
   } else if (  // a child that died meanwhile shows when its reply is read
-      write_frame(child->socket(), encode_session_request(request)),
-      !child->readable_within(job.deadline + grace_)) {
+      write_frame(child->process.socket(), encode_session_request(request)),
+      !child->process.readable_within(job.deadline + grace_)) {
     lost(ChildProcess::Ending::kStop,
          fmt::format("the worker process did not answer within {} ms of the deadline and was "
                      "stopped ({{}})",
                      grace_.count()));
   } else {
-    std::optional<std::string> frame = read_frame(child->socket());
+    std::optional<std::string> frame = read_frame(child->process.socket());
     std::optional<SessionReply> reply = frame ? decode_session_reply(*frame) : std::nullopt;
-    if (!reply || !frame) {
+    if (!reply) {
       const bool garbled = frame.has_value();
       lost(garbled ? ChildProcess::Ending::kStop : ChildProcess::Ending::kExiting,
            garbled ? "the worker process sent a reply that does not parse and was stopped ({})"
                    : "the worker process {} during the entry");
     } else {
-      live_ = reply->run.figures;
+      child->live = reply->run.figures;
       entry.report = std::move(reply->run.report);
       entry.isolate_lost = reply->isolate_lost;
-      if (found_ended_) entry.worker_lost = "had ended before this entry (" + *found_ended_ + ")";
-      found_ended_.reset();
+      if (found_ended_[slot]) {
+        entry.worker_lost = "had ended before this entry (it " + *found_ended_[slot] + ")";
+      }
       if (reply->run.last) {  // its last words: the report says why it could not go on
         std::lock_guard lock(mutex_);
-        end_child(ChildProcess::Ending::kExiting);
+        running_child_ = nullptr;
+        end_child(slot, ChildProcess::Ending::kExiting);
         entry.worker_lost = "could not go on after this entry and ended";
       }
     }
   }
+  found_ended_[slot].reset();
   std::lock_guard lock(mutex_);
-  ++entry_;
+  running_ = 0;
+  running_child_ = nullptr;
   return entry;
 }
 
 void SessionWorker::interrupt() noexcept {
   std::lock_guard lock(mutex_);
-  interrupted_ = entry_;
-  if (child_) static_cast<void>(::send(child_->control(), &entry_, sizeof entry_, MSG_NOSIGNAL));
+  if (running_ != 0 && running_child_ != nullptr) {
+    send_interrupt(running_child_->process, running_);
+  } else {
+    interrupt_pending_ = true;
+  }
+}
+
+void SessionWorker::clear_interrupt() noexcept {
+  std::lock_guard lock(mutex_);
+  interrupt_pending_ = false;
 }
 
 void SessionWorker::keep_context(bool keep) {
@@ -133,40 +171,48 @@ void SessionWorker::keep_context(bool keep) {
   SessionRequest request;
   request.kind = SessionRequest::Kind::kKeepContext;
   request.keep_context = keep;
-  send(request);
+  for (std::optional<Child>& child : children_) {
+    if (child) send(*child, request);
+  }
 }
 
 void SessionWorker::reset_context() {
   SessionRequest request;
   request.kind = SessionRequest::Kind::kResetContext;
-  send(request);
+  if (children_[current_]) send(*children_[current_], request);
 }
 
 void SessionWorker::release() {
   SessionRequest request;
   request.kind = SessionRequest::Kind::kRelease;
-  send(request);
+  if (children_[current_]) send(*children_[current_], request);
 }
 
 SessionWorker::Figures SessionWorker::figures() {
   Figures figures;
-  if (child_) {
+  for (Slot slot : {kShared, kLocked}) {
+    std::optional<Child>& child = children_[slot];
+    if (!child) continue;
     SessionRequest request;
     request.kind = SessionRequest::Kind::kFigures;
-    send(request);
-    std::optional<std::string> frame =
-        child_->readable_within(grace_) ? read_frame(child_->socket()) : std::nullopt;
+    send(*child, request);
+    std::optional<std::string> frame = child->process.readable_within(grace_)
+                                           ? read_frame(child->process.socket())
+                                           : std::nullopt;
     std::optional<SessionReply> reply = frame ? decode_session_reply(*frame) : std::nullopt;
-    if (reply) {
-      live_ = reply->run.figures;
-      figures.isolate = reply->isolate;
+    if (reply && !reply->run.last) {
+      child->live = reply->run.figures;
+      if (slot == current_) figures.isolate = reply->isolate;
     } else {
       std::lock_guard lock(mutex_);
-      found_ended_ = end_child(ChildProcess::Ending::kStop);
+      found_ended_[slot] = end_child(slot, ChildProcess::Ending::kStop);
+      if (!frame) *found_ended_[slot] = "did not answer .stats, and " + *found_ended_[slot];
     }
   }
   figures.pool = gone_;
-  figures.pool += live_;
+  for (const std::optional<Child>& child : children_) {
+    if (child) figures.pool += child->live;
+  }
   return figures;
 }
 

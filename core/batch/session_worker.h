@@ -1,9 +1,11 @@
-// The REPL's side of its worker process (session_server.h): the entries of a session run in
-// a child with the same runtime as a batch worker's (heap rules, memory watch, watchdog,
+// The REPL's side of its worker processes (session_server.h): the entries of a session run
+// in a child with the same runtime as a batch worker's (heap rules, memory watch, watchdog,
 // confinement), so an entry that kills its engine ends only that child. The REPL then says
-// so, and the next entry gets a new child and a new context. A tenant the lock rule names
-// gets a child locked to it, as in a batch (worker_lock.h). Used from the REPL's thread,
-// except interrupt(), which the signal watcher calls.
+// so, and the next entry gets a new child and a new context. As in a batch
+// (worker_lock.h), a tenant the lock rule names runs in a child locked to it: the session
+// keeps one shared child and at most one locked child, so switching to such a tenant and
+// back keeps the other tenants' isolates warm. Used from the REPL's thread, except
+// interrupt(), which the signal watcher calls.
 #pragma once
 
 #include <chrono>
@@ -46,8 +48,11 @@ class SessionWorker {
   // it (`tenant`'s limits), printing console output as it comes when `live_output`.
   Entry run(const TenantSpec& tenant, const Job& job, bool live_output);
 
-  // Stops the entry in progress, or the next one if none has begun; from any thread.
+  // Stops the entry in progress, or the next one if none has begun; from any thread. Never
+  // blocks: a child that does not read its control socket cannot hold the caller.
   void interrupt() noexcept;
+  // Drops an interrupt that came after the entry it was meant for had ended.
+  void clear_interrupt() noexcept;
 
   void keep_context(bool keep);
   void reset_context();
@@ -61,29 +66,39 @@ class SessionWorker {
   Figures figures();
 
  private:
-  // A child for the tenant's lock: the one that runs, or a new one (the old one, locked
-  // otherwise, ends). Null when none could start (`why` says why).
-  ChildProcess* child_for(const TenantSpec& tenant, std::string& why);
-  // Sends a request that has no answer; a dead child shows at the next entry.
-  void send(const SessionRequest& request);
+  // One worker process and what the session knows of it.
+  struct Child {
+    ChildProcess process;
+    std::optional<std::string> lock;  // the id of the tenant it is locked to
+    PoolFigures live;                 // its pool, as of its last reply
+  };
+  enum Slot { kShared, kLocked };
+
+  // The child for the tenant's lock: the one that runs, or a new one (a locked child of
+  // another tenant ends). Null when none could start (`why` says why).
+  Child* child_for(const TenantSpec& tenant, std::string& why);
+  // Sends a request that has no answer; a dead child shows at its next entry.
+  static void send(Child& child, const SessionRequest& request);
   // The child is gone or must go: what it counted stays counted.
-  std::string end_child(ChildProcess::Ending ending);
+  std::string end_child(Slot slot, ChildProcess::Ending ending);
 
   ChildMain child_main_;
   bool keep_context_;
   LockRule locks_;
   std::chrono::milliseconds grace_;
-  // Replaced only on the REPL's thread, under mutex_ (interrupt() reads it).
-  std::optional<ChildProcess> child_;
-  std::optional<std::string> child_lock_;  // the id of the tenant it is locked to
-  PoolFigures gone_, live_;
-  // How a child that figures() found dead had ended: the next entry says it (its kept
-  // context went with it).
-  std::optional<std::string> found_ended_;
-  // Guards the child's control socket and the entry numbers against interrupt().
+  // Replaced only on the REPL's thread, under mutex_ (interrupt() reads them).
+  std::optional<Child> children_[2];
+  Slot current_ = kShared;  // the child of the last entry, which holds the kept context
+  PoolFigures gone_;        // summed over the children that ended
+  // How a child had ended before its next entry (found idle and gone, or not answering
+  // .stats): that entry says it, since its kept context went with it.
+  std::optional<std::string> found_ended_[2];
+  // Guards children_, running_ and the interrupt state against interrupt().
   std::mutex mutex_;
-  std::uint64_t entry_ = 1;        // the entry that runs, or the next one
-  std::uint64_t interrupted_ = 0;  // the last entry interrupt() named
+  std::uint64_t next_entry_ = 1;
+  std::uint64_t running_ = 0;     // the entry in progress (0: none)
+  Child* running_child_ = nullptr;
+  bool interrupt_pending_ = false;  // for the next entry, asked before it began
 };
 
 }  // namespace krepis

@@ -2,6 +2,10 @@
 // stdin: limits biting and the prompt coming back, tenants switching, multi-line entries,
 // Ctrl-C, history across sessions, and the exit status of a scripted session.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -206,6 +210,71 @@ TEST_CASE_FIXTURE(ReplFixture,
   CHECK(run.out.find("\n2\n") != std::string::npos);          // and it is kept again
   // Both workers' figures: two cold starts, one per process.
   CHECK(run.out.find("2 cold starts") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(ReplFixture,
+                  "piped: a tenant with file grants runs in a worker of its own, and switching "
+                  "to it and back keeps the other tenant's isolate warm") {
+  fs::create_directories(root / "files");
+  std::ofstream(root / "files" / "note.txt") << "hello";
+  std::ofstream(manifest) << "[tiers.reader]\nops = ['fs.read']\n[tenants.a]\n"
+                             "[tenants.f]\ntier = 'reader'\nfs_root = 'files'\n";
+  ProcessResult run = piped(*this, "'first'\n.tenant f\nkrepis.fs.readText('note.txt')\n"
+                                   ".tenant a\n'second'\n.stats\n");
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_status == 0);
+  CHECK(run.out.find("\nhello\n") != std::string::npos);
+  const std::size_t second = run.out.find("\nsecond\n");
+  REQUIRE(second != std::string::npos);
+  // The usage line after 'second': a's isolate was still warm in the shared worker.
+  CHECK(run.out.find("· warm", second) < run.out.find("\n", second + 8));
+  CHECK(run.out.find("1 warm hits, 2 cold starts") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(ReplFixture,
+                  "a worker that ended between entries is named by the next entry, which runs") {
+  // Entries come through a FIFO, so the test kills the worker while the REPL waits for one.
+  const fs::path fifo = fs::path(temp_folder()) / "entries";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // Opened first (so the REPL's open returns), and not inherited (so it sees the end).
+  const int writer = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+  REQUIRE(writer >= 0);
+  RunningKrepis repl = start_krepis(args("b"), {.stdin_path = fifo.string()});
+  const std::string first = "var k = 'kept'\nk\n";
+  REQUIRE(::write(writer, first.data(), first.size()) == static_cast<ssize_t>(first.size()));
+  REQUIRE(repl.wait_for_output("\nkept\n"));
+  REQUIRE(repl.wait_for_output("warm\n"));  // the usage line of `k`: the entry is over
+  std::ifstream children("/proc/" + std::to_string(repl.pid) + "/task/" +
+                         std::to_string(repl.pid) + "/children");
+  pid_t worker = 0;
+  children >> worker;
+  REQUIRE(worker > 0);
+  REQUIRE(::kill(worker, SIGKILL) == 0);
+  // Dead, not only signalled: a zombie whose other threads have gone too has closed its
+  // sockets (the leader turns zombie first). A safety bound, not a timing.
+  auto gone = [&] {
+    const std::string proc = "/proc/" + std::to_string(worker);
+    std::ifstream stat(proc + "/stat");
+    std::string pid, name, state;
+    stat >> pid >> name >> state;
+    std::error_code error;
+    const auto threads = std::distance(fs::directory_iterator(proc + "/task", error),
+                                       fs::directory_iterator());
+    return state == "Z" && threads == 1;
+  };
+  for (int tries = 0; tries < 60'000 && !gone(); ++tries) ::usleep(1000);
+  REQUIRE(gone());
+  const std::string next = "typeof k\n";
+  REQUIRE(::write(writer, next.data(), next.size()) == static_cast<ssize_t>(next.size()));
+  ::close(writer);
+  ProcessResult run = repl.wait();
+  INFO(run.out);
+  INFO(run.err);
+  CHECK(run.exit_status == 0);  // the entry ran: nothing crashed
+  CHECK(run.out.find("had ended before this entry (it was killed by signal 9") !=
+        std::string::npos);
+  CHECK(run.out.find("\nundefined\n") != std::string::npos);  // a new context
 }
 
 TEST_CASE_FIXTURE(ReplFixture, "the REPL's entries run in a confined worker process") {
