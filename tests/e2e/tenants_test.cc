@@ -45,7 +45,8 @@ TEST_CASE("--heap-mb and --deadline-ms override every tenant's limits") {
   ProcessResult run = run_krepis(
       {"tenants", "--tenants", kExample, "--json", "--heap-mb", "32", "--deadline-ms", "7"});
   CHECK(run.exit_status == 0);
-  for (const json& tenant : json::parse(run.out)["tenants"]) {
+  const json parsed = json::parse(run.out);
+  for (const json& tenant : parsed["tenants"]) {
     CHECK(tenant["heap_mb"] == 32);
     CHECK(tenant["deadline_ms"] == 7);
   }

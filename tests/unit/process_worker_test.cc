@@ -170,15 +170,16 @@ TEST_CASE("a garbled reply ends the child; last words end it after their report"
 
 TEST_CASE("jobs handed ahead of a death go to the next child, in order") {
   ProcessWorker worker(stand_in_child);
-  worker.submit(job("'first'"), tenant());
-  worker.submit(job("die"), tenant());
-  worker.submit(job("'queued behind the death'"), tenant());
+  const TenantSpec acme = tenant();  // a submitted job's tenant outlives the job
+  worker.submit(job("'first'"), acme);
+  worker.submit(job("die"), acme);
+  worker.submit(job("'queued behind the death'"), acme);
   CHECK(worker.collect().result_json == "'first'");
   CHECK(worker.collect().status == RunStatus::kCrashed);
   CHECK(worker.collect().result_json == "'queued behind the death'");
 
-  worker.submit(job("last"), tenant());
-  worker.submit(job("'queued behind last words'"), tenant());
+  worker.submit(job("last"), acme);
+  worker.submit(job("'queued behind last words'"), acme);
   CHECK(worker.collect().result_json == "last");
   CHECK(worker.collect().result_json == "'queued behind last words'");
 }
