@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -17,6 +18,14 @@ namespace krepis::test {
 inline constexpr bool kMemoryBoundsHold = false;
 #else
 inline constexpr bool kMemoryBoundsHold = true;
+#endif
+
+// ThreadSanitizer keeps a thread of its own in every process, which a TSan build leaves
+// unconfined (core/runtime/confinement.cc): the checks of each thread allow that one.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr std::size_t kSanitizerThreads = 1;
+#else
+inline constexpr std::size_t kSanitizerThreads = 0;
 #endif
 
 struct ProcessResult {

@@ -87,8 +87,8 @@ TEST_CASE("a confined run still has Intl and the host's time zone, wherever it i
       "[new Intl.DateTimeFormat('de', {timeZone: 'UTC'}).format(0), "
       "new Date(0).getTimezoneOffset(), typeof Math.random()]";
   // ICU finds the zone lazily, at the first date, after the process confined itself.
-  const ProcessResult named = run_krepis_with({.env = {"TZ=Europe/Berlin"}},
-                                              {"run", "--json", "-e", code});
+  const ProcessResult named = run_krepis_with(
+      {.env = {"TZ=Europe/Berlin"}}, {"run", "--json", "--deadline-ms", "60000", "-e", code});
   REQUIRE(named.exit_status == 0);
   CHECK(named.json_lines().at(0)["result"] == json::array({"1.1.1970", -60, "number"}));
   // A zone file outside /usr, as TZ may name one.
@@ -102,8 +102,8 @@ TEST_CASE("a confined run still has Intl and the host's time zone, wherever it i
   const fs::path copy = "/tmp/krepis-zone-file-case/berlin";
   fs::create_directories(copy.parent_path());
   fs::copy_file(berlin, copy, fs::copy_options::overwrite_existing);
-  const ProcessResult file = run_krepis_with({.env = {"TZ=" + copy.string()}},
-                                             {"run", "--json", "-e", code});
+  const ProcessResult file = run_krepis_with(
+      {.env = {"TZ=" + copy.string()}}, {"run", "--json", "--deadline-ms", "60000", "-e", code});
   REQUIRE(file.exit_status == 0);
   CHECK(file.json_lines().at(0)["result"][1] == -60);
 }
