@@ -64,14 +64,25 @@ std::string describe_syntax_error(const std::string& what) {
 
 // A table's entries in the order the file has them (toml11 keeps them in a hash map), so the
 // first mistake reported is the first in the file.
+// toml11 counts a value's line from the start of the file each time it is asked, so each
+// entry's line is asked once, not at every comparison (10,000 tenants took 88 s that way).
 std::vector<std::pair<std::string, const toml::value*>> in_file_order(const toml::value& table) {
-  std::vector<std::pair<std::string, const toml::value*>> entries;
-  for (const auto& [key, value] : table.as_table()) entries.emplace_back(key, &value);
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-    auto line_a = a.second->location().line(), line_b = b.second->location().line();
-    return line_a != line_b ? line_a < line_b : a.first < b.first;
+  struct Entry {
+    std::size_t line;
+    std::string key;
+    const toml::value* value;
+  };
+  std::vector<Entry> entries;
+  const bool several = table.as_table().size() > 1;  // one entry has no order to find
+  for (const auto& [key, value] : table.as_table()) {
+    entries.push_back(Entry{several ? value.location().line() : 0, key, &value});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.line != b.line ? a.line < b.line : a.key < b.key;
   });
-  return entries;
+  std::vector<std::pair<std::string, const toml::value*>> ordered;
+  for (Entry& entry : entries) ordered.emplace_back(std::move(entry.key), entry.value);
+  return ordered;
 }
 
 // Whether `path` is `folder` or beneath it; both canonical.

@@ -41,6 +41,18 @@ TEST_CASE("krepis tenants prints each tenant's effective settings") {
   CHECK(acme["fs_root"].get<std::string>().ends_with("/examples/data/acme"));
 }
 
+TEST_CASE("a manifest of 10,000 tenants loads, every tenant in it") {
+  // Manifest order used to ask toml11 for a line at every comparison, each counted from the
+  // start of the file: 10,000 tenants took 88 s (2.7 s now).
+  std::string text;
+  for (int i = 0; i < 10'000; ++i) text += fmt::format("[tenants.t{}]\nheap_mb = 16\n", i);
+  const std::string manifest = temp_file("tenants.toml", text);
+  ProcessResult run = run_krepis({"tenants", "--tenants", manifest, "--json"});
+  REQUIRE(run.exit_status == 0);
+  const json parsed = json::parse(run.out);
+  CHECK(parsed["tenants"].size() == 10'000);
+}
+
 TEST_CASE("--heap-mb and --deadline-ms override every tenant's limits") {
   ProcessResult run = run_krepis(
       {"tenants", "--tenants", kExample, "--json", "--heap-mb", "32", "--deadline-ms", "7"});
