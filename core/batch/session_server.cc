@@ -5,23 +5,17 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
 
+#include "core/batch/reply_channel.h"
 #include "core/batch/worker_wire.h"
 #include "core/runtime/runtime.h"
 
 namespace krepis {
 namespace {
-
-// Exit statuses of the worker process; the parent reads them only to describe a death.
-constexpr int kServed = 0;
-constexpr int kBadFrame = 2;
-constexpr int kLastWords = 3;
 
 // Interrupts that arrive on the control socket, as entry numbers. An interrupt for an entry
 // that runs stops it; one for an entry not begun yet stops it as it begins; one for an entry
@@ -70,32 +64,25 @@ class InterruptListener {
 
 int serve_session(int socket, int control, const Manifest& manifest, ConfinementPolicy policy,
                   const LiveOutput* live) {
-  // Replies go out from the main thread, or as last words from whichever thread found the
-  // run lost: one at a time, nothing after last words.
-  std::mutex replying;
-  Runtime runtime(
-      manifest,
-      RuntimeOptions{.last_words =
-                         [&](const RunReport& report) {
-                           std::lock_guard lock(replying);
-                           std::fflush(stdout);
-                           SessionReply reply{{report, runtime.figures(), true}, true, {}};
-                           write_frame(socket, encode_session_reply(reply));
-                           std::_Exit(kLastWords);
-                         },
-                     .confine = std::move(policy)});
+  ReplyChannel replies(socket);
+  // Last words come only from a run, so `runtime` is whole by the time they use it.
+  Runtime runtime(manifest,
+                  RuntimeOptions{.last_words =
+                                     [&](const RunReport& report) {
+                                       replies.last_words(encode_session_reply(
+                                           {{report, runtime.figures(), true}, true, {}}));
+                                     },
+                                 .confine = std::move(policy)});
   Runtime::Session session(runtime, true);
   InterruptListener interrupts(session, control);
   // The tenant as this session has it (`.limits` may have changed its cap and deadline).
   TenantSpec tenant;
   auto reply = [&](const SessionReply& answer) {
-    std::lock_guard lock(replying);
-    std::fflush(stdout);  // live output goes before the report the parent prints
-    return write_frame(socket, encode_session_reply(answer));
+    return replies.send(encode_session_reply(answer));
   };
   while (std::optional<std::string> frame = read_frame(socket)) {
     std::optional<SessionRequest> request = decode_session_request(*frame);
-    if (!request) return kBadFrame;
+    if (!request) return kWorkerBadFrame;
     switch (request->kind) {
       case SessionRequest::Kind::kRun: {
         const Job& job = request->job;
@@ -115,7 +102,7 @@ int serve_session(int socket, int control, const Manifest& manifest, Confinement
                                             unknown_tenant_message(manifest, job.tenant));
         }
         answer.run.figures = runtime.figures();
-        if (!reply(answer)) return kServed;  // the parent is gone
+        if (!reply(answer)) return kWorkerServed;  // the parent is gone
         break;
       }
       case SessionRequest::Kind::kKeepContext:
@@ -131,12 +118,12 @@ int serve_session(int socket, int control, const Manifest& manifest, Confinement
         SessionReply answer;
         answer.run.figures = runtime.figures();
         answer.isolate = session.isolate_figures();
-        if (!reply(answer)) return kServed;
+        if (!reply(answer)) return kWorkerServed;
         break;
       }
     }
   }
-  return kServed;
+  return kWorkerServed;
 }
 
 }  // namespace krepis
