@@ -23,4 +23,11 @@ inline PoolFigures& operator+=(PoolFigures& sum, const PoolFigures& more) {
   return sum;
 }
 
+// Adds the figures of a pool that is gone (its worker process ended): what it counted stays
+// counted, and it holds no instances any more.
+inline PoolFigures& add_ended(PoolFigures& sum, PoolFigures ended) {
+  ended.alive = ended.idle = ended.waiting = 0;
+  return sum += ended;
+}
+
 }  // namespace krepis

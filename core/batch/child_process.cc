@@ -112,6 +112,15 @@ bool ChildProcess::readable_within(std::chrono::milliseconds timeout) const {
   }
 }
 
+RunReport crashed_in_child(const Job& job, const TenantSpec& tenant,
+                           std::chrono::steady_clock::time_point started, const std::string& what) {
+  RunReport report = crashed_report(job.tenant, job.script_name, what);
+  report.heap_cap_bytes = tenant.limits.heap_bytes;
+  report.wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
 std::string ChildProcess::end(Ending ending) {
   socket_.reset();  // a healthy child reads the end of its input and exits
   control_.reset();

@@ -10,7 +10,10 @@
 #include <functional>
 #include <string>
 
+#include "core/base/job.h"
+#include "core/base/manifest.h"
 #include "core/base/result.h"
+#include "core/base/run_report.h"
 #include "core/base/unique_fd.h"
 
 namespace krepis {
@@ -49,5 +52,10 @@ class ChildProcess {
   UniqueFd socket_;
   UniqueFd control_;
 };
+
+// The report of a job whose child ended under it or could not start: `crashed` with `what`,
+// the tenant's heap cap, and the wall time since `started`.
+RunReport crashed_in_child(const Job& job, const TenantSpec& tenant,
+                           std::chrono::steady_clock::time_point started, const std::string& what);
 
 }  // namespace krepis

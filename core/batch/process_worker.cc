@@ -32,9 +32,7 @@ Result<Done> ProcessWorker::start_child(const TenantSpec* lock) {
 }
 
 std::string ProcessWorker::end_child(ChildProcess::Ending ending) {
-  // A child that is gone holds no instances any more; what it counted stays counted.
-  live_.alive = live_.idle = live_.waiting = 0;
-  gone_ += live_;
+  add_ended(gone_, live_);
   live_ = PoolFigures{};
   std::string how = child_->end(ending);
   child_.reset();
@@ -45,11 +43,7 @@ RunReport ProcessWorker::died(std::chrono::steady_clock::time_point started,
                               const std::string& what) {
   Pending lost = std::move(pending_.front());
   pending_.pop_front();
-  RunReport report = crashed_report(lost.job.tenant, lost.job.script_name, what);
-  report.heap_cap_bytes = lost.tenant->limits.heap_bytes;
-  report.wall_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  return report;
+  return crashed_in_child(lost.job, *lost.tenant, started, what);
 }
 
 Result<Done> ProcessWorker::deliver() {

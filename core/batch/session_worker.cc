@@ -66,8 +66,7 @@ void SessionWorker::send(Child& child, const SessionRequest& request) {
 
 std::string SessionWorker::end_child(Slot slot, ChildProcess::Ending ending) {
   Child& child = *children_[slot];
-  child.live.alive = child.live.idle = child.live.waiting = 0;
-  gone_ += child.live;
+  add_ended(gone_, child.live);
   std::string how = child.process.end(ending);
   children_[slot].reset();
   return how;
@@ -105,16 +104,11 @@ SessionWorker::Entry SessionWorker::run(const TenantSpec& tenant, const Job& job
       how = end_child(slot, ending);
     }
     entry.worker_lost = how;
-    entry.report =
-        crashed_report(tenant.id, job.script_name, fmt::format(fmt::runtime(what), how));
-    entry.report.heap_cap_bytes = tenant.limits.heap_bytes;
-    entry.report.wall_ms = std::chrono::duration<double, std::milli>(
-                               std::chrono::steady_clock::now() - started)
-                               .count();
+    entry.report = crashed_in_child(job, tenant, started, fmt::format(fmt::runtime(what), how));
   };
   if (child == nullptr) {
-    entry.report = crashed_report(tenant.id, job.script_name,
-                                  "could not start a worker process: " + why);
+    entry.report =
+        crashed_in_child(job, tenant, started, "could not start a worker process: " + why);
   } else if (  // a child that died meanwhile shows when its reply is read
       write_frame(child->process.socket(), encode_session_request(request)),
       !child->process.readable_within(job.deadline + grace_)) {
