@@ -21,11 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 // A batch folder with every kind of outcome, and the manifest it runs under.
 struct MixedBatch {
   fs::path root = temp_folder();
@@ -35,7 +30,7 @@ struct MixedBatch {
   std::map<std::string, std::string> expected;
 
   MixedBatch() {
-    write(manifest, R"([tenants.alpha]
+    write_file(manifest, R"([tenants.alpha]
 heap_mb = 32
 deadline_ms = 500
 [tenants.beta]
@@ -47,18 +42,18 @@ deadline_ms = 500
     job("alpha/hogs.js", "const a = []; for (;;) a.push(new Float64Array(1 << 20));", "oom");
     job("alpha/after-hog.js", "'still fine'", "ok");
     job("beta/with-input.js", "input.n + 1", "ok");
-    write(dir / "beta" / "with-input.json", R"({"n": 41})");
+    write_file(dir / "beta" / "with-input.json", R"({"n": 41})");
     job("beta/bad-input.js", "console.log('ran'); input", "denied");
-    write(dir / "beta" / "bad-input.json", "{not json");
+    write_file(dir / "beta" / "bad-input.json", "{not json");
     job("beta/not-utf8.js", "'\xff\xfe'", "denied");
     for (int i = 0; i < 6; ++i) job(fmt::format("gamma/g{}.js", i), std::to_string(i), "ok");
     job("unknown/j.js", "1", "denied");  // a tenant the manifest does not define
-    write(dir / "README.md", "not a job");
-    write(dir / "beta" / "orphan.json", "{}");  // an input without its job
-    write(dir / "gamma" / "notes.txt", "not a job");
+    write_file(dir / "README.md", "not a job");
+    write_file(dir / "beta" / "orphan.json", "{}");  // an input without its job
+    write_file(dir / "gamma" / "notes.txt", "not a job");
   }
   void job(const std::string& name, const std::string& code, const std::string& status) {
-    write(dir / name, code);
+    write_file(dir / name, code);
     expected[name] = status;
   }
   std::vector<std::string> args(std::vector<std::string> extra = {}) const {
@@ -128,11 +123,11 @@ TEST_CASE("a mixed batch: every job reported once, with its status, and a summar
 
 TEST_CASE("symlinked jobs and inputs are denied, not followed") {
   fs::path root = temp_folder();
-  write(root / "tenants.toml", "[tenants.a]\n");
-  write(root / "outside" / "secret.txt", "root:x:0:0");
-  write(root / "jobs" / "a" / "fine.js", "1");
+  write_file(root / "tenants.toml", "[tenants.a]\n");
+  write_file(root / "outside" / "secret.txt", "root:x:0:0");
+  write_file(root / "jobs" / "a" / "fine.js", "1");
   fs::create_symlink(root / "outside" / "secret.txt", root / "jobs" / "a" / "link.js");
-  write(root / "jobs" / "a" / "input.js", "input");
+  write_file(root / "jobs" / "a" / "input.js", "input");
   fs::create_symlink(root / "outside" / "secret.txt", root / "jobs" / "a" / "input.json");
   ProcessResult run = run_krepis(
       {"batch", "--json", "--tenants", (root / "tenants.toml").string(), (root / "jobs").string()});
@@ -169,8 +164,8 @@ TEST_CASE("human output: one aligned line per job, then the summary table") {
 
 TEST_CASE("on a terminal, a progress line on stderr; none with --json") {
   fs::path root = temp_folder();
-  write(root / "tenants.toml", "[tenants.a]\n");
-  for (int i = 0; i < 5; ++i) write(root / "jobs" / "a" / fmt::format("{}.js", i), "1");
+  write_file(root / "tenants.toml", "[tenants.a]\n");
+  for (int i = 0; i < 5; ++i) write_file(root / "jobs" / "a" / fmt::format("{}.js", i), "1");
   const std::vector<std::string> env{"NO_COLOR=1", "CI"};  // CI would hide the progress
   const std::string manifest = (root / "tenants.toml").string();
   const std::string jobs = (root / "jobs").string();
@@ -188,10 +183,10 @@ TEST_CASE("on a terminal, a progress line on stderr; none with --json") {
 
 TEST_CASE("a tenant's isolate stays warm while another tenant runs in between") {
   fs::path root = temp_folder();
-  write(root / "tenants.toml", "[tenants.a]\n[tenants.b]\n");
+  write_file(root / "tenants.toml", "[tenants.a]\n[tenants.b]\n");
   // With one worker, a runs a streak of 8, then b gets its turn, then a again: A, B, A.
-  for (int i = 0; i < 9; ++i) write(root / "jobs" / "a" / fmt::format("{}.js", i), "1");
-  write(root / "jobs" / "b" / "0.js", "1");
+  for (int i = 0; i < 9; ++i) write_file(root / "jobs" / "a" / fmt::format("{}.js", i), "1");
+  write_file(root / "jobs" / "b" / "0.js", "1");
   ProcessResult run = run_krepis({"batch", "--json", "--jobs", "1", "--tenants",
                                   (root / "tenants.toml").string(), (root / "jobs").string()});
   CHECK(run.exit_status == 0);
@@ -219,13 +214,13 @@ TEST_CASE("no contamination through warm isolates under --jobs 2") {
   for (int t = 0; t < 3; ++t) {
     manifest += fmt::format("[tenants.t{}]\nmax_isolates = 2\n", t);
     for (int j = 0; j < 6; ++j) {
-      write(root / "jobs" / fmt::format("t{}", t) / fmt::format("{:02}-pollute.js", 2 * j),
+      write_file(root / "jobs" / fmt::format("t{}", t) / fmt::format("{:02}-pollute.js", 2 * j),
             pollute.str());
-      write(root / "jobs" / fmt::format("t{}", t) / fmt::format("{:02}-check.js", 2 * j + 1),
+      write_file(root / "jobs" / fmt::format("t{}", t) / fmt::format("{:02}-check.js", 2 * j + 1),
             check.str());
     }
   }
-  write(root / "tenants.toml", manifest);
+  write_file(root / "tenants.toml", manifest);
   ProcessResult run = run_krepis({"batch", "--json", "--jobs", "2", "--tenants",
                                   (root / "tenants.toml").string(), (root / "jobs").string()});
   CHECK(run.exit_status == 0);
@@ -245,13 +240,13 @@ TEST_CASE("no contamination through warm isolates under --jobs 2") {
 
 TEST_CASE("a builtin that jumps over the cap ends only its worker process: oom, and on") {
   fs::path root = temp_folder();
-  write(root / "tenants.toml", "[tenants.a]\nheap_mb = 64\ndeadline_ms = 60000\n[tenants.b]\n");
+  write_file(root / "tenants.toml", "[tenants.a]\nheap_mb = 64\ndeadline_ms = 60000\n[tenants.b]\n");
   // Array.prototype.fill on 3e7 elements grows its backing store inside one builtin, which
   // checks no interrupts: no termination lands, and in-process it ends near 500 MB.
-  write(root / "jobs" / "a" / "0-before.js", "'before'");
-  write(root / "jobs" / "a" / "1-bomb.js", "new Array(3e7).fill(1.5); 'completed'");
-  write(root / "jobs" / "a" / "2-after.js", "'after'");
-  write(root / "jobs" / "b" / "0.js", "'other tenant'");
+  write_file(root / "jobs" / "a" / "0-before.js", "'before'");
+  write_file(root / "jobs" / "a" / "1-bomb.js", "new Array(3e7).fill(1.5); 'completed'");
+  write_file(root / "jobs" / "a" / "2-after.js", "'after'");
+  write_file(root / "jobs" / "b" / "0.js", "'other tenant'");
   ProcessResult run = run_krepis({"batch", "--json", "--jobs", "1", "--tenants",
                                   (root / "tenants.toml").string(), (root / "jobs").string()});
   INFO(run.err);
@@ -347,10 +342,10 @@ TEST_CASE("an empty or missing folder") {
 // Starts a batch of slow jobs, waits for the first report, then sends the signal.
 ProcessResult interrupted_batch(int signal, std::size_t& jobs) {
   fs::path root = temp_folder();
-  write(root / "tenants.toml", "[tenants.slow]\ndeadline_ms = 2000\n");
+  write_file(root / "tenants.toml", "[tenants.slow]\ndeadline_ms = 2000\n");
   jobs = 40;
   for (std::size_t i = 0; i < jobs; ++i) {
-    write(root / "jobs" / "slow" / fmt::format("{:02}.js", i),
+    write_file(root / "jobs" / "slow" / fmt::format("{:02}.js", i),
           "const t = Date.now(); while (Date.now() - t < 50) {} 'done'");
   }
   RunningKrepis running =
@@ -424,20 +419,11 @@ ProcessResult run_batch_in(const fs::path& root) {
                      (root / "tenants.toml").string(), (root / "jobs").string()});
 }
 
-// The run's reports by script name.
-std::map<std::string, json> reports_by_script(const ProcessResult& run) {
-  std::map<std::string, json> reports;
-  for (const json& line : run.json_lines()) {
-    if (line.contains("script")) reports[line["script"].get<std::string>()] = line;
-  }
-  return reports;
-}
-
 TEST_CASE("job files whose names differ only in bytes that are not UTF-8 keep apart in reports") {
   fs::path root = temp_folder();
-  write(root / "tenants.toml", "[tenants.t]\n");
-  write(root / "jobs" / "t" / "a\xFF.js", "'ff'");
-  write(root / "jobs" / "t" / "a\xFE.js", "'fe'");
+  write_file(root / "tenants.toml", "[tenants.t]\n");
+  write_file(root / "jobs" / "t" / "a\xFF.js", "'ff'");
+  write_file(root / "jobs" / "t" / "a\xFE.js", "'fe'");
   ProcessResult run = run_batch_in(root);
   CHECK(run.exit_status == 0);
   std::map<std::string, json> reports = reports_by_script(run);
@@ -454,10 +440,10 @@ namespace {
 
 TEST_CASE("a job stuck in a builtin past its deadline ends only its worker, within the grace") {
   fs::path root = temp_folder();
-  write(root / "tenants.toml", "[tenants.t]\nheap_mb = 1024\ndeadline_ms = 50\n");
-  write(root / "jobs" / "t" / "0-before.js", "'before'");
-  write(root / "jobs" / "t" / "1-stuck.js", "'a'.repeat(2 ** 25).replaceAll('a', 'bb').length");
-  write(root / "jobs" / "t" / "2-after.js", "'after'");
+  write_file(root / "tenants.toml", "[tenants.t]\nheap_mb = 1024\ndeadline_ms = 50\n");
+  write_file(root / "jobs" / "t" / "0-before.js", "'before'");
+  write_file(root / "jobs" / "t" / "1-stuck.js", "'a'.repeat(2 ** 25).replaceAll('a', 'bb').length");
+  write_file(root / "jobs" / "t" / "2-after.js", "'after'");
   ProcessResult run = run_batch_in(root);
   CHECK(run.exit_status == 124);
   std::map<std::string, json> reports = reports_by_script(run);
@@ -480,7 +466,7 @@ namespace {
 struct HugeJobs {
   fs::path root = temp_folder();
   explicit HugeJobs(const std::string& tier) {
-    write(root / "tenants.toml",
+    write_file(root / "tenants.toml",
           "[tiers.t]\n" + tier + "\n[tenants.t]\ntier = \"t\"\nheap_mb = 16\ndeadline_ms = 5000\n");
     fs::create_directories(root / "jobs" / "t");
     for (int i = 0; i < 16; ++i) {

@@ -44,6 +44,19 @@ std::vector<nlohmann::json> ProcessResult::json_lines() const {
   return lines;
 }
 
+void write_file(const std::filesystem::path& path, const std::string& bytes) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::map<std::string, nlohmann::json> reports_by_script(const ProcessResult& run) {
+  std::map<std::string, nlohmann::json> reports;
+  for (const nlohmann::json& line : run.json_lines()) {
+    if (line.contains("script")) reports[line["script"].get<std::string>()] = line;
+  }
+  return reports;
+}
+
 ProcessResult run_krepis(const std::vector<std::string>& args) { return run_krepis_in("", args); }
 
 ProcessResult run_krepis_in(const std::string& cwd, const std::vector<std::string>& args) {

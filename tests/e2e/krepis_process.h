@@ -4,6 +4,8 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <filesystem>
+#include <map>
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -97,5 +99,11 @@ std::string temp_folder();
 
 // A file in a fresh temporary folder, with the given bytes.
 std::string temp_file(const std::string& name, const std::string& bytes);
+
+// Writes a file with the given bytes, making its folders.
+void write_file(const std::filesystem::path& path, const std::string& bytes);
+
+// The reports of a --json run (batch or run) by script name; the summary line is left out.
+std::map<std::string, nlohmann::json> reports_by_script(const ProcessResult& run);
 
 }  // namespace krepis::test

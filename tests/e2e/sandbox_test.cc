@@ -20,19 +20,6 @@ using nlohmann::json;
 
 const SpawnOptions kHooked{.program = KREPIS_HOOKED_BIN};
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::map<std::string, json> reports_by_script(const ProcessResult& run) {
-  std::map<std::string, json> reports;
-  for (const json& line : run.json_lines()) {
-    if (line.contains("script")) reports[line["script"].get<std::string>()] = line;
-  }
-  return reports;
-}
-
 bool kernel_has_landlock() {
   constexpr unsigned kVersion = 1;  // LANDLOCK_CREATE_RULESET_VERSION
   return ::syscall(SYS_landlock_create_ruleset, nullptr, 0, kVersion) > 0;
@@ -41,12 +28,12 @@ bool kernel_has_landlock() {
 TEST_CASE("a batch job that makes a forbidden system call from native code ends its worker "
           "process; it is reported crashed with the reason, and the batch goes on") {
   const fs::path root = temp_folder();
-  write(root / "tenants.toml", "[tenants.t]\ndeadline_ms = 60000\n");
+  write_file(root / "tenants.toml", "[tenants.t]\ndeadline_ms = 60000\n");
   for (const char* call : {"execve", "socket", "ptrace", "fork", "setown"}) {
-    write(root / "jobs" / "t" / (std::string(call) + ".js"),
+    write_file(root / "jobs" / "t" / (std::string(call) + ".js"),
           "krepis.test.syscall('" + std::string(call) + "')");
   }
-  write(root / "jobs" / "t" / "ok.js", "'fine'");
+  write_file(root / "jobs" / "t" / "ok.js", "'fine'");
   const ProcessResult run = run_krepis_with(
       kHooked, {"batch", "--json", "--jobs", "1", "--tenants", (root / "tenants.toml").string(),
                 (root / "jobs").string()});
@@ -117,15 +104,15 @@ TEST_CASE("Landlock: a worker opens only the files of the tenants it serves") {
   const fs::path mine = root / "files-root" / "mine.txt";
   const fs::path theirs = root / "other-root" / "theirs.txt";
   const fs::path secret = root / "secret.txt";
-  write(mine, "mine");
-  write(theirs, "theirs");
-  write(secret, "secret");
-  write(root / "tenants.toml", "[tiers.reader]\nops = ['fs.read']\n"
+  write_file(mine, "mine");
+  write_file(theirs, "theirs");
+  write_file(secret, "secret");
+  write_file(root / "tenants.toml", "[tiers.reader]\nops = ['fs.read']\n"
                                "[tenants.files]\ntier = 'reader'\nfs_root = 'files-root'\n"
                                "[tenants.other]\ntier = 'reader'\nfs_root = 'other-root'\n"
                                "[tenants.plain]\n");
   auto read_job = [&](const std::string& name, const fs::path& path) {
-    write(root / "jobs" / name, "krepis.test.readHostFile('" + path.string() + "')");
+    write_file(root / "jobs" / name, "krepis.test.readHostFile('" + path.string() + "')");
   };
   read_job("files/own.js", mine);
   read_job("files/secret.js", secret);
