@@ -4,7 +4,10 @@
 // MaybeLocal stay at the V8 edge.
 #pragma once
 
+#include <cerrno>
+#include <cstring>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -44,5 +47,11 @@ class [[nodiscard]] Result {
 
 // The value of a Result that has nothing else to say.
 struct Done {};
+
+// The error of a system call that just failed, `call` naming it: "socketpair: Too many open
+// files". Reads errno: call it before anything else can change it.
+inline Error system_call_error(std::string_view call) {
+  return Error{std::string(call) + ": " + std::strerror(errno)};
+}
 
 }  // namespace krepis

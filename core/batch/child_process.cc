@@ -43,24 +43,23 @@ std::string describe_exit(int status) {
   return "ended";
 }
 
-Error failed(const char* step) { return Error{fmt::format("{}: {}", step, std::strerror(errno))}; }
-
 }  // namespace
 
 Result<ChildProcess> ChildProcess::start(const Main& main) {
   int ends[2];
   int control_ends[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) return failed("socketpair");
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
+    return system_call_error("socketpair");
   UniqueFd parent_end(ends[0]);
   UniqueFd child_end(ends[1]);
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control_ends) != 0) {
-    return failed("socketpair");
+    return system_call_error("socketpair");
   }
   UniqueFd parent_control(control_ends[0]);
   UniqueFd child_control(control_ends[1]);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) return failed("fork");
+  if (pid < 0) return system_call_error("fork");
   if (pid == 0) {
     // The child: it dies with the parent, and keeps only stdio and its own sockets (not the
     // parent's ends of its siblings' sockets, which would hide their deaths).

@@ -20,8 +20,6 @@
 namespace krepis {
 namespace {
 
-Error failed(const char* step) { return Error{fmt::format("{}: {}", step, std::strerror(errno))}; }
-
 // ThreadSanitizer keeps a thread of its own in every process, a forked child too. In a TSan
 // build (scripts/sanitize thread) that one is allowed, and stays without Landlock and with
 // its capabilities: such a build is for finding races, never for running tenants.
@@ -49,18 +47,18 @@ std::size_t thread_count() {
 Result<Done> drop_capabilities() {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
-  if (::syscall(SYS_capget, &header, data) != 0) return failed("capget");
+  if (::syscall(SYS_capget, &header, data) != 0) return system_call_error("capget");
   const bool any = data[0].effective != 0 || data[0].permitted != 0 || data[1].effective != 0 ||
                    data[1].permitted != 0 || data[0].inheritable != 0 || data[1].inheritable != 0;
   if (!any) return Done{};
   for (int capability = 0; capability <= CAP_LAST_CAP; ++capability) {
     if (::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0 && errno != EINVAL) {
       if (errno == EPERM) break;  // no CAP_SETPCAP: see above
-      return failed("PR_CAPBSET_DROP");
+      return system_call_error("PR_CAPBSET_DROP");
     }
   }
   __user_cap_data_struct none[2] = {};
-  if (::syscall(SYS_capset, &header, none) != 0) return failed("capset");
+  if (::syscall(SYS_capset, &header, none) != 0) return system_call_error("capset");
   return Done{};
 }
 
@@ -77,9 +75,9 @@ std::optional<std::filesystem::path> time_zone_file() {
 }  // namespace
 
 std::vector<PathAccess> system_read_paths() {
-  std::vector<PathAccess> paths = {
-      {"/usr"},         {"/etc/localtime"}, {"/etc/timezone"}, {"/dev/urandom"},
-      {"/proc/self"},   {"/sys/devices/system/cpu/online"}};
+  std::vector<PathAccess> paths = {{"/usr"},          {"/etc/localtime"},
+                                   {"/etc/timezone"}, {"/dev/urandom"},
+                                   {"/proc/self"},    {"/sys/devices/system/cpu/online"}};
   if (std::optional<std::filesystem::path> file = time_zone_file()) paths.push_back({*file});
   if (const char* folder = std::getenv("TZDIR")) paths.push_back({folder});
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -107,15 +105,16 @@ Result<Done> confine_before_threads(const ConfinementPolicy& policy) {
                                             threads)};
   }
   const rlimit no_core{0, 0};
-  if (::setrlimit(RLIMIT_CORE, &no_core) != 0) return failed("RLIMIT_CORE");
+  if (::setrlimit(RLIMIT_CORE, &no_core) != 0) return system_call_error("RLIMIT_CORE");
   rlimit files{};
-  if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return failed("RLIMIT_NOFILE");
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return system_call_error("RLIMIT_NOFILE");
   files.rlim_cur = std::min<rlim_t>(files.rlim_cur, kMaxOpenFiles);
   files.rlim_max = std::min<rlim_t>(files.rlim_max, kMaxOpenFiles);
-  if (::setrlimit(RLIMIT_NOFILE, &files) != 0) return failed("RLIMIT_NOFILE");
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return failed("PR_SET_NO_NEW_PRIVS");
+  if (::setrlimit(RLIMIT_NOFILE, &files) != 0) return system_call_error("RLIMIT_NOFILE");
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return system_call_error("PR_SET_NO_NEW_PRIVS");
   // Another process of the same user may no longer attach to it or read its memory.
-  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return failed("PR_SET_DUMPABLE");
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return system_call_error("PR_SET_DUMPABLE");
   if (Result<Done> dropped = drop_capabilities(); !dropped.ok()) return dropped;
   std::vector<PathAccess> paths = system_read_paths();
   paths.insert(paths.end(), policy.paths.begin(), policy.paths.end());

@@ -53,9 +53,7 @@ std::uint64_t handled_rights(int abi) {
   return rights;
 }
 
-Error failed(const std::string& step) {
-  return Error{fmt::format("Landlock: {}: {}", step, std::strerror(errno))};
-}
+Error failed(const std::string& step) { return system_call_error("Landlock: " + step); }
 
 }  // namespace
 
