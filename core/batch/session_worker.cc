@@ -1,20 +1,12 @@
 #include "core/batch/session_worker.h"
 
 #include <fmt/format.h>
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <utility>
 
 namespace krepis {
 namespace {
-
-// An idle child has nothing to say: its socket readable or hung up means it ended (or said
-// last words after its reply).
-bool ended_while_idle(const ChildProcess& process) {
-  pollfd watch{process.socket(), POLLIN, 0};
-  return ::poll(&watch, 1, 0) > 0;
-}
 
 // Never blocks: a duplicate that does not fit is harmless (the child keeps the highest).
 void send_interrupt(const ChildProcess& process, std::uint64_t entry) {
@@ -37,7 +29,9 @@ SessionWorker::Child* SessionWorker::child_for(const TenantSpec& tenant, std::st
   const Slot slot = lock ? kLocked : kShared;
   std::optional<Child>& child = children_[slot];
   if (child && child->lock != lock) end_child(slot, ChildProcess::Ending::kStop);
-  if (child && ended_while_idle(child->process)) {
+  // An idle child has nothing to say: its socket readable or hung up means it ended (or said
+  // last words after its reply).
+  if (child && child->process.readable_within(std::chrono::milliseconds(0))) {
     found_ended_[slot] = end_child(slot, ChildProcess::Ending::kExiting);
   }
   if (!child) {
