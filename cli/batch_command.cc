@@ -22,7 +22,6 @@
 #include "core/batch/job_server.h"
 #include "core/batch/process_worker.h"
 #include "core/batch/worker_lock.h"
-#include "core/runtime/runtime.h"
 
 namespace krepis::cli {
 namespace {
@@ -177,9 +176,7 @@ int batch_command(const BatchOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   // Each worker is a process with its own V8 and warm pool (V8 never starts in this one): a
   // run that kills its engine is reported `crashed` or `oom`, and the batch goes on.
-  if (std::optional<std::string> shortfall = Runtime::confinement_shortfall()) {
-    print_error(*shortfall);
-  }
+  say_confinement_shortfall();
   // Tenants with file grants get worker processes of their own (worker_lock.h).
   const std::filesystem::path batch_dir = options.dir;
   BatchRunner runner(

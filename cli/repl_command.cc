@@ -398,9 +398,7 @@ int repl_command(const ReplOptions& options) {
       },
       false);
 
-  if (std::optional<std::string> shortfall = Runtime::confinement_shortfall()) {
-    print_error(*shortfall);
-  }
+  say_confinement_shortfall();
   // Entries run in a worker process with the same runtime as a batch's (memory watch, heap
   // rules, confinement): an entry it cannot contain ends that worker, not the session.
   int status = 0;

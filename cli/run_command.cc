@@ -104,11 +104,7 @@ int run_command(const RunOptions& options) {
 
   std::optional<ProcessWorker> worker;
   std::optional<Runtime> runtime;
-  if (tenant != nullptr) {
-    if (std::optional<std::string> shortfall = Runtime::confinement_shortfall()) {
-      print_error(*shortfall);
-    }
-  }
+  if (tenant != nullptr) say_confinement_shortfall();
   if (scripts.size() > 1) {
     worker.emplace(
         [&manifest, &live](int socket, const TenantSpec* locked_to) {

@@ -5,8 +5,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "core/base/report.h"
+#include "core/runtime/runtime.h"
 
 namespace krepis::cli {
 namespace {
@@ -32,6 +35,12 @@ std::string_view colour_of(RunStatus status) {
 bool colour_on_stdout() {
   static const bool on = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
   return on;
+}
+
+void say_confinement_shortfall() {
+  if (std::optional<std::string> shortfall = Runtime::confinement_shortfall()) {
+    print_error(*shortfall);
+  }
 }
 
 void print_error(std::string_view message) { fmt::print(stderr, "krepis: {}\n", message); }

@@ -17,6 +17,9 @@ bool colour_on_stdout();
 
 // "krepis: <message>" on stderr.
 void print_error(std::string_view message);
+// Says on stderr what this kernel cannot enforce of the sandbox, if anything: once per
+// command that runs tenant code.
+void say_confinement_shortfall();
 
 // Every write to stdout goes through these: they never throw, and a failed write (ENOSPC,
 // EIO; EPIPE when SIGPIPE is ignored) is remembered by the stream, never silent.
