@@ -11,6 +11,7 @@
 #include "core/base/did_you_mean.h"
 #include "core/base/grants.h"
 #include "core/base/text_file.h"
+#include "core/base/utf8.h"
 
 namespace krepis {
 namespace {
@@ -462,6 +463,14 @@ std::optional<ManifestError> check_nesting(const std::string& text,
 
 Result<Manifest, ManifestError> parse_manifest(const std::string& text,
                                                const std::filesystem::path& path) {
+  // toml11 reads past its buffer on some malformed UTF-8 (found by tests/fuzz/manifest):
+  // only well-formed text reaches it. load_manifest's read_text_file checks too, but this is
+  // the parser's own promise.
+  if (auto bad = first_invalid_utf8(text)) {
+    const TextPosition at = position_of(text, *bad);
+    return ManifestError{path.string(), at.line, "",
+                         fmt::format("not valid UTF-8 (byte {}, column {})", *bad, at.column)};
+  }
   if (auto error = check_nesting(text, path)) return *error;
   std::istringstream stream(text);
   try {
@@ -470,7 +479,10 @@ Result<Manifest, ManifestError> parse_manifest(const std::string& text,
   } catch (const Fault& fault) {
     return fault.error;
   } catch (const toml::syntax_error& error) {
-    return ManifestError{path.string(), error.location().line(), "",
+    // At the end of a file without a final newline, toml11 names the line after the last
+    // (found by tests/fuzz/manifest): the mistake is on the last line.
+    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    return ManifestError{path.string(), std::min(error.location().line(), lines), "",
                          describe_syntax_error(error.what())};
   } catch (const std::exception& error) {
     return ManifestError{path.string(), 0, "", error.what()};

@@ -234,6 +234,8 @@ TEST_CASE("syntax errors and empty manifests say where") {
   ManifestError syntax = expect_error("[tenants.a]\nheap_mb = \n");
   CHECK(syntax.line == 2);
   CHECK(syntax.message.starts_with("syntax error: "));
+  // Found by tests/fuzz/manifest: the end of a file without a final newline is its last line.
+  CHECK(expect_error("[tenants.a]\nx = [").line == 2);
   ManifestError twice = expect_error("[tenants.a]\n[tenants.a]\n");
   CHECK(twice.line == 2);
   CHECK(twice.message.find("defined twice") != std::string::npos);
@@ -254,6 +256,11 @@ TEST_CASE("hostile manifests are refused, not crashed on") {
   // toml11 clamps integers past 64 bits: say so rather than print the clamped value.
   check_error("[pool]\nmax_isolates = 99999999999999999999\n[tenants.a]\n", 2, "pool.max_isolates",
               "too large");
+  // Found by tests/fuzz/manifest: toml11 reads past its buffer on a literal string that is
+  // not UTF-8. parse_manifest refuses such text itself, with where the bad byte is.
+  ManifestError bytes = expect_error("[tenants.a]\nx = '\xff'\x0e");
+  CHECK(bytes.line == 2);
+  CHECK(bytes.message == "not valid UTF-8 (byte 17, column 6)");
 }
 
 TEST_CASE("the first mistake in the file is the one reported") {
