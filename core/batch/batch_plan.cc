@@ -23,6 +23,41 @@ std::vector<fs::directory_entry> sorted_entries(const fs::path& dir, std::error_
   return entries;
 }
 
+// The jobs of one tenant's folder, and what in it is not a job or a job's input. A job is a
+// `.js` entry that is not a folder (a symlink or a file that cannot be read is still a job:
+// its run says what is wrong); its input is the `.json` entry of the same name that is not a
+// folder, whatever it turns out to be, so an input that cannot be read fails its job rather
+// than vanish.
+std::vector<BatchJob> tenant_jobs(const std::string& tenant,
+                                  const std::vector<fs::directory_entry>& files,
+                                  std::vector<std::string>& skipped) {
+  std::error_code code;
+  std::map<std::string, fs::path> inputs;  // by stem
+  std::set<std::string> stems;
+  for (const auto& file : files) {
+    if (file.is_directory(code)) continue;
+    if (file.path().extension() == ".js") stems.insert(file.path().stem().string());
+    if (file.path().extension() == ".json") inputs.emplace(file.path().stem().string(), file);
+  }
+  std::vector<BatchJob> jobs;
+  for (const auto& file : files) {
+    const std::string name = escape_invalid_utf8(file.path().filename().string());
+    const std::string extension = file.path().extension().string();
+    const std::string stem = file.path().stem().string();
+    const bool is_folder = file.is_directory(code);
+    if (!is_folder && extension == ".js") {
+      BatchJob job{tenant, file.path(), std::nullopt, tenant + "/" + name};
+      if (auto input = inputs.find(stem); input != inputs.end()) job.input = input->second;
+      jobs.push_back(std::move(job));
+    } else if (!is_folder && extension == ".json" && stems.count(stem)) {
+      continue;  // the input of a job
+    } else {
+      skipped.push_back(tenant + "/" + name + (is_folder ? "/" : ""));
+    }
+  }
+  return jobs;
+}
+
 }  // namespace
 
 Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
@@ -46,10 +81,11 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
       continue;
     }
     if (!shard.takes(tenant)) {
-      // Its files are another shard's to count; only its jobs are counted here.
-      for (const auto& file : sorted_entries(tenant_dir.path(), code)) {
-        if (file.path().extension() == ".js") ++plan.other_shards;
-      }
+      // Its files are another shard's to count; only its jobs are counted here, as that
+      // shard counts them.
+      std::vector<std::string> theirs;
+      std::vector<fs::directory_entry> files = sorted_entries(tenant_dir.path(), code);
+      plan.other_shards += tenant_jobs(tenant, files, theirs).size();
       code.clear();
       continue;
     }
@@ -60,30 +96,9 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
       code.clear();
       continue;
     }
-    std::set<std::string> stems;
-    for (const auto& file : files) {
-      if (file.path().extension() == ".js" && !file.is_directory(code)) {
-        stems.insert(file.path().stem().string());
-      }
+    for (BatchJob& job : tenant_jobs(tenant, files, plan.skipped)) {
+      plan.jobs.push_back(std::move(job));
     }
-    std::vector<BatchJob> jobs;
-    for (const auto& file : files) {
-      const std::string name = escape_invalid_utf8(file.path().filename().string());
-      const std::string extension = file.path().extension().string();
-      const bool is_folder = file.is_directory(code);
-      if (!is_folder && extension == ".js") {
-        BatchJob job{tenant, file.path(), std::nullopt, tenant + "/" + name};
-        fs::path input = file.path();
-        input.replace_extension(".json");
-        if (fs::exists(input, code)) job.input = input;
-        jobs.push_back(std::move(job));
-      } else if (!is_folder && extension == ".json" && stems.count(file.path().stem().string())) {
-        continue;  // the input of a job
-      } else {
-        plan.skipped.push_back(tenant + "/" + name + (is_folder ? "/" : ""));
-      }
-    }
-    for (BatchJob& job : jobs) plan.jobs.push_back(std::move(job));
   }
   return plan;
 }

@@ -1,0 +1,59 @@
+// The batch planner's accounting, where tests/fuzz/batch_plan found it wrong: every entry of
+// a tenant's folder is a job, a job's input or skipped, and shards agree on what is a job.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/batch/batch_plan.h"
+#include "unit/scratch_folder.h"
+
+namespace krepis {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::size_t jobs_in_other_shards(const fs::path& batch) {
+  std::size_t counted = 0;
+  for (std::uint32_t index = 0; index < 2; ++index) {
+    auto part = plan_batch(batch, Shard{index, 2});
+    REQUIRE(part.ok());
+    counted += part->other_shards;
+  }
+  return counted;
+}
+
+TEST_CASE("a folder named like a job is skipped, and no shard counts it as a job") {
+  test::ScratchFolder batch;
+  fs::create_directories(batch.path / "acme" / "folder.js");
+  std::ofstream(batch.path / "acme" / "real.js") << "1";
+  auto plan = plan_batch(batch.path, Shard{});
+  REQUIRE(plan.ok());
+  REQUIRE(plan->jobs.size() == 1);
+  CHECK(plan->jobs[0].name == "acme/real.js");
+  CHECK(plan->skipped == std::vector<std::string>{"acme/folder.js/"});
+  // Each shard counts the jobs of the tenants it does not take: one job in all.
+  CHECK(jobs_in_other_shards(batch.path) == 1);
+}
+
+TEST_CASE("a job's input that cannot be read is still its input, so the job says so") {
+  test::ScratchFolder batch;
+  fs::create_directories(batch.path / "acme");
+  std::ofstream(batch.path / "acme" / "job.js") << "input";
+  fs::create_symlink("/nonexistent", batch.path / "acme" / "job.json");
+  // A folder of the input's name is not an input.
+  std::ofstream(batch.path / "acme" / "other.js") << "1";
+  fs::create_directory(batch.path / "acme" / "other.json");
+  auto plan = plan_batch(batch.path, Shard{});
+  REQUIRE(plan.ok());
+  REQUIRE(plan->jobs.size() == 2);
+  CHECK(plan->jobs[0].name == "acme/job.js");
+  REQUIRE(plan->jobs[0].input);
+  CHECK(*plan->jobs[0].input == batch.path / "acme" / "job.json");
+  CHECK(plan->jobs[1].name == "acme/other.js");
+  CHECK_FALSE(plan->jobs[1].input);
+  CHECK(plan->skipped == std::vector<std::string>{"acme/other.json/"});
+}
+
+}  // namespace
+}  // namespace krepis
