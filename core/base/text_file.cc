@@ -7,8 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
+#include "core/base/json_syntax.h"
 #include "core/base/unique_fd.h"
 #include "core/base/utf8.h"
 
@@ -50,16 +50,6 @@ Result<std::string> read_text_file(const std::string& path, std::size_t max_byte
                                      at.line, at.column));
   }
   return text;
-}
-
-std::optional<std::string> json_syntax_error(const std::string& path, const std::string& text) {
-  try {
-    [[maybe_unused]] nlohmann::json parsed = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's message carries "line L, column C".
-    return fmt::format("{}: not valid JSON: {}", path, e.what());
-  }
-  return std::nullopt;
 }
 
 Result<std::string> read_json_file(const std::string& path) {

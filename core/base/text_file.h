@@ -21,12 +21,7 @@ Result<std::string> read_text_file(const std::string& path,
                                    std::size_t max_bytes = kMaxTextFileBytes);
 
 // Reads a file that must hold one JSON value (an --input); the error for malformed JSON is
-// json_syntax_error's.
+// json_syntax_error's (core/base/json_syntax.h).
 Result<std::string> read_json_file(const std::string& path);
-
-// "path: not valid JSON: ..." with the line and column of the first mistake in `text`, or
-// nothing when it is JSON. Checking costs more than V8's own JSON.parse, so a batch lets V8
-// parse its inputs and asks this only for the message once V8 refused one.
-std::optional<std::string> json_syntax_error(const std::string& path, const std::string& text);
 
 }  // namespace krepis

@@ -13,7 +13,7 @@
 #include <memory>
 #include <thread>
 
-#include "core/base/text_file.h"
+#include "core/base/json_syntax.h"
 #include "core/engine/v8_text.h"
 #include "core/ops/inspect.h"
 #include "core/ops/op_host.h"
