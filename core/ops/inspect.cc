@@ -91,6 +91,13 @@ std::string layout(const std::string& open, const std::vector<std::string>& entr
   return out + close;
 }
 
+// The first `size` bytes of text, less any character cut in two.
+std::string cut_utf8(std::string text, std::size_t size) {
+  while (size > 0 && (static_cast<unsigned char>(text[size]) & 0xC0) == 0x80) --size;
+  text.resize(size);
+  return text;
+}
+
 std::string iso_date(double ms) {
   if (!std::isfinite(ms)) return "Invalid Date";
   auto seconds = static_cast<std::time_t>(std::floor(ms / 1000));
@@ -112,6 +119,10 @@ class Inspector {
     if (terminated()) return {};
     if (used_ > options_.budget) return "…";
     std::string text = describe(value, depth, top);
+    // Entries past the budget are elided, but the layout around those within it adds
+    // indentation at every level of nesting: cut here too, so the text is never more than
+    // the budget (found by tests/fuzz/inspect, with nested promises).
+    if (text.size() > options_.budget) text = cut_utf8(std::move(text), options_.budget) + "…";
     used_ += text.size();
     return text;
   }
@@ -176,7 +187,6 @@ class Inspector {
         object->IsBigIntObject() || object->IsSymbolObject()) {
       return boxed(object);
     }
-    if (object->IsPromise()) return promise(object.As<v8::Promise>(), depth);
     if (object->IsWeakMap()) return "WeakMap { <items unknown> }";
     if (object->IsWeakSet()) return "WeakSet { <items unknown> }";
     if (object->IsArrayBuffer() || object->IsSharedArrayBuffer()) {
@@ -187,6 +197,9 @@ class Inspector {
                          object->IsArrayBuffer() ? "ArrayBuffer" : "SharedArrayBuffer", length);
     }
     const bool too_deep = depth > options_.depth;
+    if (object->IsPromise()) {
+      return too_deep ? "[Promise]" : promise(object.As<v8::Promise>(), depth);
+    }
     if (object->IsMap() || object->IsSet()) return collection(object, depth, too_deep);
     if (object->IsTypedArray()) return typed_array(object.As<v8::TypedArray>(), depth, too_deep);
     if (object->IsArray()) {

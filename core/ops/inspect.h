@@ -2,8 +2,10 @@
 // objects, arrays, Maps, Sets, typed arrays, errors with their stack, dates, promises,
 // cycles marked [Circular]. Inspection never calls a script's getters, proxy traps, toString
 // or valueOf: accessors show as [Getter]/[Setter]. Script code runs in two places only, both
-// under the run's deadline: Error.prepareStackTrace, when an error's stack is read, and
-// console's %j, which is JSON.stringify (and so calls toJSON methods and getters).
+// under the run's deadline: when an error's stack is first read, V8 formats it, which calls
+// Error.prepareStackTrace and the error's name and message getters (or its prototype's proxy
+// traps; found by tests/fuzz/inspect); and console's %j, which is JSON.stringify (and so
+// calls toJSON methods and getters).
 #pragma once
 
 #include <v8-context.h>

@@ -289,6 +289,22 @@ TEST_CASE_FIXTURE(OpsFixture, "huge console arguments cost no more than the outp
   CHECK(report.output[0].size() <= 1024 * 1024 + 16);
 }
 
+TEST_CASE_FIXTURE(OpsFixture, "nested promises stop at the depth, as other objects do") {
+  // Found by tests/fuzz/inspect: promises ignored the depth, and each level indented all the
+  // levels inside it, so 3,000 of them made text of quadratic size outside the heap cap.
+  RunReport report = run(R"(
+    let p = Promise.reject(0);
+    for (let i = 0; i < 3000; ++i) { p.catch(() => {}); p = Promise.reject(p); }
+    p.catch(() => {});
+    console.log(p); 'done'
+  )");
+  INFO(report.error.value_or(""));
+  REQUIRE(report.status == RunStatus::kOk);
+  REQUIRE(report.output.size() == 1);
+  CHECK(report.output[0] ==
+        "Promise {\n  <rejected> Promise { <rejected> Promise { <rejected> [Promise] } }\n}");
+}
+
 TEST_CASE_FIXTURE(OpsFixture, "a looping toJSON in console's %j is stopped by the deadline") {
   RunReport report = run("console.log('%j', {toJSON() { for (;;) {} }})", milliseconds(50));
   CHECK(report.status == RunStatus::kTimeout);
