@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -12,6 +13,9 @@ namespace krepis {
 namespace {
 
 using nlohmann::json;
+
+// read_frame's first read; each later one doubles what it holds.
+constexpr std::size_t kFirstChunk = 64 * 1024;
 
 bool write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
@@ -118,8 +122,15 @@ std::optional<std::string> read_frame(int fd) {
   if (!read_all(fd, header, sizeof header)) return std::nullopt;
   std::memcpy(&size, header, sizeof size);
   if (size > kMaxFrameBytes) return std::nullopt;
-  std::string payload(size, '\0');
-  if (!read_all(fd, payload.data(), payload.size())) return std::nullopt;
+  // Grown as the bytes arrive, not sized by the header: a peer that claims a large frame and
+  // sends little costs at most one chunk.
+  std::string payload;
+  while (payload.size() < size) {
+    const std::size_t done = payload.size();
+    const std::size_t chunk = std::min<std::size_t>(size - done, std::max(done, kFirstChunk));
+    payload.resize(done + chunk);
+    if (!read_all(fd, payload.data() + done, chunk)) return std::nullopt;
+  }
   return payload;
 }
 
