@@ -236,9 +236,9 @@ class ReplSession {
     const PoolFigures& pool = figures.pool;
     print_out(
         "pool     {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
-        "{} replacements; {} isolates alive, {} idle\n",
+        "{} replacements; {} isolates alive, {} idle; {} worker processes started\n",
         pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,
-        pool.replacements, pool.alive, pool.idle);
+        pool.replacements, pool.alive, pool.idle, pool.worker_starts);
     if (const std::optional<IsolateFigures>& heap = figures.isolate) {
       print_out(
           "isolate  heap {} used of {} reserved, cap {}; external {}; {} contexts ({} detached); "

@@ -56,9 +56,9 @@ void print_summary(const BatchSummary& summary, bool json) {
   const PoolFigures& pool = summary.pool;
   print_out(
       "pool  {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
-      "{} replacements; {} isolates alive at the end\n",
+      "{} replacements; {} isolates alive at the end; {} worker processes started\n",
       pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,
-      pool.replacements, pool.alive);
+      pool.replacements, pool.alive, pool.worker_starts);
   std::fflush(stdout);
 }
 

@@ -79,6 +79,7 @@ struct ReportField {
   FIELD(idle_disposals, "idle_disposals", kAlways) \
   FIELD(retirements, "retirements", kAlways)       \
   FIELD(replacements, "replacements", kAlways)     \
+  FIELD(worker_starts, "worker_starts", kAlways)   \
   FIELD(alive, "alive", kAlways)                   \
   FIELD(idle, "idle", kWireOnly)                   \
   FIELD(waiting, "waiting", kWireOnly)             \

@@ -28,6 +28,7 @@ Result<Done> ProcessWorker::start_child(const TenantSpec* lock) {
   if (!started.ok()) return started.error();
   child_.emplace(std::move(started).value());
   child_lock_ = lock;
+  ++gone_.worker_starts;  // counted by the parent: no child knows it was started anew
   return Done{};
 }
 

@@ -45,6 +45,7 @@ SessionWorker::Child* SessionWorker::child_for(const TenantSpec& tenant, std::st
       return nullptr;
     }
     child.emplace(Child{std::move(started).value(), lock, {}});
+    ++gone_.worker_starts;
     SessionRequest keep;
     keep.kind = SessionRequest::Kind::kKeepContext;
     keep.keep_context = keep_context_;

@@ -270,6 +270,7 @@ TEST_CASE("a builtin that jumps over the cap ends only its worker process: oom, 
   CHECK(reports["a/2-after.js"]["isolate"] == "cold");  // a new worker process, a new isolate
   CHECK(reports["b/0.js"]["result"] == "other tenant");
   CHECK(summary["counts"]["oom"] == 1);
+  CHECK(summary["pool"]["worker_starts"] == 2);  // the first, and the one after the bomb
   CHECK(summary["counts"]["ok"] == 3);
   CHECK(summary["not_started"] == 0);
   // Every process of the batch, workers included, stayed far below the ~500 MB the builtin
