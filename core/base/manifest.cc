@@ -482,7 +482,7 @@ Result<Manifest, ManifestError> parse_manifest(const std::string& text,
     // At the end of a file without a final newline, toml11 names the line after the last
     // (found by tests/fuzz/manifest): the mistake is on the last line.
     const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-    return ManifestError{path.string(), std::min(error.location().line(), lines), "",
+    return ManifestError{path.string(), std::min<std::size_t>(error.location().line(), lines), "",
                          describe_syntax_error(error.what())};
   } catch (const std::exception& error) {
     return ManifestError{path.string(), 0, "", error.what()};

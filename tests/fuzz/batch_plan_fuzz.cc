@@ -3,6 +3,7 @@
 // dangling, to themselves), with names of any bytes but '/' and NUL. Must hold: every entry
 // is accounted for exactly once (a job, a job's input, or skipped), every job is a file of a
 // tenant folder named as reports name it, and shards split the jobs without loss or overlap.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/unique_fd.h"
 #include "core/base/utf8.h"
 #include "core/batch/batch_plan.h"
 #include "fuzz/fuzz_check.h"
@@ -28,6 +30,10 @@ const fs::path& scratch() {
     fs::path mine = base / ("krepis-fuzz-plan-" + std::to_string(getpid()));
     fs::create_directories(mine / "outside" / "tenant");
     std::ofstream(mine / "outside" / "tenant" / "stolen.js") << "1";
+    std::atexit([] {
+      std::error_code ignored;
+      fs::remove_all(scratch(), ignored);
+    });
     return mine;
   }();
   return path;
@@ -54,9 +60,12 @@ void build_tree(Choices& choices, const fs::path& batch) {
       case 0:
         if (fs::create_directory(path, ignored)) folders.push_back(path);
         break;
-      case 1:
-        std::ofstream(path) << "x";
+      case 1: {
+        // Never through a symlink made before: those lead out of the scratch folder.
+        krepis::UniqueFd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644));
+        if (file.get() >= 0) static_cast<void>(::write(file.get(), "x", 1));
         break;
+      }
       case 2: {
         static const char* const kTargets[] = {"../outside/tenant", "/nonexistent", ".", "..",
                                                "/etc/hostname"};

@@ -58,6 +58,10 @@ const Scratch& scratch() {
     fs::create_directories(s.outside);
     std::ofstream(s.outside / kCanaryName) << kCanaryText;
     plant(s);
+    std::atexit([] {
+      std::error_code ignored;
+      fs::remove_all(scratch().base, ignored);
+    });
     return s;
   }();
   return made;
