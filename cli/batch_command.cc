@@ -16,6 +16,7 @@
 #include "cli/summary_output.h"
 #include "cli/terminal.h"
 #include "core/base/report.h"
+#include "core/base/utf8.h"
 #include "core/batch/batch_plan.h"
 #include "core/batch/batch_runner.h"
 #include "core/batch/batch_summary.h"
@@ -57,7 +58,7 @@ std::optional<Shard> shard_for(const BatchOptions& options) {
 // the error for a failure: one line per job, aligned on the longest name.
 std::string batch_line(const RunReport& report, std::size_t name_width) {
   std::string line =
-      fmt::format("{:<7} {:<{}}", to_string(report.status), report.script, name_width);
+      fmt::format("{:<7} {:<{}}", to_string(report.status), one_line(report.script), name_width);
   if (report.status != RunStatus::kDenied) {
     line +=
         fmt::format("  wall {:.1f} ms  cpu {:.1f} ms  heap {}  {}", report.wall_ms, report.cpu_ms,
@@ -149,7 +150,9 @@ int batch_command(const BatchOptions& options) {
   }
 
   std::size_t name_width = 0;
-  for (const BatchJob& job : plan->jobs) name_width = std::max(name_width, job.name.size());
+  for (const BatchJob& job : plan->jobs) {
+    name_width = std::max(name_width, one_line(job.name).size());
+  }
   Progress progress(plan->jobs.size(), options.json);
   std::mutex output;
   std::size_t failed = 0;

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
+#include "core/base/utf8.h"
+
 namespace krepis {
 
 namespace {
@@ -167,7 +169,7 @@ std::string human_bytes(std::size_t bytes) {
 
 std::string usage_line(const RunReport& report) {
   std::string line =
-      fmt::format("{:<7} {}  {}", to_string(report.status), report.script, report.tenant);
+      fmt::format("{:<7} {}  {}", to_string(report.status), one_line(report.script), report.tenant);
   if (report.status == RunStatus::kDenied) return line;
   line += fmt::format("  wall {:.1f} ms  cpu {:.1f} ms  heap {} peak / {} cap  ext {}  {}",
                       report.wall_ms, report.cpu_ms, human_bytes(report.heap_peak_bytes),

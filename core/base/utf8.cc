@@ -56,6 +56,26 @@ std::string escape_invalid_utf8(std::string_view text) {
   return escaped;
 }
 
+std::string one_line(std::string_view text) {
+  std::string shown;
+  shown.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      shown += "\\n";
+    } else if (c == '\r') {
+      shown += "\\r";
+    } else if (c == '\t') {
+      shown += "\\t";
+    } else if (byte < 0x20 || byte == 0x7F) {
+      shown += fmt::format("\\x{:02X}", byte);
+    } else {
+      shown += c;
+    }
+  }
+  return shown;
+}
+
 TextPosition position_of(std::string_view text, std::size_t offset) {
   TextPosition position{1, 1};
   for (std::size_t i = 0; i < offset && i < text.size(); ++i) {

@@ -16,6 +16,11 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 // as \\, so names that differ only in such bytes stay apart once printed as UTF-8.
 std::string escape_invalid_utf8(std::string_view text);
 
+// The text with control characters (C0 and DEL) written as \n, \r, \t or \xHH: what a
+// name may hold, printed for a person on one line that cannot move the cursor or start a
+// line of its own (a job named "a\nok  forged.js" would otherwise print a second report).
+std::string one_line(std::string_view text);
+
 // 1-based line and column (in bytes) of an offset, for error messages.
 struct TextPosition {
   std::size_t line;

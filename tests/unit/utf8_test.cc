@@ -34,5 +34,11 @@ TEST_CASE("positions are 1-based lines and columns") {
   CHECK(at.column == 3);
 }
 
+TEST_CASE("one_line shows control characters as escapes, and nothing else changes") {
+  CHECK(one_line("a\nok      forged.js") == "a\\nok      forged.js");
+  CHECK(one_line("tab\there\r\x1b[2J\x7f") == "tab\\there\\r\\x1B[2J\\x7F");
+  CHECK(one_line("caf\u00e9 \u4e2d 'q\" \\") == "caf\u00e9 \u4e2d 'q\" \\");
+}
+
 }  // namespace
 }  // namespace krepis
