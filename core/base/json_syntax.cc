@@ -31,7 +31,8 @@ struct FirstError : nlohmann::json_sax<json> {
   bool end_object() override { return true; }
   bool start_array(std::size_t) override { return true; }
   bool end_array() override { return true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& error) override {
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception& error) override {
     message = error.what();  // carries "line L, column C"
     return false;
   }
@@ -116,7 +117,8 @@ std::string as_nlohmann_reads_it(const std::string& text) {
       const NumberToken number = number_token(std::string_view(copy).substr(i));
       // The lexer stops at a broken number, and nothing after it is read.
       if (number.broken) break;
-      if (number.length > 0) copy.replace(i, number.length, "0" + std::string(number.length - 1, ' '));
+      if (number.length > 0)
+        copy.replace(i, number.length, "0" + std::string(number.length - 1, ' '));
       i += std::max<std::size_t>(number.length, 1);
     } else {
       ++i;

@@ -102,8 +102,10 @@ const std::vector<BadInput> kCatalogue = {
      },
      4, "folder.js: is a directory, not a file"},
     {"a script that is a device that never ends",
-     [](const fs::path&) { return std::vector<std::string>{"run", "/dev/zero"}; }, 4,
-     "/dev/zero: is not a regular file"},
+     [](const fs::path&) {
+       return std::vector<std::string>{"run", "/dev/zero"};
+     },
+     4, "/dev/zero: is not a regular file"},
     {"an input with a NUL byte in it",
      [](const fs::path& dir) {
        write_file(dir / "nul.json", std::string("{\"a\": 1}\0", 9));
@@ -118,8 +120,10 @@ const std::vector<BadInput> kCatalogue = {
      },
      0, "true"},
     {"a batch folder that does not exist",
-     [](const fs::path&) { return std::vector<std::string>{"batch", "no-such-jobs"}; }, 2,
-     "no-such-jobs: no such folder"},
+     [](const fs::path&) {
+       return std::vector<std::string>{"batch", "no-such-jobs"};
+     },
+     2, "no-such-jobs: no such folder"},
     {"a batch folder that is a file",
      [](const fs::path& dir) {
        write_file(dir / "jobs", "");
@@ -127,8 +131,10 @@ const std::vector<BadInput> kCatalogue = {
      },
      2, "jobs: not a folder"},
     {"a number of jobs out of range",
-     [](const fs::path&) { return std::vector<std::string>{"batch", "--jobs", "0", "."}; }, 2,
-     "--jobs 0: must be between 1 and 256"},
+     [](const fs::path&) {
+       return std::vector<std::string>{"batch", "--jobs", "0", "."};
+     },
+     2, "--jobs 0: must be between 1 and 256"},
 };
 
 TEST_CASE("bad input, catalogued: a clear message and a defined status for each") {
@@ -146,17 +152,17 @@ TEST_CASE("bad input, catalogued: a clear message and a defined status for each"
 
 TEST_CASE("bad input, catalogued: job names with spaces, newlines, non-ASCII and non-UTF-8") {
   const fs::path dir = temp_folder();
-  const std::vector<std::string> names = {"with space.js", "new\nline.js", "caf\u00e9 \u4e2d.js",
-                                          "bad\xff byte.js", "-dash.js", "'quote\".js"};
+  const std::vector<std::string> names = {"with space.js",   "new\nline.js", "caf\u00e9 \u4e2d.js",
+                                          "bad\xff byte.js", "-dash.js",     "'quote\".js"};
   for (const std::string& name : names) write_file(dir / "jobs" / "default" / name, "'ran'");
   ProcessResult run = run_krepis({"batch", "--json", (dir / "jobs").string()});
   INFO(run.err);
   CHECK(run.exit_status == 0);
   std::map<std::string, json> reports = reports_by_script(run);
   CHECK(reports.size() == names.size());
-  for (const std::string shown : {"default/with space.js", "default/new\nline.js",
-                                  "default/caf\u00e9 \u4e2d.js", "default/bad\\xFF byte.js",
-                                  "default/-dash.js", "default/'quote\".js"}) {
+  for (const std::string shown :
+       {"default/with space.js", "default/new\nline.js", "default/caf\u00e9 \u4e2d.js",
+        "default/bad\\xFF byte.js", "default/-dash.js", "default/'quote\".js"}) {
     CAPTURE(shown);
     REQUIRE(reports.count(shown) == 1);
     CHECK(reports[shown]["result"] == "ran");
@@ -198,9 +204,8 @@ TEST_CASE("bad input, catalogued: a manifest edited and a job folder deleted dur
       write_file(dir / "jobs" / tenant / (std::to_string(i) + ".js"), "krepis.tenant.id");
     }
   }
-  RunningKrepis running = start_krepis(
-      {"batch", "--json", "--jobs", "1", "--tenants", (dir / "tenants.toml").string(),
-       (dir / "jobs").string()});
+  RunningKrepis running = start_krepis({"batch", "--json", "--jobs", "1", "--tenants",
+                                        (dir / "tenants.toml").string(), (dir / "jobs").string()});
   REQUIRE(appears(dir / "gate" / "started"));
   write_file(dir / "tenants.toml", kBinary);
   fs::remove_all(dir / "jobs" / "c");

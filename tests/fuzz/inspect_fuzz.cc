@@ -90,8 +90,10 @@ class ValueBuilder {
         object->SetAccessorProperty(string(), trap(), trap());
         break;
       case 1:
-        object->Set(context_, v8::String::NewFromUtf8Literal(isolate_, "toString"), trap()).FromMaybe(false);
-        object->Set(context_, v8::String::NewFromUtf8Literal(isolate_, "valueOf"), trap()).FromMaybe(false);
+        object->Set(context_, v8::String::NewFromUtf8Literal(isolate_, "toString"), trap())
+            .FromMaybe(false);
+        object->Set(context_, v8::String::NewFromUtf8Literal(isolate_, "valueOf"), trap())
+            .FromMaybe(false);
         break;
       case 2:
         object->Set(context_, v8::Symbol::GetToPrimitive(isolate_), trap()).FromMaybe(false);
@@ -111,12 +113,24 @@ class ValueBuilder {
   void step() {
     v8::Local<v8::Value> made;
     switch (choices_.below(22)) {
-      case 0: made = v8::Undefined(isolate_); break;
-      case 1: made = v8::Null(isolate_); break;
-      case 2: made = v8::Boolean::New(isolate_, choices_.byte() & 1); break;
-      case 3: made = v8::Number::New(isolate_, number()); break;
-      case 4: made = string(); break;
-      case 5: made = v8::Symbol::New(isolate_, string()); break;
+      case 0:
+        made = v8::Undefined(isolate_);
+        break;
+      case 1:
+        made = v8::Null(isolate_);
+        break;
+      case 2:
+        made = v8::Boolean::New(isolate_, choices_.byte() & 1);
+        break;
+      case 3:
+        made = v8::Number::New(isolate_, number());
+        break;
+      case 4:
+        made = string();
+        break;
+      case 5:
+        made = v8::Symbol::New(isolate_, string());
+        break;
       case 6: {
         std::string_view bytes = choices_.bytes(24);
         std::vector<std::uint64_t> words((bytes.size() + 7) / 8);
@@ -126,28 +140,32 @@ class ValueBuilder {
                    .FromMaybe(v8::Local<v8::BigInt>());
         break;
       }
-      case 7: made = v8::Date::New(context_, number()).FromMaybe(v8::Local<v8::Value>()); break;
+      case 7:
+        made = v8::Date::New(context_, number()).FromMaybe(v8::Local<v8::Value>());
+        break;
       case 8: {
-        made = v8::RegExp::New(context_, string(),
-                               static_cast<v8::RegExp::Flags>(choices_.below(64)))
-                   .FromMaybe(v8::Local<v8::RegExp>());
+        made =
+            v8::RegExp::New(context_, string(), static_cast<v8::RegExp::Flags>(choices_.below(64)))
+                .FromMaybe(v8::Local<v8::RegExp>());
         break;
       }
       case 9: {
         auto values = pop_some();
         v8::Local<v8::Array> array = v8::Array::New(isolate_, values.data(), values.size());
         if (choices_.byte() & 1) {  // sparse: a hole-filled length
-          array->Set(context_, static_cast<std::uint32_t>(choices_.below(256) * 1000), v8::Null(isolate_))
+          array
+              ->Set(context_, static_cast<std::uint32_t>(choices_.below(256) * 1000),
+                    v8::Null(isolate_))
               .FromMaybe(false);
         }
         made = array;
         break;
       }
       case 10: {
-        v8::Local<v8::Object> object = choices_.byte() & 1
-                                           ? v8::Object::New(isolate_)
-                                           : v8::Object::New(isolate_, v8::Null(isolate_),
-                                                             nullptr, nullptr, 0);
+        v8::Local<v8::Object> object =
+            choices_.byte() & 1
+                ? v8::Object::New(isolate_)
+                : v8::Object::New(isolate_, v8::Null(isolate_), nullptr, nullptr, 0);
         for (v8::Local<v8::Value> value : pop_some()) {
           v8::Local<v8::Value> key = choices_.byte() & 1
                                          ? v8::Symbol::New(isolate_, string()).As<v8::Value>()
@@ -160,13 +178,15 @@ class ValueBuilder {
       }
       case 11: {
         v8::Local<v8::Map> map = v8::Map::New(isolate_);
-        for (v8::Local<v8::Value> value : pop_some()) map = map->Set(context_, value, pop()).ToLocalChecked();
+        for (v8::Local<v8::Value> value : pop_some())
+          map = map->Set(context_, value, pop()).ToLocalChecked();
         made = map;
         break;
       }
       case 12: {
         v8::Local<v8::Set> set = v8::Set::New(isolate_);
-        for (v8::Local<v8::Value> value : pop_some()) set = set->Add(context_, value).ToLocalChecked();
+        for (v8::Local<v8::Value> value : pop_some())
+          set = set->Add(context_, value).ToLocalChecked();
         made = set;
         break;
       }
@@ -174,10 +194,18 @@ class ValueBuilder {
         const std::size_t length = choices_.below(64);
         v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate_, length * 8);
         switch (choices_.below(4)) {
-          case 0: made = v8::Uint8Array::New(buffer, 0, length); break;
-          case 1: made = v8::Float64Array::New(buffer, 0, length); break;
-          case 2: made = v8::BigInt64Array::New(buffer, 0, length); break;
-          default: made = v8::DataView::New(buffer, 0, length); break;
+          case 0:
+            made = v8::Uint8Array::New(buffer, 0, length);
+            break;
+          case 1:
+            made = v8::Float64Array::New(buffer, 0, length);
+            break;
+          case 2:
+            made = v8::BigInt64Array::New(buffer, 0, length);
+            break;
+          default:
+            made = v8::DataView::New(buffer, 0, length);
+            break;
         }
         break;
       }
@@ -191,7 +219,8 @@ class ValueBuilder {
       case 15: {
         v8::Local<v8::Value> error = v8::Exception::Error(string());
         if (choices_.byte() & 1) {
-          error.As<v8::Object>()->Set(context_, v8::String::NewFromUtf8Literal(isolate_, "cause"), pop())
+          error.As<v8::Object>()
+              ->Set(context_, v8::String::NewFromUtf8Literal(isolate_, "cause"), pop())
               .FromMaybe(false);
         }
         // The first read of an error's stack formats it, which may run script code (its
@@ -214,8 +243,8 @@ class ValueBuilder {
       }
       case 17: {
         v8::Local<v8::Object> handler = v8::Object::New(isolate_);
-        for (const char* name : {"get", "has", "ownKeys", "getOwnPropertyDescriptor",
-                                 "getPrototypeOf", "apply"}) {
+        for (const char* name :
+             {"get", "has", "ownKeys", "getOwnPropertyDescriptor", "getPrototypeOf", "apply"}) {
           handler->Set(context_, v8::String::NewFromUtf8(isolate_, name).ToLocalChecked(), trap())
               .FromMaybe(false);
         }
@@ -224,17 +253,28 @@ class ValueBuilder {
       }
       case 18: {
         switch (choices_.below(4)) {
-          case 0: made = v8::NumberObject::New(isolate_, number()); break;
-          case 1: made = v8::StringObject::New(isolate_, string()); break;
-          case 2: made = v8::BooleanObject::New(isolate_, choices_.byte() & 1); break;
-          default: made = v8::SymbolObject::New(isolate_, v8::Symbol::New(isolate_)); break;
+          case 0:
+            made = v8::NumberObject::New(isolate_, number());
+            break;
+          case 1:
+            made = v8::StringObject::New(isolate_, string());
+            break;
+          case 2:
+            made = v8::BooleanObject::New(isolate_, choices_.byte() & 1);
+            break;
+          default:
+            made = v8::SymbolObject::New(isolate_, v8::Symbol::New(isolate_));
+            break;
         }
         break;
       }
-      case 19: made = trap(); break;
+      case 19:
+        made = trap();
+        break;
       case 20: {  // deep nesting: an array inside an array, many times
         v8::Local<v8::Value> inner = pop();
-        for (std::size_t n = choices_.below(64); n > 0; --n) inner = v8::Array::New(isolate_, &inner, 1);
+        for (std::size_t n = choices_.below(64); n > 0; --n)
+          inner = v8::Array::New(isolate_, &inner, 1);
         made = inner;
         break;
       }

@@ -68,9 +68,9 @@ const Scratch& scratch() {
 }
 
 std::string fuzz_path(Choices& choices) {
-  static const char* const kParts[] = {"..",   ".",    "sub",  "a.txt", "up",     "abs",
-                                        "rel_out", "inner", "loop", "proc", "cwd", "out2",
-                                        "",    "deeper", "new", "tmp"};
+  static const char* const kParts[] = {"..",      ".",      "sub",  "a.txt", "up",  "abs",
+                                       "rel_out", "inner",  "loop", "proc",  "cwd", "out2",
+                                       "",        "deeper", "new",  "tmp"};
   std::string path = choices.below(8) == 0 ? "/" : "";
   const std::size_t parts = 1 + choices.below(6);
   for (std::size_t i = 0; i < parts; ++i) {

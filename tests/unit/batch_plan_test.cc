@@ -1,11 +1,12 @@
 // The batch planner's accounting, where tests/fuzz/batch_plan found it wrong: every entry of
 // a tenant's folder is a job, a job's input or skipped, and shards agree on what is a job.
+#include "core/batch/batch_plan.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "core/batch/batch_plan.h"
 #include "unit/scratch_folder.h"
 
 namespace krepis {

@@ -1,10 +1,10 @@
 // json_syntax_error agrees with V8's JSON.parse, where tests/fuzz/json_input found it did not,
 // and says where a mistake is.
+#include "core/base/json_syntax.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
-
-#include "core/base/json_syntax.h"
 
 namespace krepis {
 namespace {
@@ -26,8 +26,8 @@ TEST_CASE("what V8 refuses is refused, with the line and column") {
   REQUIRE(nul);
   CHECK(*nul == "in.json: not valid JSON: a NUL byte at line 2, column 1");
   // A broken number stays broken when a later one is made harmless.
-  for (const char* text : {"5.-8.565", "--47", "58e--7", "1.e5", "-", "1e999.5", "[1e999,]",
-                           "\"\\ud800\\u12\""}) {
+  for (const char* text :
+       {"5.-8.565", "--47", "58e--7", "1.e5", "-", "1e999.5", "[1e999,]", "\"\\ud800\\u12\""}) {
     CAPTURE(text);
     auto refusal = json_syntax_error("in.json", text);
     REQUIRE(refusal);
