@@ -65,8 +65,8 @@ std::string batch_line(const RunReport& report, std::size_t name_width) {
                     human_bytes(report.heap_peak_bytes), report.warm ? "warm" : "cold");
   }
   if (report.error) {
-    std::string first = report.error->substr(0, report.error->find('\n'));
-    line += "  " + first;
+    // The tenant wrote it: terminal escapes in it are shown, not obeyed.
+    line += "  " + one_line(report.error->substr(0, report.error->find('\n')));
   }
   return line;
 }

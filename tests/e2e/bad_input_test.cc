@@ -173,6 +173,11 @@ TEST_CASE("bad input, catalogued: job names with spaces, newlines, non-ASCII and
   CHECK(human.exit_status == 0);
   CHECK(human.out.find("ok      default/new\\nline.js  ") != std::string::npos);
   CHECK(human.out.find("\nline.js") == std::string::npos);
+  // Nor can a tenant's error message drive the operator's terminal.
+  write_file(dir / "jobs" / "default" / "escape.js", "throw new Error('\\x1b[2J\\x1b[31mred')");
+  ProcessResult escaped = run_krepis({"batch", (dir / "jobs").string()});
+  CHECK(escaped.out.find("Uncaught Error: \\x1B[2J\\x1B[31mred") != std::string::npos);
+  CHECK(escaped.out.find('\x1b') == std::string::npos);
 }
 
 // Waits until the file exists: a job creates it when it reaches a point the test waits for.
