@@ -171,6 +171,7 @@ class ReplSession {
               ? fmt::format("{}: {}", to_string(report.status), report.error.value_or(""))
               : report.error.value_or(std::string(to_string(report.status)));
       print_out("{}{}{}\n", tty ? "\x1b[31m" : "", message, tty ? "\x1b[0m" : "");
+      print_error_detail(report, "");
     }
     print_out("{}{} · wall {:.1f} ms · cpu {:.1f} ms · heap {} / {} · {}{}\n", tty ? "\x1b[2m" : "",
               to_string(report.status), report.wall_ms, report.cpu_ms,

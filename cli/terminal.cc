@@ -71,6 +71,21 @@ void print_log_entry(LogLevel level, std::string_view entry) {
   std::fflush(stream);
 }
 
+void print_error_detail(const RunReport& report, std::string_view indent) {
+  // As node prints an uncaught error: the line, a caret under the place, the frames.
+  auto print_lines = [&](std::string_view text, std::string_view more) {
+    for (std::size_t start = 0; start < text.size();) {
+      const std::size_t end = std::min(text.find('\n', start), text.size());
+      print_out("{}{}{}\n", indent, more, text.substr(start, end - start));
+      start = end + 1;
+    }
+  };
+  if (report.error_source) print_lines(*report.error_source, "    ");
+  if (report.stack) print_lines(*report.stack, "");
+  for (const std::string& cause : report.causes) print_out("{}caused by: {}\n", indent, cause);
+  if (report.hint) print_out("{}hint: {}\n", indent, *report.hint);
+}
+
 void print_human_report(const RunReport& report) {
   std::string line = usage_line(report);
   if (colour_on_stdout()) {
@@ -89,6 +104,7 @@ void print_human_report(const RunReport& report) {
     } else {
       print_out("{}{}: {}\n", kIndent, to_string(report.status), *report.error);
     }
+    print_error_detail(report, kIndent);
   }
   std::fflush(stdout);
 }

@@ -43,4 +43,8 @@ void print_log_entry(LogLevel level, std::string_view entry);
 // The usage line of a run, with its result or error beneath, on stdout.
 void print_human_report(const RunReport& report);
 
+// An error's source line with its caret, its frames, its causes and the operator's hint,
+// each line after `indent` (print_human_report's, and the REPL's).
+void print_error_detail(const RunReport& report, std::string_view indent);
+
 }  // namespace krepis::cli

@@ -42,6 +42,11 @@ struct ReportField {
 //                absent on failure
 //   result_text  the result as console.log shows it, only when the job asked
 //                (Job::inspect_result): the REPL prints it
+//   error_source the source line an uncaught error was thrown at, and under it a line with
+//                a caret at the place
+//   stack        the uncaught error's frames ("    at f (x.js:2:9)" lines), capped
+//   causes       its `cause`, that one's cause, and so on, each "Name: message"
+//   hint         for the operator, when an error comes from an op the tier does not grant
 //   output       what the script logged, capped; a final line says so when lines dropped
 #define KREPIS_REPORT_FIELDS(FIELD)                                                        \
   FIELD(std::string, tenant, "tenant", "string", kAlways, kPlain)                          \
@@ -56,6 +61,10 @@ struct ReportField {
   FIELD(bool, warm, "isolate", "\"warm\" or \"cold\"", kAlways, kWarmCold)                 \
   FIELD(std::optional<std::string>, error, "error", "string", kWhenSet, kPlain)            \
   FIELD(StopReason, stopped_by, "stopped_by", "stop reason", kWhenSet, kPlain)             \
+  FIELD(std::optional<std::string>, error_source, "error_source", "string", kWhenSet, kPlain) \
+  FIELD(std::optional<std::string>, stack, "stack", "string", kWhenSet, kPlain)            \
+  FIELD(std::vector<std::string>, causes, "causes", "array of strings", kWhenSet, kPlain)  \
+  FIELD(std::optional<std::string>, hint, "hint", "string", kWhenSet, kPlain)              \
   FIELD(std::vector<std::string>, output, "output", "array of strings", kWhenSet, kPlain)  \
   FIELD(std::optional<std::string>, result_json, "result", "any JSON", kWhenSet, kRawJson) \
   FIELD(std::optional<std::string>, result_text, "result_text", "string", kWireOnly, kPlain)

@@ -9,6 +9,7 @@
 
 #include "core/base/cpu_clock.h"
 #include "core/ops/registry.h"
+#include "core/runtime/grant_hint.h"
 #include "core/runtime/isolate_slots.h"
 #include "core/runtime/script_execution.h"
 #include "core/runtime/unhandled_rejections.h"
@@ -340,6 +341,12 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     report.error = describe_stop(reason, job, allocator_->cap());
   } else if (result.error) {
     report.status = result.denied ? RunStatus::kDenied : RunStatus::kError;
+    ErrorDetail& detail = result.error_detail;
+    if (!detail.source_line.empty()) report.error_source = detail.source_line + "\n" + detail.caret;
+    if (!detail.stack.empty()) report.stack = std::move(detail.stack);
+    report.causes = std::move(detail.causes);
+    report.hint = missing_grant_hint(*result.error, detail.source_line, op_host_.grants.tier,
+                                     op_host_.grants.ops);
     report.error = std::move(result.error);
   } else if (result.result_json || result.result_text) {
     report.result_json = std::move(result.result_json);

@@ -156,6 +156,7 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
       !script->Run(context).ToLocal(&value)) {
     if (!stopped() && try_catch.HasCaught()) {
       result.error = describe_exception(context, try_catch.Exception(), try_catch.Message());
+      result.error_detail = error_detail(context, try_catch.Exception(), try_catch.Message());
     }
     return result;
   }
@@ -170,6 +171,7 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
         return result;
       case v8::Promise::kRejected:
         result.error = describe_exception(context, awaited->Result(), {}, "(in promise) ");
+        result.error_detail = error_detail(context, awaited->Result(), {});
         return result;
       case v8::Promise::kFulfilled:
         value = awaited->Result();
@@ -181,6 +183,7 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
     v8::Local<v8::Value> reason = host->run->rejections->first_reason(isolate_);
     if (!reason.IsEmpty()) {
       result.error = describe_exception(context, reason, {}, "(in promise) ");
+      result.error_detail = error_detail(context, reason, {});
       return result;
     }
   }

@@ -16,6 +16,7 @@
 #include "core/base/job.h"
 #include "core/base/stop_signal.h"
 #include "core/engine/engine.h"
+#include "core/runtime/error_detail.h"
 #include "core/runtime/heap_guard.h"
 
 namespace krepis {
@@ -39,6 +40,8 @@ struct ExecutionResult {
   std::optional<std::string> result_text;
   // "script:line:column: message" of an uncaught exception, syntax error or rejection.
   std::optional<std::string> error;
+  // Its source line, stack and causes, for the script's author.
+  ErrorDetail error_detail;
   // The completion value is a promise that nothing left to run could ever settle.
   bool unsettled = false;
   // The run was refused before the script ran (its input is not JSON); `error` says why.

@@ -379,4 +379,92 @@ TEST_CASE("every thread of a process that runs tenant code has given up privileg
 }
 
 }  // namespace
+TEST_CASE("an uncaught error shows its source line with a caret, its frames and its causes") {
+  std::string thrower = temp_file("thrower.js",
+                                  "function f() {\n"
+                                  "\tthrow new Error('outer', {cause: new TypeError('inner')});\n"
+                                  "}\n"
+                                  "f();\n");
+  ProcessResult human = run_krepis({"run", thrower});
+  CHECK(human.exit_status == 1);
+  CHECK(human.out.find(thrower + ":2:2: Uncaught Error: outer\n"
+                                 "            \tthrow new Error('outer', {cause: new "
+                                 "TypeError('inner')});\n"
+                                 "            \t^\n"
+                                 "            at f (" +
+                       thrower + ":2:8)\n            at " + thrower +
+                       ":4:1\n"
+                       "        caused by: TypeError: inner\n") != std::string::npos);
+  ProcessResult machine = run_krepis({"run", "--json", thrower});
+  auto lines = machine.json_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["error"] == thrower + ":2:2: Uncaught Error: outer");  // unchanged
+  CHECK(lines[0]["error_source"] ==
+        "\tthrow new Error('outer', {cause: new TypeError('inner')});\n\t^");
+  CHECK(lines[0]["stack"] == "    at f (" + thrower + ":2:8)\n    at " + thrower + ":4:1");
+  CHECK(lines[0]["causes"] == json::array({"TypeError: inner"}));
+  CHECK_FALSE(lines[0].contains("hint"));
+}
+
+TEST_CASE("error details stay bounded: long lines, deep stacks, cause cycles, hostile getters") {
+  // A minified line: a window around the place, the caret under it (a 2-byte character and
+  // a 4-byte one before it count as one column each on screen).
+  std::string pad(400, 'x');
+  ProcessResult minified = run_krepis(
+      {"run", "--json", "-e", "var a = '\u00e9\U0001F600" + pad + "'; null.boom; var b = '" + pad + "';"});
+  auto line = minified.json_lines().at(0);
+  std::string source = line["error_source"];
+  std::string shown = source.substr(0, source.find('\n'));
+  std::string caret = source.substr(source.find('\n') + 1);
+  CHECK(shown.starts_with("…"));
+  CHECK(shown.ends_with("…"));
+  CHECK(shown.size() <= 160 + 2 * std::string("…").size());
+  CHECK(caret.ends_with("^"));
+  CHECK(caret.find_first_not_of(' ') == caret.size() - 1);
+  // Under the caret, `null.boom` (V8 places it at the property): the window holds "…" (one
+  // column, three bytes) and then ASCII.
+  const std::size_t byte = caret.size() - 1 - 1 + std::string("…").size();
+  CHECK((shown.substr(byte).starts_with("boom") || shown.substr(byte).starts_with("null.boom")));
+
+  // 10,000 frames: the stack is cut at 8 KiB and says so.
+  ProcessResult deep = run_krepis(
+      {"run", "--json", "-e",
+       "Error.stackTraceLimit = Infinity; function r(n) { if (n === 0) throw new Error('deep'); "
+       "return r(n - 1); } r(10000)"});
+  std::string stack = deep.json_lines().at(0)["stack"];
+  CHECK(stack.size() <= 8 * 1024 + 64);
+  CHECK(stack.ends_with("\n    … (more frames left out)"));
+
+  // A cause that is its own cause, and one behind a getter that throws: no hang, no crash.
+  ProcessResult cycle = run_krepis(
+      {"run", "--json", "-e", "const e = new Error('loop'); e.cause = e; throw e"});
+  CHECK(cycle.json_lines().at(0)["causes"] == json::array({"Error: loop"}));
+  ProcessResult getter = run_krepis(
+      {"run", "--json", "-e",
+       "const e = new Error('g'); Object.defineProperty(e, 'cause', {get() { throw 1 }}); throw e"});
+  CHECK(getter.exit_status == 1);
+  CHECK(getter.json_lines().at(0)["error"].get<std::string>().ends_with("Uncaught Error: g"));
+  CHECK_FALSE(getter.json_lines().at(0).contains("causes"));
+  // A rejection carries its frames too.
+  ProcessResult rejected = run_krepis(
+      {"run", "--json", "-e", "async function f() { throw new Error('later') } f()"});
+  CHECK(rejected.json_lines().at(0)["stack"].get<std::string>().starts_with("    at f (-e:1:28)"));
+}
+
+TEST_CASE("an op the tier does not grant: the script sees it absent, the operator gets a hint") {
+  std::string manifest = temp_file("tenants.toml", "[tiers.free]\n[tenants.t]\ntier = \"free\"\n");
+  ProcessResult run = run_krepis({"run", "--json", "--tenants", manifest, "--tenant", "t", "-e",
+                                  "const absent = typeof krepis.fs; krepis.fs.readText('a')"});
+  CHECK(run.exit_status == 1);
+  auto line = run.json_lines().at(0);
+  CHECK(line["hint"] == "tier 'free' does not grant fs.read (the script calls krepis.fs.readText)");
+  ProcessResult absent = run_krepis({"run", "--json", "--tenants", manifest, "--tenant", "t",
+                                     "-e", "typeof krepis.fs"});
+  CHECK(absent.json_lines().at(0)["result"] == "undefined");
+  ProcessResult human = run_krepis({"run", "--tenants", manifest, "--tenant", "t", "-e",
+                                    "krepis.env.get('A')"});
+  CHECK(human.out.find("        hint: tier 'free' does not grant env (the script calls "
+                       "krepis.env)\n") != std::string::npos);
+}
+
 }  // namespace krepis::test

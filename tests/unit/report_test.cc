@@ -101,6 +101,10 @@ RunReport every_field_set() {
   report.warm = true;
   report.error = "deadline of 50 ms exceeded";
   report.stopped_by = StopReason::kDeadline;
+  report.error_source = "  while (true) {}\n  ^";
+  report.stack = "    at spin (job.js:2:3)\n    at job.js:5:1";
+  report.causes = {"Error: inner", "TypeError: innermost"};
+  report.hint = "tier 'free' does not grant fs.read (the script calls krepis.fs.readText)";
   report.output = {"first line", "second\tline"};
   report.result_json = R"({"a":[1,"x",null],"b":{"c":true}})";
   report.result_text = "{ a: [ 1, 'x', null ], b: { c: true } }";
