@@ -38,7 +38,8 @@ struct ReportField {
 //   stopped_by   the guard that stopped the run; the contract has it for timeout and oom
 //                only, so json_line leaves it out of an error's line (an interrupt)
 //   warm         the isolate was warm (reused) rather than made for this run
-//   result_json  the completion value as JSON text (as V8's JSON.stringify wrote it);
+//   result_type  the completion value's kind ("undefined", "map", ...; result_json.h)
+//   result_json  the completion value as JSON text, nothing lost silently (result_json.h);
 //                absent on failure
 //   result_text  the result as console.log shows it, only when the job asked
 //                (Job::inspect_result): the REPL prints it
@@ -66,6 +67,7 @@ struct ReportField {
   FIELD(std::vector<std::string>, causes, "causes", "array of strings", kWhenSet, kPlain)  \
   FIELD(std::optional<std::string>, hint, "hint", "string", kWhenSet, kPlain)              \
   FIELD(std::vector<std::string>, output, "output", "array of strings", kWhenSet, kPlain)  \
+  FIELD(std::optional<std::string>, result_type, "result_type", "string", kWhenSet, kPlain) \
   FIELD(std::optional<std::string>, result_json, "result", "any JSON", kWhenSet, kRawJson) \
   FIELD(std::optional<std::string>, result_text, "result_text", "string", kWireOnly, kPlain)
 

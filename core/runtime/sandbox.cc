@@ -350,6 +350,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     report.error = std::move(result.error);
   } else if (result.result_json || result.result_text) {
     report.result_json = std::move(result.result_json);
+    report.result_type = std::move(result.result_type);
     report.result_text = std::move(result.result_text);
   } else {
     // Execution ended without a value, an error or a guard: nothing else can cause that, so

@@ -18,6 +18,7 @@
 #include "core/ops/inspect.h"
 #include "core/ops/op_host.h"
 #include "core/runtime/isolate_slots.h"
+#include "core/runtime/result_json.h"
 #include "core/runtime/unhandled_rejections.h"
 
 namespace krepis {
@@ -67,7 +68,7 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
   if (kept != nullptr && !kept->context.IsEmpty()) {
     v8::Local<v8::Context> context = kept->context.Get(isolate_);
     v8::Context::Scope context_scope(context);
-    return in_context(job, templates, context, *kept->queue, false);
+    return in_context(job, templates, context, *kept->queue, kept->stringify.Get(isolate_), false);
   }
   // A queue per context: whatever the run leaves pending dies with it.
   std::unique_ptr<v8::MicrotaskQueue> queue =
@@ -80,13 +81,17 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
     return {};  // only termination makes this fail: the caller reports the guard
   }
   ExecutionResult result;
+  v8::Local<v8::Function> stringify;
   {
     v8::Context::Scope context_scope(context);
-    result = in_context(job, templates, context, *queue, true);
+    // Empty only when terminated: the run then ends before it would be used.
+    stringify = intrinsic_stringify(context).FromMaybe(v8::Local<v8::Function>());
+    result = in_context(job, templates, context, *queue, stringify, true);
   }
   if (kept != nullptr) {
     kept->context.Reset(isolate_, context);
     kept->queue = std::move(queue);
+    kept->stringify.Reset(isolate_, stringify);
     return result;
   }
   // Detaching clears the context's microtask queue pointer, so a late task (an async
@@ -137,7 +142,8 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
 
 ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplates& templates,
                                             v8::Local<v8::Context> context,
-                                            v8::MicrotaskQueue& queue, bool fresh) {
+                                            v8::MicrotaskQueue& queue,
+                                            v8::Local<v8::Function> stringify, bool fresh) {
   ExecutionResult result;
   v8::TryCatch try_catch(isolate_);
   if (fresh && !prepare_globals(job, templates, context, result)) return result;
@@ -194,12 +200,10 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
     result.result_text = inspect(context, value);
     if (!result.result_text) return result;  // terminated meanwhile
   }
-  if (value->IsUndefined() || value->IsFunction() || value->IsSymbol()) {
-    result.result_json = "null";
-    return result;
-  }
+  if (stringify.IsEmpty()) return result;  // terminated before the run began
+  result.result_type = krepis::result_type(value);
   v8::Local<v8::String> json;
-  if (!v8::JSON::Stringify(context, value).ToLocal(&json)) {
+  if (!result_json(context, stringify, value).ToLocal(&json)) {
     // Shown by inspection, a value JSON cannot hold is no failure.
     if (job.inspect_result && !stopped()) return result;
     if (!stopped() && try_catch.HasCaught()) {
@@ -214,9 +218,6 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
     return result;
   }
   result.result_json = to_utf8(isolate_, json);
-  // A toJSON() that returns undefined leaves nothing to serialise: report null, as for
-  // an undefined completion value.
-  if (result.result_json == "undefined") result.result_json = "null";
   return result;
 }
 

@@ -4,6 +4,7 @@
 // has armed the deadline and decides the run's outcome.
 #pragma once
 
+#include <v8-function.h>
 #include <v8-isolate.h>
 #include <v8-microtask-queue.h>
 #include <v8-persistent-handle.h>
@@ -31,11 +32,15 @@ struct ContextTemplates {
 struct KeptContext {
   v8::Global<v8::Context> context;
   std::unique_ptr<v8::MicrotaskQueue> queue;
+  // Its JSON.stringify as it was before any script ran (result_json.h).
+  v8::Global<v8::Function> stringify;
 };
 
 struct ExecutionResult {
-  // JSON text of the completion value; set only when the script succeeded.
+  // JSON text of the completion value (result_json.h), and its kind; set only when the
+  // script succeeded.
   std::optional<std::string> result_json;
+  std::optional<std::string> result_type;
   // The completion value as console.log shows it, when the job asked for it.
   std::optional<std::string> result_text;
   // "script:line:column: message" of an uncaught exception, syntax error or rejection.
@@ -68,8 +73,10 @@ class ScriptExecution {
   // until the promise settles. Returns false if a guard stopped the run meanwhile.
   bool drain(v8::MicrotaskQueue& queue, v8::Local<v8::Promise> awaited);
   bool stopped() const;
+  // `stringify`: the context's own JSON.stringify, taken before any script ran in it.
   ExecutionResult in_context(const Job& job, const ContextTemplates& templates,
-                             v8::Local<v8::Context> context, v8::MicrotaskQueue& queue, bool fresh);
+                             v8::Local<v8::Context> context, v8::MicrotaskQueue& queue,
+                             v8::Local<v8::Function> stringify, bool fresh);
   // Replaces or removes the globals a run must (not) have; false if stopped meanwhile.
   bool prepare_globals(const Job& job, const ContextTemplates& templates,
                        v8::Local<v8::Context> context, ExecutionResult& result);

@@ -467,4 +467,17 @@ TEST_CASE("an op the tier does not grant: the script sees it absent, the operato
                        "krepis.env)\n") != std::string::npos);
 }
 
+TEST_CASE("a result JSON cannot carry is reported by the contract's rules, its kind named") {
+  ProcessResult run = run_krepis(
+      {"run", "--json", "-e", "new Map([['when', new Date(0)], ['big', 2n ** 64n]])"});
+  CHECK(run.exit_status == 0);
+  auto line = run.json_lines().at(0);
+  CHECK(line["result_type"] == "map");
+  CHECK(line["result"] ==
+        json::parse(R"j([["when","1970-01-01T00:00:00.000Z"],["big","18446744073709551616"]])j"));
+  ProcessResult undefined = run_krepis({"run", "--json", "-e", "undefined"});
+  CHECK(undefined.json_lines().at(0)["result_type"] == "undefined");
+  CHECK(undefined.json_lines().at(0)["result"] == nullptr);
+}
+
 }  // namespace krepis::test

@@ -48,8 +48,52 @@ TEST_CASE_FIXTURE(Fixture, "completion values come back as JSON") {
   expect_run("({a: [1, 'x', null]})", RunStatus::kOk, R"({"a":[1,"x",null]})");
   expect_run("undefined", RunStatus::kOk, "null");
   expect_run("", RunStatus::kOk, "null");
-  expect_run("(function f() {})", RunStatus::kOk, "null");
+  expect_run("(function f() {})", RunStatus::kOk, R"j("[Function: f]")j");
   expect_run("({toJSON() { return undefined; }})", RunStatus::kOk, "null");
+}
+
+TEST_CASE_FIXTURE(Fixture, "a result JSON cannot carry is carried by defined rules, and its kind named") {
+  // JSON.stringify alone gives {} for a Map, Set, RegExp or Error, drops functions and
+  // symbols, writes null for NaN and refuses BigInts: each is carried instead, at the top
+  // and inside, and result_type names the top-level kind.
+  struct Case {
+    const char* code;
+    const char* type;
+    const char* json;
+  };
+  const Case cases[] = {
+      {"undefined", "undefined", "null"},
+      {"null", "null", "null"},
+      {"true", "boolean", "true"},
+      {"NaN", "number", R"j("NaN")j"},
+      {"'s'", "string", R"j("s")j"},
+      {"2n ** 70n", "bigint", R"j("1180591620717411303424")j"},
+      {"Symbol('s')", "symbol", R"j("Symbol(s)")j"},
+      {"(() => 1)", "function", R"j("[Function (anonymous)]")j"},
+      {"[1, -Infinity, undefined]", "array", R"j([1,"-Infinity",null])j"},
+      {"new Map([[1, 2n], [{k: 1}, new Set(['a'])]])", "map", R"j([[1,"2"],[{"k":1},["a"]]])j"},
+      {"new Set([1, 1, 2])", "set", "[1,2]"},
+      {"new Int16Array([-1, 2])", "typed_array", "[-1,2]"},
+      {"new BigUint64Array([7n])", "typed_array", R"j(["7"])j"},
+      {"new Uint8Array([9, 8]).buffer", "array_buffer", "[9,8]"},
+      {"new Date(0)", "date", R"j("1970-01-01T00:00:00.000Z")j"},
+      {"/a.b/gu", "regexp", R"j("/a.b/gu")j"},
+      {"new RangeError('r')", "error", R"j("RangeError: r")j"},
+      {"({f() {}, s: Symbol(), u: undefined, e: new Error('x')})", "object",
+       R"j({"f":"[Function: f]","s":"Symbol()","e":"Error: x"})j"},
+      {"Promise.resolve(new Map())", "map", "[]"},
+  };
+  for (const Case& c : cases) {
+    RunReport report = expect_run(c.code, RunStatus::kOk, c.json);
+    CHECK(report.result_type == std::optional<std::string>(c.type));
+  }
+  // Replacing JSON.stringify changes nothing: the context's own, taken before the script ran,
+  // serialises the result.
+  expect_run("JSON.stringify = () => '1,\"status\":\"ok\"'; ({a: 1})", RunStatus::kOk,
+             R"({"a":1})");
+  // A cycle is an error that says so.
+  RunReport cycle = expect_run("const o = {}; o.o = o; o", RunStatus::kError);
+  CHECK(cycle.error.value_or("").starts_with("result is not JSON-serialisable"));
 }
 
 TEST_CASE_FIXTURE(Fixture, "a promise is awaited, its microtasks drained under the deadline") {
