@@ -8,6 +8,7 @@
 
 #include "cli/summary_output.h"
 #include "cli/terminal.h"
+#include "core/base/json_syntax.h"
 #include "core/batch/batch_summary.h"
 
 namespace krepis::cli {
@@ -22,7 +23,8 @@ bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summa
   for (std::string line; std::getline(in, line);) {
     ++number;
     if (line.empty()) continue;
-    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    // A result may hold a lone surrogate, which V8 writes as an escape nlohmann refuses.
+    nlohmann::json parsed = nlohmann::json::parse(nlohmann_parsable(line), nullptr, false);
     if (parsed.is_discarded() || !summary.merge_line(parsed)) {
       print_error(fmt::format("{}:{}: not a report or summary line of `krepis batch --json`", name,
                               number));

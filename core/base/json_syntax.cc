@@ -81,12 +81,12 @@ std::uint32_t hex_value(std::string_view four) {
 }
 
 // The text with what V8 accepts and nlohmann refuses made harmless, byte for byte in place so
-// that every other mistake keeps its line and column: a number past a double's range (V8
-// reads Infinity) becomes 0, and a \u escape of an unpaired surrogate (V8 keeps it in the
-// string) becomes \u0041. Strings and numbers are found as JSON delimits them; text that is
-// not JSON stays not JSON.
-std::string as_nlohmann_reads_it(const std::string& text) {
-  std::string copy = text;
+// that every other mistake keeps its line and column: a \u escape of an unpaired surrogate (V8
+// keeps it in the string) becomes \ufffd, and, with `numbers`, a number past a double's range
+// (V8 reads Infinity) becomes 0. Strings and numbers are found as JSON delimits them; text
+// that is not JSON stays not JSON.
+std::string as_nlohmann_reads_it(std::string_view text, bool numbers) {
+  std::string copy(text);
   std::size_t i = 0;
   while (i < copy.size()) {
     const char c = copy[i];
@@ -107,11 +107,11 @@ std::string as_nlohmann_reads_it(const std::string& text) {
                             is_hex(copy[i + 10]) && is_hex(copy[i + 11]) &&
                             hex_value(std::string_view(copy).substr(i + 8, 4)) >= 0xDC00 &&
                             hex_value(std::string_view(copy).substr(i + 8, 4)) <= 0xDFFF;
-        if ((high || low) && !paired) copy.replace(i + 2, 4, "0041");
+        if ((high || low) && !paired) copy.replace(i + 2, 4, "fffd");
         i += paired ? 11 : 5;
       }
       ++i;  // the closing quote
-    } else if (c == '-' || is_digit(c)) {
+    } else if (numbers && (c == '-' || is_digit(c))) {
       // Only the number a lexer would read here: what follows it is the next token, and a
       // mistake there keeps its place.
       const NumberToken number = number_token(std::string_view(copy).substr(i));
@@ -129,6 +129,8 @@ std::string as_nlohmann_reads_it(const std::string& text) {
 
 }  // namespace
 
+std::string nlohmann_parsable(std::string_view json) { return as_nlohmann_reads_it(json, false); }
+
 std::optional<std::string> json_syntax_error(const std::string& path, const std::string& text) {
   // nlohmann takes a NUL byte for the end of the input, and would accept what follows it
   // unread; JSON has no place for one (found by tests/fuzz/json_input).
@@ -138,7 +140,7 @@ std::optional<std::string> json_syntax_error(const std::string& path, const std:
                        at.column);
   }
   FirstError first_error;
-  const std::string readable = as_nlohmann_reads_it(text);
+  const std::string readable = as_nlohmann_reads_it(text, true);
   try {
     json::sax_parse(readable, &first_error);
   } catch (const json::exception& error) {

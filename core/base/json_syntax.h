@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace krepis {
 
@@ -13,5 +14,10 @@ namespace krepis {
 // nothing when it is JSON. Checking costs more than V8's own JSON.parse, so a batch lets V8
 // parse its inputs and asks this only for the message once V8 refused one.
 std::optional<std::string> json_syntax_error(const std::string& path, const std::string& text);
+
+// JSON as nlohmann can parse it: a \u escape of an unpaired surrogate, which is valid JSON
+// and which V8's JSON.stringify writes for a lone surrogate in a string (so a report line may
+// hold one), becomes \ufffd, in place. `krepis summarize` reads report lines through it.
+std::string nlohmann_parsable(std::string_view json);
 
 }  // namespace krepis

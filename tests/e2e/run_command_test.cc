@@ -475,6 +475,15 @@ TEST_CASE("a result JSON cannot carry is reported by the contract's rules, its k
   CHECK(line["result_type"] == "map");
   CHECK(line["result"] ==
         json::parse(R"j([["when","1970-01-01T00:00:00.000Z"],["big","18446744073709551616"]])j"));
+  // A lone surrogate: V8 writes it as an escape (valid JSON), and summarize reads the line.
+  std::string lone = temp_file("lone.jsonl", "");
+  ProcessResult surrogate = run_krepis_with(SpawnOptions{.stdout_path = lone},
+                                            {"run", "--json", "-e", "'\\ud800'"});
+  CHECK(surrogate.exit_status == 0);
+  ProcessResult summarized = run_krepis({"summarize", "--json", lone});
+  INFO(summarized.err);
+  CHECK(summarized.exit_status == 0);
+  CHECK(summarized.json_lines().at(0)["summary"]["counts"]["ok"] == 1);
   ProcessResult undefined = run_krepis({"run", "--json", "-e", "undefined"});
   CHECK(undefined.json_lines().at(0)["result_type"] == "undefined");
   CHECK(undefined.json_lines().at(0)["result"] == nullptr);

@@ -4,7 +4,8 @@
 // objects, Maps, Sets, typed arrays, errors, promises, proxies, boxed primitives and cycles.
 // Objects carry getters, proxy traps, toString, valueOf and Symbol.toPrimitive that end the
 // process when called. Must hold: inspection never calls script code (but for the first read
-// of an error's stack, which inspect.h allows); its text is well-formed
+// of an error's stack, which inspect.h allows); the value as a report's result
+// (core/runtime/result_json) is one JSON value; inspection's text is well-formed
 // UTF-8 and bounded by the options' budget, whatever depth and item limits the fuzzer picks.
 #include <v8-container.h>
 #include <v8-date.h>
@@ -17,11 +18,15 @@
 #include <v8-typed-array.h>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "core/base/json_syntax.h"
 #include "core/base/utf8.h"
+#include "core/engine/v8_text.h"
 #include "core/ops/inspect.h"
+#include "core/runtime/result_json.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/v8_fixture.h"
 
@@ -309,6 +314,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   inspecting = true;
   std::optional<std::string> text = krepis::inspect(v8_input.context, value, options);
   inspecting = false;
+  // The same value as a report's result (core/runtime/result_json): the report line splices
+  // that text in as it is, so it must be one JSON value, whatever the value was. (Script
+  // code may run here: JSON.stringify calls getters and toJSON, as a run's would.)
+  v8::Local<v8::Function> stringify;
+  check(krepis::intrinsic_stringify(v8_input.context).ToLocal(&stringify), "JSON.stringify");
+  v8::Local<v8::String> json;
+  if (krepis::result_json(v8_input.context, stringify, value).ToLocal(&json)) {
+    const std::string line = krepis::to_utf8(v8_input.fixture.isolate(), json);
+    check(!krepis::json_syntax_error("result", line), "a result is one JSON value");
+    check(nlohmann::json::accept(krepis::nlohmann_parsable(line)), "summarize can read it");
+  }
   check(text.has_value(), "inspection ends without termination");
   check(!krepis::first_invalid_utf8(*text), "the text is UTF-8");
   // The budget, and the "…" that says the rest was elided.
