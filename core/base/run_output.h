@@ -12,6 +12,9 @@ namespace krepis {
 
 enum class LogLevel { kLog, kInfo, kWarn, kError, kDebug };
 
+// "log", "info", "warn", "error", "debug": a report's output_levels.
+const char* to_string(LogLevel level);
+
 // Receives each logged entry as it happens (human mode prints it). Called on the run's
 // thread, inside a V8 callback: it must not throw.
 using LiveOutput = std::function<void(LogLevel, std::string_view)>;
@@ -33,11 +36,14 @@ class RunOutput {
   void drop() { ++dropped_; }
   // The entries, with a last one saying how many were dropped, if any.
   std::vector<std::string> take();
+  // The level of each entry take() gave, by name (its last, the note of dropped ones, "warn").
+  std::vector<std::string> take_levels();
 
  private:
   const LiveOutput* live_;
   OutputCaps caps_;
   std::vector<std::string> entries_;
+  std::vector<std::string> levels_;
   std::size_t bytes_ = 0;
   std::size_t lines_ = 0;
   std::size_t dropped_ = 0;

@@ -460,18 +460,19 @@ double numeric(v8::Local<v8::Context> context, v8::Local<v8::Value> value) {
 std::optional<std::string> inspect(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
                                    const InspectOptions& options) {
   Inspector inspector(context, options);
-  std::string text = inspector.value(value, 0, true);
+  std::string text = inspector.value(value, 0, !options.quote_strings);
   if (inspector.terminated()) return std::nullopt;
   return text;
 }
 
-std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v8::Value>& info) {
+std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v8::Value>& info,
+                                                int first) {
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   InspectOptions options;
   Inspector inspector(context, options);
   std::string out;
-  int next = 0;
+  int next = first;
 
   // Everything shown is bounded by the budget: past it, the rest is elided.
   const std::size_t limit = options.budget;
@@ -486,10 +487,10 @@ std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v
     }
     return inspector.value(value, 0, true);
   };
-  if (info.Length() > 0 && info[0]->IsString()) {
+  if (info.Length() > first && info[first]->IsString()) {
     std::string format;
-    if (!append_utf8(isolate, info[0].As<v8::String>(), format, limit)) format += "…";
-    next = 1;
+    if (!append_utf8(isolate, info[first].As<v8::String>(), format, limit)) format += "…";
+    next = first + 1;
     for (std::size_t i = 0; i < format.size() && !full(); ++i) {
       if (format[i] != '%' || i + 1 == format.size()) {
         out += format[i];
@@ -552,7 +553,7 @@ std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v
     }
   }
   for (int i = next; i < info.Length() && !full(); ++i) {
-    if (!out.empty() || i > 0) out += ' ';
+    if (!out.empty() || i > first) out += ' ';
     out += text_of(info[i]);
     if (inspector.terminated()) return std::nullopt;
   }

@@ -23,15 +23,17 @@ struct InspectOptions {
   std::size_t max_items = 100;       // entries shown per array, object, Map or Set
   std::size_t max_string = 10'000;   // characters shown of a nested string
   std::size_t budget = 1024 * 1024;  // total characters; past it, the rest is elided
+  bool quote_strings = false;        // a string value in quotes, as inside an object
 };
 
 // nullopt when execution was terminated meanwhile (the caller lets termination go on).
 std::optional<std::string> inspect(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
                                    const InspectOptions& options = {});
 
-// console's formatting of a call's arguments: printf-style %s %d %i %f %j %o %O %c %% in a
-// leading string, then the other arguments, strings as they are and the rest inspected,
-// separated by spaces. nullopt when execution was terminated meanwhile.
-std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v8::Value>& info);
+// console's formatting of a call's arguments from `first` on: printf-style %s %d %i %f %j %o
+// %O %c %% in a leading string, then the other arguments, strings as they are and the rest
+// inspected, separated by spaces. nullopt when execution was terminated meanwhile.
+std::optional<std::string> format_log_arguments(const v8::FunctionCallbackInfo<v8::Value>& info,
+                                                int first = 0);
 
 }  // namespace krepis

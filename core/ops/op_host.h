@@ -40,6 +40,14 @@ struct OpGrants {
   bool grants(std::string_view op) const;
 };
 
+// What console's counters, timers and groups hold during one run, and never longer: each run
+// starts with none. Labels are bounded in number (kMaxConsoleLabels) and length.
+struct ConsoleState {
+  std::map<std::string, std::size_t> counts;
+  std::map<std::string, std::chrono::steady_clock::time_point> timers;
+  int group_depth = 0;
+};
+
 // The run in progress, as ops see it.
 struct OpRun {
   RunOutput* output = nullptr;
@@ -49,6 +57,7 @@ struct OpRun {
   std::chrono::milliseconds deadline{0};
   std::size_t bytes_read = 0;
   std::size_t bytes_written = 0;
+  ConsoleState console;
 };
 
 struct OpHost {

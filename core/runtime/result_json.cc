@@ -68,11 +68,11 @@ void replace(const v8::FunctionCallbackInfo<v8::Value>& info) {
     if (std::isinf(number)) out.Set(text(isolate, number > 0 ? "Infinity" : "-Infinity"));
   } else if (value->IsSymbol()) {
     v8::Local<v8::Value> description = value.As<v8::Symbol>()->Description(isolate);
-    out.Set(text(isolate, "Symbol(" +
-                              (description->IsString()
-                                   ? to_utf8(isolate, description.As<v8::String>())
-                                   : std::string()) +
-                              ")"));
+    out.Set(
+        text(isolate, "Symbol(" +
+                          (description->IsString() ? to_utf8(isolate, description.As<v8::String>())
+                                                   : std::string()) +
+                          ")"));
   } else if (value->IsFunction()) {
     std::string name = to_utf8(isolate, value.As<v8::Function>()->GetName().As<v8::String>());
     out.Set(text(isolate, name.empty() ? "[Function (anonymous)]" : "[Function: " + name + "]"));
@@ -93,11 +93,10 @@ void replace(const v8::FunctionCallbackInfo<v8::Value>& info) {
     out.Set(value.As<v8::Set>()->AsArray());
   } else if (value->IsTypedArray() || value->IsArrayBuffer()) {
     v8::Local<v8::TypedArray> array =
-        value->IsTypedArray()
-            ? value.As<v8::TypedArray>()
-            : v8::Uint8Array::New(value.As<v8::ArrayBuffer>(), 0,
-                                  value.As<v8::ArrayBuffer>()->ByteLength())
-                  .As<v8::TypedArray>();
+        value->IsTypedArray() ? value.As<v8::TypedArray>()
+                              : v8::Uint8Array::New(value.As<v8::ArrayBuffer>(), 0,
+                                                    value.As<v8::ArrayBuffer>()->ByteLength())
+                                    .As<v8::TypedArray>();
     v8::Local<v8::Array> plain;
     if (elements(context, array).ToLocal(&plain)) out.Set(plain);
   } else if (value->IsRegExp()) {

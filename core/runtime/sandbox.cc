@@ -273,7 +273,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     }
     heap_guard_->begin_run();
     allocator_->reset_peak();
-    OpRun op_run{&output, &rejections, &stop_, wall_start, job.deadline};
+    OpRun op_run{&output, &rejections, &stop_, wall_start, job.deadline, 0, 0, ConsoleState{}};
     {
       // The run is in progress (for ops, and for last words from other threads) from before
       // the deadline is armed until after it is disarmed: `in_progress` is declared before
@@ -359,6 +359,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     report.error = "execution ended without a result";
   }
   report.output = output.take();
+  report.output_levels = output.take_levels();
   ++runs_done_;
   return report;
 }

@@ -108,10 +108,18 @@ class ValueBuilder {
         break;
     }
   }
-  v8::Local<v8::Object> any_object() {
+  // An object on the stack (not pushed again: shared references would make the result's JSON
+  // grow exponentially with nesting), or a new one, which is pushed.
+  v8::Local<v8::Object> any_object(bool& fresh) {
     for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
-      if ((*it)->IsObject() && !(*it)->IsProxy()) return it->As<v8::Object>();
+      if ((*it)->IsObject() && !(*it)->IsProxy()) {
+        fresh = false;
+        return it->As<v8::Object>();
+      }
     }
+    fresh = true;
+    return v8::Object::New(isolate_);
+  }
     return v8::Object::New(isolate_);
   }
 
@@ -159,7 +167,7 @@ class ValueBuilder {
         v8::Local<v8::Array> array = v8::Array::New(isolate_, values.data(), values.size());
         if (choices_.byte() & 1) {  // sparse: a hole-filled length
           array
-              ->Set(context_, static_cast<std::uint32_t>(choices_.below(256) * 1000),
+              ->Set(context_, static_cast<std::uint32_t>(choices_.below(256) * 10),
                     v8::Null(isolate_))
               .FromMaybe(false);
         }
@@ -215,10 +223,11 @@ class ValueBuilder {
         break;
       }
       case 14: {  // a cycle: an object holds itself, or something below it
-        v8::Local<v8::Object> object = any_object();
+        bool fresh = false;
+        v8::Local<v8::Object> object = any_object(fresh);
         object->Set(context_, string(), object).FromMaybe(false);
         if (!stack_.empty()) object->Set(context_, string(), stack_.front()).FromMaybe(false);
-        made = object;
+        if (fresh) made = object;
         break;
       }
       case 15: {
@@ -253,7 +262,8 @@ class ValueBuilder {
           handler->Set(context_, v8::String::NewFromUtf8(isolate_, name).ToLocalChecked(), trap())
               .FromMaybe(false);
         }
-        made = v8::Proxy::New(context_, any_object(), handler).FromMaybe(v8::Local<v8::Proxy>());
+        bool fresh = false;
+        made = v8::Proxy::New(context_, any_object(fresh), handler).FromMaybe(v8::Local<v8::Proxy>());
         break;
       }
       case 18: {
@@ -284,9 +294,10 @@ class ValueBuilder {
         break;
       }
       default: {
-        v8::Local<v8::Object> object = any_object();
+        bool fresh = false;
+        v8::Local<v8::Object> object = any_object(fresh);
         object->SetPrototype(context_, pop()).FromMaybe(false);
-        made = object;
+        if (fresh) made = object;
         break;
       }
     }

@@ -1,7 +1,7 @@
 // missing_grant_hint: the operator's hint when a script fails on an op its tier lacks.
-#include <doctest/doctest.h>
-
 #include "core/runtime/grant_hint.h"
+
+#include <doctest/doctest.h>
 
 namespace krepis {
 namespace {
@@ -22,8 +22,8 @@ TEST_CASE("a TypeError on a line that calls an op the tier lacks names the grant
 
 TEST_CASE("no hint when the grant is there, the error is another, or the line calls no op") {
   CHECK_FALSE(missing_grant_hint(kTypeError, "krepis.fs.readText('a')", "pro", {"fs.read"}));
-  CHECK_FALSE(missing_grant_hint("x.js:1:1: Uncaught Error: nope", "krepis.fs.readText('a')",
-                                 "free", {}));
+  CHECK_FALSE(
+      missing_grant_hint("x.js:1:1: Uncaught Error: nope", "krepis.fs.readText('a')", "free", {}));
   CHECK_FALSE(missing_grant_hint(kTypeError, "undefined.readText", "free", {}));
 }
 

@@ -1,6 +1,8 @@
 // Host ops on the real V8: what each tier sees, each op's normal use, every escape attempt
 // from the tenant's folder, argument validation, quotas, and the deadline inside ops.
 #include <doctest/doctest.h>
+
+#include <regex>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -287,6 +289,80 @@ TEST_CASE_FIXTURE(OpsFixture, "huge console arguments cost no more than the outp
   REQUIRE(report.status == RunStatus::kOk);
   REQUIRE_FALSE(report.output.empty());
   CHECK(report.output[0].size() <= 1024 * 1024 + 16);
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "the whole console: table, assert, count, time, group, dir, trace") {
+  RunReport report = run(R"(
+    console.table([{a: 1, b: 'Y'}, {a: 'Z', b: 2}]);
+    console.table({x: 1, y: {v: 2}}, ['v']);
+    console.assert(1 === 2, 'math is %s', 'broken');
+    console.assert(true, 'never shown');
+    console.count(); console.count(); console.count('x'); console.countReset(); console.count();
+    console.countReset('nope');
+    console.time('t'); console.timeLog('t', 'mid', {k: 1}); console.timeEnd('t'); console.timeEnd('t');
+    console.group('outer'); console.log('in 1'); console.group();
+    console.log('in 2\nline 2'); console.groupEnd(); console.groupEnd(); console.groupEnd();
+    console.log('out');
+    console.dir({a: {b: {c: 1}}}, {depth: 0});
+    function f() { console.trace('here %d', 5); } f();
+    'done'
+  )");
+  INFO(report.error.value_or(""));
+  REQUIRE(report.status == RunStatus::kOk);
+  const std::vector<std::string> expected = {
+      "┌─────────┬─────┬─────┐\n"
+      "│ (index) │  a  │  b  │\n"
+      "├─────────┼─────┼─────┤\n"
+      "│    0    │  1  │ 'Y' │\n"
+      "│    1    │ 'Z' │  2  │\n"
+      "└─────────┴─────┴─────┘",
+      "┌─────────┬───┬────────┐\n"
+      "│ (index) │ v │ Values │\n"
+      "├─────────┼───┼────────┤\n"
+      "│    x    │   │   1    │\n"
+      "│    y    │ 2 │        │\n"
+      "└─────────┴───┴────────┘",
+      "Assertion failed: math is broken",
+      "default: 1",
+      "default: 2",
+      "x: 1",
+      "default: 1",
+      "Count for 'nope' does not exist",
+      "",  // timeLog: checked below, its time varies
+      "",  // timeEnd
+      "Timer 't' does not exist",
+      "outer",
+      "  in 1",
+      "    in 2\n    line 2",
+      "out",
+      "{ a: [Object] }",
+      "",  // trace
+  };
+  REQUIRE(report.output.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    if (!expected[i].empty()) CHECK(report.output[i] == expected[i]);
+  }
+  // To a tenth of a millisecond, whatever the machine's speed.
+  CHECK(std::regex_match(report.output[8], std::regex(R"(t: \d+\.\dms mid \{ k: 1 \})")));
+  CHECK(std::regex_match(report.output[9], std::regex(R"(t: \d+\.\dms)")));
+  CHECK(report.output[16].starts_with("Trace: here 5\n    at f (ops.js:"));
+  CHECK(report.output_levels ==
+        std::vector<std::string>{"log",  "log",  "error", "info", "info", "info",
+                                 "info", "warn", "info",  "info", "warn", "log",
+                                 "log",  "log",  "log",   "log",  "error"});
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "console's counters, timers and groups never outlive their run") {
+  RunReport first = run("console.count('c'); console.time('t'); console.group(); 'one'");
+  REQUIRE(first.status == RunStatus::kOk);
+  RunReport second = run("console.count('c'); console.timeEnd('t'); console.log('flush'); 'two'");
+  REQUIRE(second.status == RunStatus::kOk);
+  CHECK(second.output ==
+        std::vector<std::string>{"c: 1", "Timer 't' does not exist", "flush"});
+  // Labels are bounded: a loop of new ones stops at 10,000 and says so.
+  RunReport many = run("for (let i = 0; i < 10001; ++i) console.time('l' + i); 'many'");
+  REQUIRE(many.status == RunStatus::kOk);
+  CHECK(many.output == std::vector<std::string>{"Too many timers (at most 10000)"});
 }
 
 TEST_CASE_FIXTURE(OpsFixture, "nested promises stop at the depth, as other objects do") {
