@@ -120,8 +120,6 @@ class ValueBuilder {
     fresh = true;
     return v8::Object::New(isolate_);
   }
-    return v8::Object::New(isolate_);
-  }
 
   void step() {
     v8::Local<v8::Value> made;
