@@ -17,6 +17,7 @@
 #include "core/base/run_output.h"
 #include "core/base/stop_signal.h"
 #include "core/engine/capped_allocator.h"
+#include "core/ops/encoding.h"
 #include "core/ops/tenant_folder.h"
 
 namespace krepis {
@@ -68,6 +69,8 @@ struct OpHost {
   CappedAllocator* allocator = nullptr;
   // Null between runs.
   OpRun* run = nullptr;
+  // TextEncoder's and TextDecoder's templates, once made (core/ops/encoding.h).
+  EncodingTemplates encoding;
 };
 
 }  // namespace krepis

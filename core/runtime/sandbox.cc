@@ -153,6 +153,8 @@ Sandbox::~Sandbox() {
     v8::Isolate::Scope isolate_scope(isolate_);
     console_template_.Reset();
     krepis_template_.Reset();
+    op_host_.encoding.text_encoder.Reset();
+    op_host_.encoding.text_decoder.Reset();
     heap_guard_.reset();
   }
   engine_.forget_isolate(isolate_);

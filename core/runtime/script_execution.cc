@@ -15,6 +15,7 @@
 
 #include "core/base/json_syntax.h"
 #include "core/engine/v8_text.h"
+#include "core/ops/encoding.h"
 #include "core/ops/inspect.h"
 #include "core/ops/op_host.h"
 #include "core/runtime/isolate_slots.h"
@@ -120,7 +121,8 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
       !templates.console->NewInstance(context).ToLocal(&console) ||
       global->Set(context, key, console).IsNothing() || !to_v8(isolate_, "krepis").ToLocal(&key) ||
       !templates.krepis->NewInstance(context).ToLocal(&krepis) ||
-      global->DefineOwnProperty(context, key, krepis, v8::DontEnum).IsNothing()) {
+      global->DefineOwnProperty(context, key, krepis, v8::DontEnum).IsNothing() ||
+      !install_encoding_globals(context, *op_host_of(isolate_))) {
     return false;
   }
   if (job.input_json) {

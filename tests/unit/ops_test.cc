@@ -2,6 +2,7 @@
 // from the tenant's folder, argument validation, quotas, and the deadline inside ops.
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -363,6 +364,53 @@ TEST_CASE_FIXTURE(OpsFixture, "console's counters, timers and groups never outli
   RunReport many = run("for (let i = 0; i < 10001; ++i) console.time('l' + i); 'many'");
   REQUIRE(many.status == RunStatus::kOk);
   CHECK(many.output == std::vector<std::string>{"Too many timers (at most 10000)"});
+}
+
+TEST_CASE_FIXTURE(OpsFixture, "TextEncoder, TextDecoder, atob and btoa behave as the standards say") {
+  // The expected values are node 20's for the same script (but for the fatal error's words).
+  RunReport report = run(R"(
+    const out = {};
+    const e = new TextEncoder();
+    out.enc = e.encoding;
+    out.bytes = Array.from(e.encode('h\u00e9\ud83d\ude00\ud800'));
+    const dst = new Uint8Array(5);
+    out.into = e.encodeInto('h\u00e9\ud83d\ude00', dst);
+    out.dst = Array.from(dst);
+    const d = new TextDecoder();
+    out.dec = d.decode(new Uint8Array([0xEF,0xBB,0xBF,0x68,0xC3,0xA9,0xF0,0x9F,0x98,0x80,0xFF]));
+    const s = new TextDecoder('utf8');
+    out.stream = s.decode(new Uint8Array([0xF0,0x9F]), {stream: true}) + '|' +
+        s.decode(new Uint8Array([0x98,0x80])) + '|' + s.decode(new Uint8Array([0xE2, 0x82]));
+    out.view = d.decode(new DataView(new Uint8Array([0x61, 0x62, 0x63]).buffer, 1, 2));
+    try { new TextDecoder('utf-8', {fatal: true}).decode(new Uint8Array([0xC3])); }
+    catch (err) { out.fatal = err.name; }
+    out.flags = [d.fatal, d.ignoreBOM, new TextDecoder('utf-8', {ignoreBOM: true}).ignoreBOM];
+    out.bom = new TextDecoder('utf-8', {ignoreBOM: true})
+        .decode(new Uint8Array([0xEF,0xBB,0xBF,0x41])).length;
+    out.b64 = [btoa(''), btoa('f'), btoa('fo'), btoa('foo'), btoa('\u00ff\u00fe'),
+               atob(' Zm9v\nYg== '), atob('Zm9vYmE')];
+    try { btoa('\u0100'); } catch (err) { out.btoaErr = err.name; }
+    try { atob('Zm9vY'); } catch (err) { out.atobErr = err.name; }
+    out.enumerable = ['atob', 'TextEncoder'].map((k) => Object.keys(globalThis).includes(k));
+    out
+  )");
+  INFO(report.error.value_or(""));
+  REQUIRE(report.status == RunStatus::kOk);
+  CHECK(nlohmann::json::parse(report.result_json.value_or("null")) == nlohmann::json::parse(R"j({
+    "enc": "utf-8", "bytes": [104, 195, 169, 240, 159, 152, 128, 239, 191, 189],
+    "into": {"read": 2, "written": 3}, "dst": [104, 195, 169, 0, 0],
+    "dec": "h\u00e9\ud83d\ude00\ufffd", "stream": "|\ud83d\ude00|\ufffd", "view": "bc",
+    "fatal": "TypeError", "flags": [false, false, true], "bom": 2,
+    "b64": ["", "Zg==", "Zm8=", "Zm9v", "//4=", "foob", "fooba"],
+    "btoaErr": "InvalidCharacterError", "atobErr": "InvalidCharacterError",
+    "enumerable": [true, false]})j"));
+  // Only UTF-8; a decoder is no plain object's method.
+  CHECK(run("new TextDecoder('latin1')").error.value_or("").find("RangeError") != std::string::npos);
+  CHECK(run("TextDecoder.prototype.decode.call({}, new Uint8Array(1))").error.value_or("").find(
+            "not a TextDecoder") != std::string::npos);
+  // Bytes an encoder makes count toward the heap cap: past it, the run ends oom, not the process.
+  RunReport big = run("const s = 'x'.repeat(40 << 20); new TextEncoder().encode(s).length");
+  CHECK(big.status == RunStatus::kOom);
 }
 
 TEST_CASE_FIXTURE(OpsFixture, "nested promises stop at the depth, as other objects do") {
