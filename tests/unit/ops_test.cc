@@ -413,6 +413,46 @@ TEST_CASE_FIXTURE(OpsFixture, "TextEncoder, TextDecoder, atob and btoa behave as
   CHECK(big.status == RunStatus::kOom);
 }
 
+TEST_CASE_FIXTURE(OpsFixture, "structuredClone copies deeply through V8's serializer; queueMicrotask queues") {
+  RunReport report = run(R"(
+    const out = {};
+    const o = {m: new Map([[1, {d: new Date(0)}]]), s: new Set(['a']), r: /x/gi,
+               t: new Uint16Array([1, 2]), big: 10n, n: NaN};
+    o.self = o;
+    const c = structuredClone(o);
+    out.same = c !== o && c.self === c && c.m.get(1).d instanceof Date && c.m !== o.m;
+    out.types = [c.m instanceof Map, c.s.has('a'), c.r.flags, Array.from(c.t), c.big === 10n,
+                 Number.isNaN(c.n)];
+    for (const bad of [() => 1, Symbol('s')]) {
+      try { structuredClone(bad); } catch (e) { (out.errors ??= []).push(e.name); }
+    }
+    try { structuredClone(); } catch (e) { out.none = e.name; }
+    out.err = structuredClone(new RangeError('r')) instanceof RangeError;
+    const order = [];
+    queueMicrotask(() => order.push('micro'));
+    order.push('sync');
+    try { queueMicrotask(1); } catch (e) { out.qm = e.name; }
+    Promise.resolve().then(() => { out.order = order.slice(); }).then(() => out);
+  )");
+  INFO(report.error.value_or(""));
+  REQUIRE(report.status == RunStatus::kOk);
+  CHECK(nlohmann::json::parse(report.result_json.value_or("null")) == nlohmann::json::parse(R"j({
+    "same": true, "types": [true, true, "gi", [1, 2], true, true],
+    "errors": ["DataCloneError", "DataCloneError"], "none": "TypeError", "err": true,
+    "qm": "TypeError", "order": ["sync", "micro"]})j"));
+  // A throw in a queued callback fails the run, as an unhandled rejection does.
+  RunReport thrown = run("queueMicrotask(() => { throw new Error('in task') }); 1");
+  CHECK(thrown.status == RunStatus::kError);
+  CHECK(thrown.error.value_or("").find("Uncaught (in promise) Error: in task") != std::string::npos);
+  // The serializer's buffer, outside the heap, counts toward the cap: a clone that cannot
+  // fit is a DataCloneError, not memory the cap does not see.
+  RunReport huge = run(R"(
+    const big = 'x'.repeat(20 << 20);
+    try { structuredClone([big, big, big]); 'cloned' } catch (e) { e.name + ': ' + e.message }
+  )");
+  CHECK(huge.result_json.value_or("").starts_with("\"DataCloneError"));
+}
+
 TEST_CASE_FIXTURE(OpsFixture, "nested promises stop at the depth, as other objects do") {
   // Found by tests/fuzz/inspect: promises ignored the depth, and each level indented all the
   // levels inside it, so 3,000 of them made text of quadratic size outside the heap cap.
