@@ -17,6 +17,7 @@
 #include "core/engine/v8_text.h"
 #include "core/ops/encoding.h"
 #include "core/ops/inspect.h"
+#include "core/ops/performance.h"
 #include "core/ops/structured_clone.h"
 #include "core/ops/op_host.h"
 #include "core/runtime/isolate_slots.h"
@@ -124,7 +125,8 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
       !templates.krepis->NewInstance(context).ToLocal(&krepis) ||
       global->DefineOwnProperty(context, key, krepis, v8::DontEnum).IsNothing() ||
       !install_encoding_globals(context, *op_host_of(isolate_)) ||
-      !install_clone_globals(context, *op_host_of(isolate_))) {
+      !install_clone_globals(context, *op_host_of(isolate_)) ||
+      !install_performance_global(context, *op_host_of(isolate_))) {
     return false;
   }
   if (job.input_json) {

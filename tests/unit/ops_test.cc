@@ -453,6 +453,17 @@ TEST_CASE_FIXTURE(OpsFixture, "structuredClone copies deeply through V8's serial
   CHECK(huge.result_json.value_or("").starts_with("\"DataCloneError"));
 }
 
+TEST_CASE_FIXTURE(OpsFixture, "performance.now counts from the run's start, to a tenth of a ms") {
+  RunReport report = run(R"(
+    const a = performance.now(), b = performance.now();
+    const tenths = (x) => Math.abs(x * 10 - Math.round(x * 10)) < 1e-6;
+    [a >= 0, b >= a, tenths(a), tenths(b), tenths(performance.timeOrigin),
+     Math.abs(performance.timeOrigin + a - Date.now()) < 60000]
+  )");
+  INFO(report.error.value_or(""));
+  CHECK(report.result_json == std::optional<std::string>("[true,true,true,true,true,true]"));
+}
+
 TEST_CASE_FIXTURE(OpsFixture, "nested promises stop at the depth, as other objects do") {
   // Found by tests/fuzz/inspect: promises ignored the depth, and each level indented all the
   // levels inside it, so 3,000 of them made text of quadratic size outside the heap cap.
