@@ -59,8 +59,24 @@ std::string escape_invalid_utf8(std::string_view text) {
 std::string one_line(std::string_view text) {
   std::string shown;
   shown.reserve(text.size());
-  for (char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
+    const auto next = [&](std::size_t k) {
+      return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
+    };
+    // C1 controls (U+0080 to U+009F: NEL breaks a line, CSI starts an escape sequence) and
+    // the line and paragraph separators, as \u escapes.
+    if (byte == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {
+      shown += fmt::format("\\u{:04X}", next(1));
+      ++i;
+      continue;
+    }
+    if (byte == 0xE2 && next(1) == 0x80 && (next(2) == 0xA8 || next(2) == 0xA9)) {
+      shown += next(2) == 0xA8 ? "\\u2028" : "\\u2029";
+      i += 2;
+      continue;
+    }
     if (c == '\n') {
       shown += "\\n";
     } else if (c == '\r') {

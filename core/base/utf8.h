@@ -16,7 +16,8 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 // as \\, so names that differ only in such bytes stay apart once printed as UTF-8.
 std::string escape_invalid_utf8(std::string_view text);
 
-// The text with control characters (C0 and DEL) written as \n, \r, \t or \xHH: what a
+// The text with control characters written as \n, \r, \t or \xHH (C0, DEL) or \uHHHH (C1,
+// U+2028, U+2029): what a
 // name may hold, printed for a person on one line that cannot move the cursor or start a
 // line of its own (a job named "a\nok  forged.js" would otherwise print a second report).
 std::string one_line(std::string_view text);

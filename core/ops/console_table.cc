@@ -47,9 +47,19 @@ std::string row_line(const std::vector<std::string>& cells,
   return line;
 }
 
-// The own enumerable string keys of an object, as strings (array indices too).
-std::optional<std::vector<std::string>> keys_of(v8::Local<v8::Context> context,
-                                                v8::Local<v8::Object> object) {
+// A key as a header or index cell shows it: at most this many bytes, the rest cut.
+constexpr std::size_t kMaxKeyBytes = 100;
+
+struct Key {
+  v8::Local<v8::Value> name;  // to read the property by
+  std::string shown;          // cut at kMaxKeyBytes
+};
+
+// The first `limit` own enumerable string keys of an object (array indices too); `total` is
+// how many there are.
+std::optional<std::vector<Key>> keys_of(v8::Local<v8::Context> context,
+                                        v8::Local<v8::Object> object, std::size_t limit,
+                                        std::size_t& total) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Array> names;
   if (!object
@@ -59,20 +69,16 @@ std::optional<std::vector<std::string>> keys_of(v8::Local<v8::Context> context,
            .ToLocal(&names)) {
     return std::nullopt;
   }
-  std::vector<std::string> keys;
-  for (std::uint32_t i = 0; i < names->Length(); ++i) {
+  std::vector<Key> keys;
+  total = names->Length();
+  for (std::uint32_t i = 0; i < names->Length() && keys.size() < limit; ++i) {
     v8::Local<v8::Value> name;
     if (!names->Get(context, i).ToLocal(&name) || !name->IsString()) return std::nullopt;
-    keys.push_back(to_utf8(isolate, name.As<v8::String>()));
+    std::string shown;
+    if (!append_utf8(isolate, name.As<v8::String>(), shown, kMaxKeyBytes)) shown += "…";
+    keys.push_back(Key{name, std::move(shown)});
   }
   return keys;
-}
-
-v8::MaybeLocal<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Object> object,
-                              const std::string& key) {
-  v8::Local<v8::String> name;
-  if (!to_v8(context->GetIsolate(), key).ToLocal(&name)) return {};
-  return object->Get(context, name);
 }
 
 }  // namespace
@@ -80,11 +86,10 @@ v8::MaybeLocal<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Obje
 std::optional<std::string> render_table(v8::Local<v8::Context> context, v8::Local<v8::Value> data,
                                         v8::Local<v8::Value> columns) {
   v8::Local<v8::Object> rows = data.As<v8::Object>();
-  std::optional<std::vector<std::string>> row_keys = keys_of(context, rows);
+  std::size_t row_count = 0;
+  std::optional<std::vector<Key>> row_keys = keys_of(context, rows, kMaxTableRows, row_count);
   if (!row_keys) return std::nullopt;
-  const std::size_t rows_left_out =
-      row_keys->size() > kMaxTableRows ? row_keys->size() - kMaxTableRows : 0;
-  row_keys->resize(std::min(row_keys->size(), kMaxTableRows));
+  const std::size_t rows_left_out = row_count - row_keys->size();
 
   // The columns asked for, or every key of the rows in the order first found.
   std::vector<std::string> keys;
@@ -94,7 +99,12 @@ std::optional<std::string> render_table(v8::Local<v8::Context> context, v8::Loca
     for (std::uint32_t i = 0; i < asked->Length() && keys.size() < kMaxTableColumns; ++i) {
       v8::Local<v8::Value> name;
       if (!asked->Get(context, i).ToLocal(&name)) return std::nullopt;
-      if (name->IsString()) keys.push_back(to_utf8(context->GetIsolate(), name.As<v8::String>()));
+      if (!name->IsString()) continue;
+      std::string shown;
+      if (!append_utf8(context->GetIsolate(), name.As<v8::String>(), shown, kMaxKeyBytes)) {
+        shown += "…";
+      }
+      keys.push_back(std::move(shown));
     }
   }
   std::map<std::string, std::size_t> column_of;
@@ -106,23 +116,26 @@ std::optional<std::string> render_table(v8::Local<v8::Context> context, v8::Loca
     std::optional<std::string> value;          // a row that is not an object
   };
   std::vector<Row> table;
-  for (const std::string& key : *row_keys) {
+  for (const Key& key : *row_keys) {
     v8::Local<v8::Value> value;
-    if (!get(context, rows, key).ToLocal(&value)) return std::nullopt;
-    Row row{key, {}, std::nullopt};
+    if (!rows->Get(context, key.name).ToLocal(&value)) return std::nullopt;
+    Row row{key.shown, {}, std::nullopt};
     if (value->IsObject() && !value->IsFunction()) {
       v8::Local<v8::Object> object = value.As<v8::Object>();
-      std::optional<std::vector<std::string>> cells = keys_of(context, object);
+      // Past the column limit nothing new is shown: only so many keys of a row are read.
+      std::size_t cell_count = 0;
+      std::optional<std::vector<Key>> cells =
+          keys_of(context, object, kMaxTableColumns + keys.size(), cell_count);
       if (!cells) return std::nullopt;
-      for (const std::string& cell : *cells) {
-        auto found = column_of.find(cell);
+      for (const Key& cell : *cells) {
+        auto found = column_of.find(cell.shown);
         if (found == column_of.end()) {
           if (chosen || keys.size() >= kMaxTableColumns) continue;
-          found = column_of.emplace(cell, keys.size()).first;
-          keys.push_back(cell);
+          found = column_of.emplace(cell.shown, keys.size()).first;
+          keys.push_back(cell.shown);
         }
         v8::Local<v8::Value> item;
-        if (!get(context, object, cell).ToLocal(&item)) return std::nullopt;
+        if (!object->Get(context, cell.name).ToLocal(&item)) return std::nullopt;
         std::optional<std::string> text = inspect(context, item, kCell);
         if (!text) return std::nullopt;
         row.cells[found->second] = std::move(*text);

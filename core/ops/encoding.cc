@@ -297,14 +297,16 @@ void decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   std::optional<v8::Local<v8::Object>> self = decoder_of(call);
   if (!self) return;
   v8::Isolate* isolate = call.isolate();
-  std::string_view bytes;
-  if (info.Length() > 0 && !info[0]->IsUndefined() && !bytes_of(info[0], bytes)) {
-    call.type_error("the input must be an ArrayBuffer or an ArrayBufferView");
-    return;
-  }
+  // The options first: reading them may run the script's getters, which must not see the
+  // input's bytes half-read.
   bool stream = false;
   if (!option(call.context(), info.Length() > 1 ? info[1] : v8::Undefined(isolate).As<v8::Value>(),
               "stream", stream)) {
+    return;
+  }
+  std::string_view bytes;
+  if (info.Length() > 0 && !info[0]->IsUndefined() && !bytes_of(info[0], bytes)) {
+    call.type_error("the input must be an ArrayBuffer or an ArrayBufferView");
     return;
   }
   int flags = (*self)->GetInternalField(kFlags).As<v8::Integer>()->Value();
@@ -420,8 +422,12 @@ void atob(const v8::FunctionCallbackInfo<v8::Value>& info) {
     }
     data += static_cast<char>(unit);
   }
-  if (data.size() % 4 == 0 && data.ends_with('=')) data.pop_back();
-  if (data.size() % 4 == 3 && data.ends_with('=')) data.pop_back();
+  // Only a length that is a multiple of 4 may end in one or two '='.
+  if (data.size() % 4 == 0 && data.ends_with("==")) {
+    data.resize(data.size() - 2);
+  } else if (data.size() % 4 == 0 && data.ends_with('=')) {
+    data.pop_back();
+  }
   if (data.size() % 4 == 1 || data.find_first_not_of(kBase64) != std::string::npos) {
     invalid_character(call.isolate(), "atob: the string is not valid base64");
     return;

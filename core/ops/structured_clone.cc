@@ -43,6 +43,14 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate {
     return buffer;
   }
   void FreeBufferMemory(void* buffer) override { std::free(buffer); }
+  // Modules and shared memory are never passed between runs or processes.
+  v8::Maybe<std::uint32_t> GetWasmModuleTransferId(v8::Isolate* isolate,
+                                                   v8::Local<v8::WasmModuleObject>) override {
+    throw_named(isolate,
+                v8::String::NewFromUtf8Literal(isolate, "a WebAssembly.Module cannot be cloned"),
+                "DataCloneError");
+    return v8::Nothing<std::uint32_t>();
+  }
 
  private:
   bool within_cap(std::size_t more) {

@@ -37,7 +37,11 @@ void add_source(v8::Local<v8::Context> context, v8::Local<v8::Message> message,
                 ErrorDetail& detail) {
   v8::Local<v8::String> line;
   if (!message->GetSourceLine(context).ToLocal(&line)) return;
-  std::string text = to_utf8(context->GetIsolate(), line);
+  // A line past this (one huge eval) is not shown: copying it whole would cost the host
+  // what the script's heap holds.
+  constexpr std::size_t kMaxLineRead = 64 * 1024;
+  std::string text;
+  if (!append_utf8(context->GetIsolate(), line, text, kMaxLineRead)) return;
   std::size_t at = byte_offset(text, message->GetStartColumn(context).FromMaybe(0));
   // A long line: a window around the place, marked as cut where it is.
   std::size_t from = 0;
@@ -85,7 +89,11 @@ v8::Local<v8::Value> property(v8::Local<v8::Context> context, v8::Local<v8::Obje
 // "Error: inner", as an uncaught one would be described.
 std::string describe_cause(v8::Isolate* isolate, v8::Local<v8::Value> cause) {
   v8::TryCatch try_catch(isolate);
-  std::string text = to_utf8(isolate, v8::Exception::CreateMessage(isolate, cause)->Get());
+  std::string text;
+  if (!append_utf8(isolate, v8::Exception::CreateMessage(isolate, cause)->Get(), text,
+                   kMaxCauseBytes)) {
+    text += "…";
+  }
   constexpr std::string_view kUncaught = "Uncaught ";
   return text.starts_with(kUncaught) ? text.substr(kUncaught.size()) : text;
 }
@@ -103,7 +111,13 @@ ErrorDetail error_detail(v8::Local<v8::Context> context, v8::Local<v8::Value> ex
   if (!exception->IsObject() || isolate->IsExecutionTerminating()) return detail;
   v8::Local<v8::Value> stack = property(context, exception.As<v8::Object>(), "stack");
   if (!stack.IsEmpty() && stack->IsString()) {
-    detail.stack = frames_of(to_utf8(isolate, stack.As<v8::String>()));
+    // Read no further than what is kept (Error.prepareStackTrace may return any string).
+    std::string text;
+    const bool whole = append_utf8(isolate, stack.As<v8::String>(), text, 2 * kMaxStackBytes);
+    detail.stack = frames_of(text);
+    if (!whole && !detail.stack.empty() && !detail.stack.ends_with("left out)")) {
+      detail.stack += "\n    … (more frames left out)";
+    }
   }
   v8::Local<v8::Value> current = exception;
   for (std::size_t i = 0; i < kMaxCauses && current->IsObject(); ++i) {

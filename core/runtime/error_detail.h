@@ -24,8 +24,9 @@ struct ErrorDetail {
 inline constexpr std::size_t kMaxSourceLine = 160;
 // The stack's frames past this many bytes are left out, and a last line says so.
 inline constexpr std::size_t kMaxStackBytes = 8 * 1024;
-// Causes followed, at most (a cause may be its own cause).
+// Causes followed, at most (a cause may be its own cause), and the bytes kept of each.
 inline constexpr std::size_t kMaxCauses = 8;
+inline constexpr std::size_t kMaxCauseBytes = 1024;
 
 // Reading an error's stack and causes may run the script's code (Error.prepareStackTrace,
 // getters): call it under the run's deadline. It stops at what it has once execution is

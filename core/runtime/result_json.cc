@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/engine/v8_text.h"
+#include "core/runtime/script_execution.h"
 
 namespace krepis {
 namespace {
@@ -51,6 +52,20 @@ v8::MaybeLocal<v8::Array> elements(v8::Local<v8::Context> context,
   return plain;
 }
 
+// Elements past this make more than a result may hold (kMaxResultBytes, at 2 bytes each at
+// the least): refused before a plain array of them is made, which for 2^27 elements V8
+// cannot make at all (it ends the process).
+constexpr std::size_t kMaxResultElements = kMaxResultBytes / 2;
+
+bool too_many(v8::Isolate* isolate, std::size_t elements) {
+  if (elements <= kMaxResultElements) return false;
+  isolate->ThrowException(v8::Exception::RangeError(
+      v8::String::NewFromUtf8Literal(isolate,
+                                     "the result holds more elements than a result "
+                                     "may (its JSON would pass 16 MiB)")));
+  return true;
+}
+
 // JSON.stringify's replacer: called with (key, value) for the root and every value inside.
 void replace(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
@@ -77,6 +92,7 @@ void replace(const v8::FunctionCallbackInfo<v8::Value>& info) {
     std::string name = to_utf8(isolate, value.As<v8::Function>()->GetName().As<v8::String>());
     out.Set(text(isolate, name.empty() ? "[Function (anonymous)]" : "[Function: " + name + "]"));
   } else if (value->IsMap()) {
+    if (too_many(isolate, value.As<v8::Map>()->Size())) return;
     v8::Local<v8::Array> flat = value.As<v8::Map>()->AsArray();
     const std::uint32_t pairs = flat->Length() / 2;
     v8::Local<v8::Array> entries = v8::Array::New(isolate, static_cast<int>(pairs));
@@ -90,8 +106,13 @@ void replace(const v8::FunctionCallbackInfo<v8::Value>& info) {
     }
     out.Set(entries);
   } else if (value->IsSet()) {
+    if (too_many(isolate, value.As<v8::Set>()->Size())) return;
     out.Set(value.As<v8::Set>()->AsArray());
   } else if (value->IsTypedArray() || value->IsArrayBuffer()) {
+    if (too_many(isolate, value->IsTypedArray() ? value.As<v8::TypedArray>()->Length()
+                                                : value.As<v8::ArrayBuffer>()->ByteLength())) {
+      return;
+    }
     v8::Local<v8::TypedArray> array =
         value->IsTypedArray() ? value.As<v8::TypedArray>()
                               : v8::Uint8Array::New(value.As<v8::ArrayBuffer>(), 0,

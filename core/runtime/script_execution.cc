@@ -91,7 +91,9 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
     stringify = intrinsic_stringify(context).FromMaybe(v8::Local<v8::Function>());
     result = in_context(job, templates, context, *queue, stringify, true);
   }
-  if (kept != nullptr) {
+  // A context whose JSON.stringify could not be taken (terminated at once) is not kept: every
+  // later entry would lack it.
+  if (kept != nullptr && !stringify.IsEmpty()) {
     kept->context.Reset(isolate_, context);
     kept->queue = std::move(queue);
     kept->stringify.Reset(isolate_, stringify);

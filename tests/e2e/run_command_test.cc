@@ -445,6 +445,10 @@ TEST_CASE("error details stay bounded: long lines, deep stacks, cause cycles, ho
   CHECK(getter.exit_status == 1);
   CHECK(getter.json_lines().at(0)["error"].get<std::string>().ends_with("Uncaught Error: g"));
   CHECK_FALSE(getter.json_lines().at(0).contains("causes"));
+  // A long cause is cut (found by review: eight of them could make the report huge).
+  ProcessResult long_cause = run_krepis(
+      {"run", "--json", "-e", "throw new Error('e', {cause: new Error('c'.repeat(1e5))})"});
+  CHECK(long_cause.json_lines().at(0)["causes"].at(0).get<std::string>().size() <= 1024 + 3);
   // A rejection carries its frames too.
   ProcessResult rejected = run_krepis(
       {"run", "--json", "-e", "async function f() { throw new Error('later') } f()"});

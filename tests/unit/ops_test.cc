@@ -360,6 +360,10 @@ TEST_CASE_FIXTURE(OpsFixture, "console's counters, timers and groups never outli
   REQUIRE(second.status == RunStatus::kOk);
   CHECK(second.output ==
         std::vector<std::string>{"c: 1", "Timer 't' does not exist", "flush"});
+  // A table's keys are cut, so a long key costs its table no more than a short one.
+  RunReport wide = run("const k = 'x'.repeat(1e6); console.table(Array(100).fill({[k]: 1})); 1");
+  REQUIRE(wide.status == RunStatus::kOk);
+  CHECK(wide.output.at(0).size() < 100 * 1024);
   // Labels are bounded: a loop of new ones stops at 10,000 and says so.
   RunReport many = run("for (let i = 0; i < 10001; ++i) console.time('l' + i); 'many'");
   REQUIRE(many.status == RunStatus::kOk);
@@ -391,6 +395,7 @@ TEST_CASE_FIXTURE(OpsFixture, "TextEncoder, TextDecoder, atob and btoa behave as
                atob(' Zm9v\nYg== '), atob('Zm9vYmE')];
     try { btoa('\u0100'); } catch (err) { out.btoaErr = err.name; }
     try { atob('Zm9vY'); } catch (err) { out.atobErr = err.name; }
+    out.padding = ['ab=', 'abcdef=', 'ab=c'].map((s) => { try { return atob(s); } catch (e) { return e.name; } });
     out.enumerable = ['atob', 'TextEncoder'].map((k) => Object.keys(globalThis).includes(k));
     out
   )");
@@ -403,6 +408,7 @@ TEST_CASE_FIXTURE(OpsFixture, "TextEncoder, TextDecoder, atob and btoa behave as
     "fatal": "TypeError", "flags": [false, false, true], "bom": 2,
     "b64": ["", "Zg==", "Zm8=", "Zm9v", "//4=", "foob", "fooba"],
     "btoaErr": "InvalidCharacterError", "atobErr": "InvalidCharacterError",
+    "padding": ["InvalidCharacterError", "InvalidCharacterError", "InvalidCharacterError"],
     "enumerable": [true, false]})j"));
   // Only UTF-8; a decoder is no plain object's method.
   CHECK(run("new TextDecoder('latin1')").error.value_or("").find("RangeError") != std::string::npos);

@@ -37,6 +37,8 @@ TEST_CASE("positions are 1-based lines and columns") {
 TEST_CASE("one_line shows control characters as escapes, and nothing else changes") {
   CHECK(one_line("a\nok      forged.js") == "a\\nok      forged.js");
   CHECK(one_line("tab\there\r\x1b[2J\x7f") == "tab\\there\\r\\x1B[2J\\x7F");
+  // C1 controls (NEL, CSI) and the line separators, which some terminals and readers obey.
+  CHECK(one_line("a\u0085b\u009b2Jc\u2028d\u2029") == "a\\u0085b\\u009B2Jc\\u2028d\\u2029");
   CHECK(one_line("caf\u00e9 \u4e2d 'q\" \\") == "caf\u00e9 \u4e2d 'q\" \\");
 }
 
