@@ -515,7 +515,7 @@ TEST_CASE("job files under the limits are read once, by the worker, and bounded"
   std::size_t reported = 0;
   for (const json& line : run.json_lines()) {
     if (!line.contains("script")) continue;
-    CHECK(line["status"] != "crashed");
+    CHECK_MESSAGE(line["status"] != "crashed", line.dump().substr(0, 2000));
     ++reported;
   }
   CHECK(reported == 16);
