@@ -12,6 +12,7 @@
 #include "core/engine/v8_text.h"
 #include "core/ops/console_table.h"
 #include "core/ops/inspect.h"
+#include "core/ops/lazy_global.h"
 #include "core/ops/op_stop.h"
 
 namespace krepis {
@@ -265,18 +266,6 @@ void table(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
-// A method made on first use: the getter of a lazy data property, which V8 replaces with
-// what it returns. A run that never touches console.table pays nothing for it.
-template <v8::FunctionCallback callback>
-void make_on_first_use(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value>& info) {
-  v8::Local<v8::Function> method;
-  if (v8::Function::New(info.GetIsolate()->GetCurrentContext(), callback, info.Data(), 0,
-                        v8::ConstructorBehavior::kThrow)
-          .ToLocal(&method)) {
-    info.GetReturnValue().Set(method);
-  }
-}
-
 }  // namespace
 
 v8::Local<v8::ObjectTemplate> make_console_template(v8::Isolate* isolate, OpHost& host) {
@@ -297,18 +286,18 @@ v8::Local<v8::ObjectTemplate> make_console_template(v8::Isolate* isolate, OpHost
     console->SetLazyDataProperty(v8::String::NewFromUtf8(isolate, name).ToLocalChecked(), getter,
                                  data);
   };
-  lazy("assert", &make_on_first_use<&assert_that>);
-  lazy("count", &make_on_first_use<&count>);
-  lazy("countReset", &make_on_first_use<&count_reset>);
-  lazy("time", &make_on_first_use<&time_start>);
-  lazy("timeLog", &make_on_first_use<&time_report<false>>);
-  lazy("timeEnd", &make_on_first_use<&time_report<true>>);
-  lazy("group", &make_on_first_use<&group>);
-  lazy("groupCollapsed", &make_on_first_use<&group>);
-  lazy("groupEnd", &make_on_first_use<&group_end>);
-  lazy("dir", &make_on_first_use<&dir>);
-  lazy("trace", &make_on_first_use<&trace>);
-  lazy("table", &make_on_first_use<&table>);
+  lazy("assert", &function_on_first_use<&assert_that, 0>);
+  lazy("count", &function_on_first_use<&count, 0>);
+  lazy("countReset", &function_on_first_use<&count_reset, 0>);
+  lazy("time", &function_on_first_use<&time_start, 0>);
+  lazy("timeLog", &function_on_first_use<&time_report<false>, 0>);
+  lazy("timeEnd", &function_on_first_use<&time_report<true>, 0>);
+  lazy("group", &function_on_first_use<&group, 0>);
+  lazy("groupCollapsed", &function_on_first_use<&group, 0>);
+  lazy("groupEnd", &function_on_first_use<&group_end, 0>);
+  lazy("dir", &function_on_first_use<&dir, 0>);
+  lazy("trace", &function_on_first_use<&trace, 0>);
+  lazy("table", &function_on_first_use<&table, 0>);
   return console;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/ops/lazy_global.h"
 #include "core/ops/op_call.h"
 #include "core/ops/op_host.h"
 
@@ -364,20 +365,31 @@ void invalid_character(v8::Isolate* isolate, const char* message) {
   }
 }
 
-void btoa(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  OpCall call(info, "btoa");
-  if (!call.active()) return;
+// The one argument of atob and btoa as UTF-16 units, as String(value) makes it; nothing when
+// there is none, it throws, or its copies would pass the heap cap (the error thrown).
+std::optional<std::u16string> units_of_argument(OpCall& call) {
+  const v8::FunctionCallbackInfo<v8::Value>& info = call.info();
   if (info.Length() == 0) {
     call.type_error("1 argument required, but only 0 present");
-    return;
+    return std::nullopt;
   }
   v8::Local<v8::String> text;
-  if (!info[0]->ToString(call.context()).ToLocal(&text)) return;
+  if (!info[0]->ToString(call.context()).ToLocal(&text)) return std::nullopt;
   const auto length = static_cast<std::size_t>(text->Length());
-  if (!call.reserve_heap(4 * length)) return;
+  if (!call.reserve_heap(4 * length)) return std::nullopt;
   std::u16string units(length, u'\0');
   text->Write(call.isolate(), reinterpret_cast<std::uint16_t*>(units.data()), 0,
               static_cast<int>(length), v8::String::NO_NULL_TERMINATION);
+  return units;
+}
+
+void btoa(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  OpCall call(info, "btoa");
+  if (!call.active()) return;
+  std::optional<std::u16string> given = units_of_argument(call);
+  if (!given) return;
+  const std::u16string& units = *given;
+  const std::size_t length = units.size();
   std::string encoded;
   encoded.reserve((length + 2) / 3 * 4);
   for (std::size_t i = 0; i < length; i += 3) {
@@ -402,19 +414,10 @@ void btoa(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void atob(const v8::FunctionCallbackInfo<v8::Value>& info) {
   OpCall call(info, "atob");
   if (!call.active()) return;
-  if (info.Length() == 0) {
-    call.type_error("1 argument required, but only 0 present");
-    return;
-  }
-  v8::Local<v8::String> text;
-  if (!info[0]->ToString(call.context()).ToLocal(&text)) return;
-  const auto length = static_cast<std::size_t>(text->Length());
-  if (!call.reserve_heap(4 * length)) return;
-  std::u16string units(length, u'\0');
-  text->Write(call.isolate(), reinterpret_cast<std::uint16_t*>(units.data()), 0,
-              static_cast<int>(length), v8::String::NO_NULL_TERMINATION);
+  std::optional<std::u16string> units = units_of_argument(call);
+  if (!units) return;
   std::string data;  // without ASCII whitespace
-  for (char16_t unit : units) {
+  for (char16_t unit : *units) {
     if (unit == ' ' || unit == '\t' || unit == '\n' || unit == '\f' || unit == '\r') continue;
     if (unit > 0x7F) {
       invalid_character(call.isolate(), "atob: the string is not valid base64");
@@ -503,34 +506,17 @@ void class_on_first_use(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::
   }
 }
 
-template <v8::FunctionCallback callback>
-void function_on_first_use(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value>& info) {
-  v8::Local<v8::Function> function;
-  if (v8::Function::New(info.GetIsolate()->GetCurrentContext(), callback, info.Data(), 1,
-                        v8::ConstructorBehavior::kThrow)
-          .ToLocal(&function)) {
-    info.GetReturnValue().Set(function);
-  }
-}
-
 }  // namespace
 
 bool install_encoding_globals(v8::Local<v8::Context> context, OpHost& host) {
-  v8::Isolate* isolate = context->GetIsolate();
-  v8::Local<v8::Object> global = context->Global();
-  v8::Local<v8::External> data = v8::External::New(isolate, &host);
-  auto lazy = [&](const char* name, v8::AccessorNameGetterCallback getter,
-                  v8::PropertyAttribute attributes) {
-    return global
-        ->SetLazyDataProperty(context, v8::String::NewFromUtf8(isolate, name).ToLocalChecked(),
-                              getter, data, attributes)
-        .FromMaybe(false);
-  };
+  v8::Local<v8::External> data = v8::External::New(context->GetIsolate(), &host);
   // As Web IDL has them: interfaces are not enumerable, operations are.
-  return lazy("TextEncoder", &class_on_first_use<&text_encoder_template>, v8::DontEnum) &&
-         lazy("TextDecoder", &class_on_first_use<&text_decoder_template>, v8::DontEnum) &&
-         lazy("atob", &function_on_first_use<&atob>, v8::None) &&
-         lazy("btoa", &function_on_first_use<&btoa>, v8::None);
+  return set_lazy_global(context, "TextEncoder", &class_on_first_use<&text_encoder_template>, data,
+                         v8::DontEnum) &&
+         set_lazy_global(context, "TextDecoder", &class_on_first_use<&text_decoder_template>, data,
+                         v8::DontEnum) &&
+         set_lazy_global(context, "atob", &function_on_first_use<&atob, 1>, data) &&
+         set_lazy_global(context, "btoa", &function_on_first_use<&btoa, 1>, data);
 }
 
 }  // namespace krepis

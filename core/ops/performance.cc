@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/ops/lazy_global.h"
 #include "core/ops/op_call.h"
 #include "core/ops/op_host.h"
 
@@ -56,11 +57,8 @@ void make_performance(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Va
 }  // namespace
 
 bool install_performance_global(v8::Local<v8::Context> context, OpHost& host) {
-  v8::Isolate* isolate = context->GetIsolate();
-  return context->Global()
-      ->SetLazyDataProperty(context, v8::String::NewFromUtf8Literal(isolate, "performance"),
-                            &make_performance, v8::External::New(isolate, &host))
-      .FromMaybe(false);
+  return set_lazy_global(context, "performance", &make_performance,
+                         v8::External::New(context->GetIsolate(), &host));
 }
 
 }  // namespace krepis

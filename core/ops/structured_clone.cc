@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "core/ops/lazy_global.h"
 #include "core/ops/op_call.h"
 #include "core/ops/op_host.h"
 
@@ -111,32 +112,14 @@ void queue_microtask(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
 }
 
-template <v8::FunctionCallback callback, int length>
-void function_on_first_use(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value>& info) {
-  v8::Local<v8::Function> function;
-  if (v8::Function::New(info.GetIsolate()->GetCurrentContext(), callback, info.Data(), length,
-                        v8::ConstructorBehavior::kThrow)
-          .ToLocal(&function)) {
-    info.GetReturnValue().Set(function);
-  }
-}
-
 }  // namespace
 
 bool install_clone_globals(v8::Local<v8::Context> context, OpHost& host) {
-  v8::Isolate* isolate = context->GetIsolate();
-  v8::Local<v8::Object> global = context->Global();
-  v8::Local<v8::External> data = v8::External::New(isolate, &host);
-  return global
-             ->SetLazyDataProperty(context,
-                                   v8::String::NewFromUtf8Literal(isolate, "structuredClone"),
-                                   &function_on_first_use<&structured_clone, 1>, data)
-             .FromMaybe(false) &&
-         global
-             ->SetLazyDataProperty(context,
-                                   v8::String::NewFromUtf8Literal(isolate, "queueMicrotask"),
-                                   &function_on_first_use<&queue_microtask, 1>, data)
-             .FromMaybe(false);
+  v8::Local<v8::External> data = v8::External::New(context->GetIsolate(), &host);
+  return set_lazy_global(context, "structuredClone", &function_on_first_use<&structured_clone, 1>,
+                         data) &&
+         set_lazy_global(context, "queueMicrotask", &function_on_first_use<&queue_microtask, 1>,
+                         data);
 }
 
 }  // namespace krepis
