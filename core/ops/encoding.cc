@@ -508,8 +508,7 @@ void class_on_first_use(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::
 
 }  // namespace
 
-bool install_encoding_globals(v8::Local<v8::Context> context, OpHost& host) {
-  v8::Local<v8::External> data = v8::External::New(context->GetIsolate(), &host);
+bool install_encoding_globals(v8::Local<v8::Context> context, v8::Local<v8::External> data) {
   // As Web IDL has them: interfaces are not enumerable, operations are.
   return set_lazy_global(context, "TextEncoder", &class_on_first_use<&text_encoder_template>, data,
                          v8::DontEnum) &&

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <v8-context.h>
+#include <v8-external.h>
 #include <v8-persistent-handle.h>
 #include <v8-template.h>
 
@@ -20,6 +21,7 @@ struct EncodingTemplates {
 };
 
 // Puts the four globals on a fresh context's global object, as lazy data properties.
-bool install_encoding_globals(v8::Local<v8::Context> context, OpHost& host);
+// `host`: the sandbox's OpHost, wrapped once per context for all the lazy globals' getters.
+bool install_encoding_globals(v8::Local<v8::Context> context, v8::Local<v8::External> host);
 
 }  // namespace krepis

@@ -56,9 +56,8 @@ void make_performance(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Va
 
 }  // namespace
 
-bool install_performance_global(v8::Local<v8::Context> context, OpHost& host) {
-  return set_lazy_global(context, "performance", &make_performance,
-                         v8::External::New(context->GetIsolate(), &host));
+bool install_performance_global(v8::Local<v8::Context> context, v8::Local<v8::External> host) {
+  return set_lazy_global(context, "performance", &make_performance, host);
 }
 
 }  // namespace krepis

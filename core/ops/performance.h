@@ -4,6 +4,7 @@
 #pragma once
 
 #include <v8-context.h>
+#include <v8-external.h>
 
 namespace krepis {
 
@@ -12,6 +13,7 @@ struct OpHost;
 // The resolution of both, in milliseconds.
 inline constexpr double kPerformanceResolutionMs = 0.1;
 
-bool install_performance_global(v8::Local<v8::Context> context, OpHost& host);
+// `host`: the sandbox's OpHost, wrapped once per context for all the lazy globals' getters.
+bool install_performance_global(v8::Local<v8::Context> context, v8::Local<v8::External> host);
 
 }  // namespace krepis

@@ -114,8 +114,7 @@ void queue_microtask(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 }  // namespace
 
-bool install_clone_globals(v8::Local<v8::Context> context, OpHost& host) {
-  v8::Local<v8::External> data = v8::External::New(context->GetIsolate(), &host);
+bool install_clone_globals(v8::Local<v8::Context> context, v8::Local<v8::External> data) {
   return set_lazy_global(context, "structuredClone", &function_on_first_use<&structured_clone, 1>,
                          data) &&
          set_lazy_global(context, "queueMicrotask", &function_on_first_use<&queue_microtask, 1>,

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <v8-context.h>
+#include <v8-external.h>
 
 namespace krepis {
 
 struct OpHost;
 
 // Puts both globals on a fresh context's global object, as lazy data properties.
-bool install_clone_globals(v8::Local<v8::Context> context, OpHost& host);
+// `host`: the sandbox's OpHost, wrapped once per context for all the lazy globals' getters.
+bool install_clone_globals(v8::Local<v8::Context> context, v8::Local<v8::External> host);
 
 }  // namespace krepis

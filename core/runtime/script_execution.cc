@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <v8-context.h>
 #include <v8-exception.h>
+#include <v8-external.h>
 #include <v8-json.h>
 #include <v8-message.h>
 #include <v8-microtask-queue.h>
@@ -17,9 +18,9 @@
 #include "core/engine/v8_text.h"
 #include "core/ops/encoding.h"
 #include "core/ops/inspect.h"
+#include "core/ops/op_host.h"
 #include "core/ops/performance.h"
 #include "core/ops/structured_clone.h"
-#include "core/ops/op_host.h"
 #include "core/runtime/isolate_slots.h"
 #include "core/runtime/result_json.h"
 #include "core/runtime/unhandled_rejections.h"
@@ -109,6 +110,8 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
 bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& templates,
                                       v8::Local<v8::Context> context, ExecutionResult& result) {
   v8::Local<v8::Object> global = context->Global();
+  // The sandbox's host, wrapped once for the getters of every lazy web global.
+  v8::Local<v8::External> host = v8::External::New(isolate_, op_host_of(isolate_));
   v8::Local<v8::String> key;
   v8::Local<v8::Object> console;
   v8::Local<v8::Object> krepis;
@@ -126,9 +129,8 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
       global->Set(context, key, console).IsNothing() || !to_v8(isolate_, "krepis").ToLocal(&key) ||
       !templates.krepis->NewInstance(context).ToLocal(&krepis) ||
       global->DefineOwnProperty(context, key, krepis, v8::DontEnum).IsNothing() ||
-      !install_encoding_globals(context, *op_host_of(isolate_)) ||
-      !install_clone_globals(context, *op_host_of(isolate_)) ||
-      !install_performance_global(context, *op_host_of(isolate_))) {
+      !install_encoding_globals(context, host) || !install_clone_globals(context, host) ||
+      !install_performance_global(context, host)) {
     return false;
   }
   if (job.input_json) {
