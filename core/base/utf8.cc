@@ -92,6 +92,13 @@ std::string one_line(std::string_view text) {
   return shown;
 }
 
+std::size_t character_start(std::string_view text, std::size_t at) {
+  while (at > 0 && at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) {
+    --at;
+  }
+  return at;
+}
+
 TextPosition position_of(std::string_view text, std::size_t offset) {
   TextPosition position{1, 1};
   for (std::size_t i = 0; i < offset && i < text.size(); ++i) {

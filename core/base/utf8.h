@@ -22,6 +22,11 @@ std::string escape_invalid_utf8(std::string_view text);
 // line of its own (a job named "a\nok  forged.js" would otherwise print a second report).
 std::string one_line(std::string_view text);
 
+// Where the UTF-8 character that byte `at` belongs to starts: `at` backed off past
+// continuation bytes (and `at` itself at or past the end), so a cut there keeps whole
+// characters.
+std::size_t character_start(std::string_view text, std::size_t at);
+
 // 1-based line and column (in bytes) of an offset, for error messages.
 struct TextPosition {
   std::size_t line;

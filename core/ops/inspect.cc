@@ -18,6 +18,7 @@
 #include <ctime>
 #include <vector>
 
+#include "core/base/utf8.h"
 #include "core/engine/v8_text.h"
 
 namespace krepis {
@@ -93,8 +94,7 @@ std::string layout(const std::string& open, const std::vector<std::string>& entr
 
 // The first `size` bytes of text, less any character cut in two.
 std::string cut_utf8(std::string text, std::size_t size) {
-  while (size > 0 && (static_cast<unsigned char>(text[size]) & 0xC0) == 0x80) --size;
-  text.resize(size);
+  text.resize(character_start(text, size));
   return text;
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "core/base/utf8.h"
 #include "core/engine/v8_text.h"
 
 namespace krepis {
@@ -23,14 +24,6 @@ std::size_t byte_offset(const std::string& text, int column) {
     i += length;
   }
   return std::min(i, text.size());
-}
-
-// Backs off to the start of a UTF-8 character.
-std::size_t character_start(const std::string& text, std::size_t at) {
-  while (at > 0 && at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) {
-    --at;
-  }
-  return at;
 }
 
 void add_source(v8::Local<v8::Context> context, v8::Local<v8::Message> message,

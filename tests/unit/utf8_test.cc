@@ -42,5 +42,14 @@ TEST_CASE("one_line shows control characters as escapes, and nothing else change
   CHECK(one_line("caf\u00e9 \u4e2d 'q\" \\") == "caf\u00e9 \u4e2d 'q\" \\");
 }
 
+TEST_CASE("character_start backs off to the start of a character, never past the text") {
+  const std::string text = "a\u00e9\U0001F600";  // 1, 2 and 4 bytes
+  CHECK(character_start(text, 0) == 0);
+  CHECK(character_start(text, 2) == 1);
+  CHECK(character_start(text, 5) == 3);
+  CHECK(character_start(text, 7) == 7);
+  CHECK(character_start(text, 99) == 99);
+}
+
 }  // namespace
 }  // namespace krepis
