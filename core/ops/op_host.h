@@ -19,6 +19,7 @@
 #include "core/engine/capped_allocator.h"
 #include "core/ops/encoding.h"
 #include "core/ops/tenant_folder.h"
+#include "core/ops/timers.h"
 
 namespace krepis {
 
@@ -59,6 +60,7 @@ struct OpRun {
   std::size_t bytes_read = 0;
   std::size_t bytes_written = 0;
   ConsoleState console;
+  RunTimers timers;
 };
 
 struct OpHost {

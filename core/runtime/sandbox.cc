@@ -275,7 +275,12 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     }
     heap_guard_->begin_run();
     allocator_->reset_peak();
-    OpRun op_run{&output, &rejections, &stop_, wall_start, job.deadline, 0, 0, ConsoleState{}};
+    OpRun op_run;
+    op_run.output = &output;
+    op_run.rejections = &rejections;
+    op_run.stop = &stop_;
+    op_run.started = wall_start;
+    op_run.deadline = job.deadline;
     {
       // The run is in progress (for ops, and for last words from other threads) from before
       // the deadline is armed until after it is disarmed: `in_progress` is declared before

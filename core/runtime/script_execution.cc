@@ -21,6 +21,7 @@
 #include "core/ops/op_host.h"
 #include "core/ops/performance.h"
 #include "core/ops/structured_clone.h"
+#include "core/ops/timers.h"
 #include "core/runtime/isolate_slots.h"
 #include "core/runtime/result_json.h"
 #include "core/runtime/unhandled_rejections.h"
@@ -51,19 +52,33 @@ bool ScriptExecution::stopped() const {
   return stop_.tripped() || isolate_->IsExecutionTerminating();
 }
 
-bool ScriptExecution::drain(v8::MicrotaskQueue& queue, v8::Local<v8::Promise> awaited) {
+bool ScriptExecution::drain(v8::Local<v8::Context> context, v8::MicrotaskQueue& queue,
+                            v8::Local<v8::Promise> awaited) {
+  OpRun* run = op_host_of(isolate_)->run;
   for (;;) {
     queue.PerformCheckpoint(isolate_);
     if (stopped()) return false;
-    if (!awaited.IsEmpty() && awaited->State() != v8::Promise::kPending) return true;
+    // The run has failed: its timers need not fire.
+    if (!awaited.IsEmpty() && awaited->State() == v8::Promise::kRejected) return true;
+    if (run->rejections != nullptr && !run->rejections->first_reason(isolate_).IsEmpty()) {
+      return true;
+    }
     // Tasks (a finished WebAssembly compilation, GC steps) may settle promises.
     if (engine_.run_pending_tasks(isolate_)) continue;
-    if (!awaited.IsEmpty() && isolate_->HasPendingBackgroundTasks()) {
+    if (!awaited.IsEmpty() && awaited->State() == v8::Promise::kPending &&
+        isolate_->HasPendingBackgroundTasks()) {
       // Work on V8's worker threads may still settle the promise; the deadline bounds this.
       std::this_thread::sleep_for(std::chrono::microseconds(100));
       continue;
     }
-    return true;
+    std::optional<std::chrono::steady_clock::time_point> due = run->timers.next_due();
+    if (!due) return true;
+    // The deadline's guard trips the signal, which ends the wait.
+    if (*due > std::chrono::steady_clock::now() && stop_.sleep_until(*due)) return false;
+    if (run->timers.fire_due(context, std::chrono::steady_clock::now()) ==
+        RunTimers::Fired::kFailed) {
+      return false;
+    }
   }
 }
 
@@ -130,7 +145,7 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
       !templates.krepis->NewInstance(context).ToLocal(&krepis) ||
       global->DefineOwnProperty(context, key, krepis, v8::DontEnum).IsNothing() ||
       !install_encoding_globals(context, host) || !install_clone_globals(context, host) ||
-      !install_performance_global(context, host)) {
+      !install_performance_global(context, host) || !install_timer_globals(context, host)) {
     return false;
   }
   if (job.input_json) {
@@ -179,7 +194,14 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
 
   v8::Local<v8::Promise> awaited;
   if (value->IsPromise()) awaited = value.As<v8::Promise>();
-  if (!drain(queue, awaited)) return result;
+  if (!drain(context, queue, awaited)) {
+    // A timer's function threw.
+    if (!stopped() && try_catch.HasCaught()) {
+      result.error = describe_exception(context, try_catch.Exception(), try_catch.Message());
+      result.error_detail = error_detail(context, try_catch.Exception(), try_catch.Message());
+    }
+    return result;
+  }
   if (!awaited.IsEmpty()) {
     switch (awaited->State()) {
       case v8::Promise::kPending:

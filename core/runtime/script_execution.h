@@ -69,9 +69,12 @@ class ScriptExecution {
                       KeptContext* kept = nullptr);
 
  private:
-  // Runs microtasks and the isolate's pending tasks until none is left, or, when awaiting,
-  // until the promise settles. Returns false if a guard stopped the run meanwhile.
-  bool drain(v8::MicrotaskQueue& queue, v8::Local<v8::Promise> awaited);
+  // The run's event loop: microtasks, the isolate's pending tasks, and the run's timers as
+  // they fall due, until nothing is left that could run, the awaited promise (if any) is
+  // rejected, or a rejection goes unhandled. False if a guard stopped the run or a timer's
+  // function threw (the caller's TryCatch has it).
+  bool drain(v8::Local<v8::Context> context, v8::MicrotaskQueue& queue,
+             v8::Local<v8::Promise> awaited);
   bool stopped() const;
   // `stringify`: the context's own JSON.stringify, taken before any script ran in it.
   ExecutionResult in_context(const Job& job, const ContextTemplates& templates,

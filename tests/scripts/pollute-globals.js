@@ -27,6 +27,9 @@ Error.stackTraceLimit = 0;
 Error.prepareStackTrace = () => 'hijacked';
 // RegExp's legacy statics.
 /(s3cret)/.exec('s3cret');
+// Timers: their functions, and a timer that fails the run if it ever fires in another.
+setTimeout.leak = 'secret';
+setTimeout(() => { globalThis.lateTimer = 'fired'; }, 0);
 // Frozen builtins and a replaced console.
 Object.freeze(Array.prototype);
 console.log = () => {};

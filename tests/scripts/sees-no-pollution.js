@@ -21,8 +21,10 @@ check('pending promises', typeof resolveLater === 'undefined' && typeof lateWrit
 check('late WebAssembly callback', ({}).fromWasm === undefined);
 check('WeakRef', typeof weak === 'undefined');
 check('FinalizationRegistry', typeof FinalizationRegistry === 'undefined');
-check('timers', typeof setTimeout === 'undefined' && typeof setInterval === 'undefined' &&
-      typeof setImmediate === 'undefined' && typeof Atomics.waitAsync === 'undefined');
+// The run's own timers only: setImmediate and Atomics.waitAsync are absent.
+check('timers', typeof setTimeout === 'function' && setTimeout.leak === undefined &&
+      typeof lateTimer === 'undefined' && typeof setImmediate === 'undefined' &&
+      typeof Atomics.waitAsync === 'undefined');
 check('RegExp statics', RegExp.$1 === '');
 check('frozen builtins', !Object.isFrozen(Array.prototype));
 console.log('console works');

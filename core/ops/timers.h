@@ -1,0 +1,63 @@
+// setTimeout, setInterval, clearTimeout and clearInterval in every run. Timers belong to the
+// run that set them: they fire only inside it, count toward its deadline, keep it going until
+// they are cleared or have fired (as an event loop would), and die with it, so a timer set in
+// one run can never fire in a later one, even through a warm isolate or a REPL's kept
+// context. What a timer calls (its function and arguments) is held in the run's heap; the
+// queue's own bytes are told to V8 as external memory, so both count against the heap cap.
+#pragma once
+
+#include <v8-container.h>
+#include <v8-context.h>
+#include <v8-external.h>
+#include <v8-isolate.h>
+#include <v8-persistent-handle.h>
+
+#include <cstdint>
+
+#include "core/ops/timer_queue.h"
+
+namespace krepis {
+
+struct OpHost;
+
+class RunTimers {
+ public:
+  RunTimers() = default;
+  RunTimers(const RunTimers&) = delete;
+  RunTimers& operator=(const RunTimers&) = delete;
+  // Gives back the external memory it told V8 of. On the isolate's thread, under its lock.
+  ~RunTimers();
+
+  // A run may have this many timers live per byte of its heap cap: what the queue holds for
+  // them outside V8 stays a small part of the cap (about 64 bytes each).
+  static constexpr std::size_t kCapBytesPerTimer = 256;
+
+  // Sets a timer calling `function` with `arguments`; 0 when the run has used every id or V8
+  // failed (termination). `keeps_run_alive`: see TimerQueue::add.
+  TimerQueue::Id add(v8::Local<v8::Context> context, v8::Local<v8::Function> function,
+                     v8::Local<v8::Array> arguments, TimerQueue::Duration delay, bool repeating,
+                     bool keeps_run_alive = true);
+  void cancel(v8::Local<v8::Context> context, TimerQueue::Id id);
+  std::size_t live() const { return queue_.live(); }
+
+  // When the next timer falls due, while one keeps the run alive.
+  std::optional<TimerQueue::Time> next_due() { return queue_.next_due(); }
+  enum class Fired { kNone, kRan, kFailed };
+  // Calls the timer due at `now`, if any. kFailed: it threw or the run was terminated; the
+  // caller's TryCatch has which.
+  Fired fire_due(v8::Local<v8::Context> context, TimerQueue::Time now);
+
+ private:
+  void account(v8::Isolate* isolate);
+
+  TimerQueue queue_;
+  // Timer id -> [function, ...arguments], in the context of the run that set them.
+  v8::Global<v8::Map> calls_;
+  v8::Isolate* isolate_ = nullptr;
+  std::int64_t accounted_bytes_ = 0;
+};
+
+// Puts the four globals on a fresh context's global object, as lazy data properties.
+bool install_timer_globals(v8::Local<v8::Context> context, v8::Local<v8::External> host);
+
+}  // namespace krepis
