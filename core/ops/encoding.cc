@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/ops/byte_buffers.h"
+#include "core/ops/js_builtins.h"
 #include "core/ops/lazy_global.h"
 #include "core/ops/op_call.h"
 #include "core/ops/op_host.h"
@@ -115,43 +117,6 @@ bool decode_utf8(Utf8State& state, std::string_view bytes, bool flush, bool fata
     out += u'\uFFFD';
   }
   return true;
-}
-
-// The bytes of an ArrayBuffer, a SharedArrayBuffer or a view of one; false for anything else.
-bool bytes_of(v8::Local<v8::Value> value, std::string_view& bytes) {
-  if (value->IsArrayBufferView()) {
-    v8::Local<v8::ArrayBufferView> view = value.As<v8::ArrayBufferView>();
-    const char* data = static_cast<const char*>(view->Buffer()->Data());
-    bytes = std::string_view(data == nullptr ? "" : data + view->ByteOffset(), view->ByteLength());
-    return true;
-  }
-  if (value->IsArrayBuffer() || value->IsSharedArrayBuffer()) {
-    std::shared_ptr<v8::BackingStore> store =
-        value->IsArrayBuffer() ? value.As<v8::ArrayBuffer>()->GetBackingStore()
-                               : value.As<v8::SharedArrayBuffer>()->GetBackingStore();
-    const char* data = static_cast<const char*>(store->Data());
-    bytes = std::string_view(data == nullptr ? "" : data, store->ByteLength());
-    return true;
-  }
-  return false;
-}
-
-// A Uint8Array of `size` bytes from the run's capped allocator; empty (a RangeError thrown)
-// past the cap, where V8's own ArrayBuffer::New would abort the process.
-v8::MaybeLocal<v8::Uint8Array> new_bytes(OpCall& call, std::size_t size) {
-  CappedAllocator& allocator = *call.host().allocator;
-  void* data = size == 0 ? nullptr : allocator.AllocateUninitialized(size);
-  if (size > 0 && data == nullptr) {
-    throw_error(call.isolate(), &v8::Exception::RangeError, "Array buffer allocation failed");
-    return {};
-  }
-  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
-      data, size,
-      [](void* bytes, std::size_t length, void* owner) {
-        if (bytes != nullptr) static_cast<CappedAllocator*>(owner)->Free(bytes, length);
-      },
-      &allocator);
-  return v8::Uint8Array::New(v8::ArrayBuffer::New(call.isolate(), std::move(store)), 0, size);
 }
 
 // ---- TextEncoder ----
@@ -352,17 +317,8 @@ void decoder_flag(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value>
 constexpr std::string_view kBase64 =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-void invalid_character(v8::Isolate* isolate, const char* message) {
-  v8::Local<v8::Value> error =
-      v8::Exception::Error(v8::String::NewFromUtf8(isolate, message).ToLocalChecked());
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  // DOMException's name for it; the error is an Error until DOMException exists.
-  if (error.As<v8::Object>()
-          ->Set(context, v8::String::NewFromUtf8Literal(isolate, "name"),
-                v8::String::NewFromUtf8Literal(isolate, "InvalidCharacterError"))
-          .FromMaybe(false)) {
-    isolate->ThrowException(error);
-  }
+void invalid_character(OpCall& call, const char* message) {
+  throw_dom_exception(call.context(), call.host(), message, "InvalidCharacterError");
 }
 
 // The one argument of atob and btoa as UTF-16 units, as String(value) makes it; nothing when
@@ -397,7 +353,7 @@ void btoa(const v8::FunctionCallbackInfo<v8::Value>& info) {
     for (std::size_t j = 0; j < 3; ++j) {
       const char16_t unit = i + j < length ? units[i + j] : u'\0';
       if (unit > 0xFF) {
-        invalid_character(call.isolate(),
+        invalid_character(call,
                           "btoa: the string holds characters outside Latin-1 (above U+00FF)");
         return;
       }
@@ -420,7 +376,7 @@ void atob(const v8::FunctionCallbackInfo<v8::Value>& info) {
   for (char16_t unit : *units) {
     if (unit == ' ' || unit == '\t' || unit == '\n' || unit == '\f' || unit == '\r') continue;
     if (unit > 0x7F) {
-      invalid_character(call.isolate(), "atob: the string is not valid base64");
+      invalid_character(call, "atob: the string is not valid base64");
       return;
     }
     data += static_cast<char>(unit);
@@ -432,7 +388,7 @@ void atob(const v8::FunctionCallbackInfo<v8::Value>& info) {
     data.pop_back();
   }
   if (data.size() % 4 == 1 || data.find_first_not_of(kBase64) != std::string::npos) {
-    invalid_character(call.isolate(), "atob: the string is not valid base64");
+    invalid_character(call, "atob: the string is not valid base64");
     return;
   }
   std::string decoded;

@@ -18,6 +18,7 @@
 #include "core/base/stop_signal.h"
 #include "core/engine/capped_allocator.h"
 #include "core/ops/encoding.h"
+#include "core/ops/js_builtins.h"
 #include "core/ops/tenant_folder.h"
 #include "core/ops/timers.h"
 
@@ -73,6 +74,8 @@ struct OpHost {
   OpRun* run = nullptr;
   // TextEncoder's and TextDecoder's templates, once made (core/ops/encoding.h).
   EncodingTemplates encoding;
+  // The built-in JavaScript, compiled once per isolate (core/ops/js_builtins.h).
+  JsBuiltinScripts js_builtins;
 };
 
 }  // namespace krepis

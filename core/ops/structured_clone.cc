@@ -8,23 +8,14 @@
 
 #include <cstdlib>
 
+#include "core/engine/v8_text.h"
+#include "core/ops/js_builtins.h"
 #include "core/ops/lazy_global.h"
 #include "core/ops/op_call.h"
 #include "core/ops/op_host.h"
 
 namespace krepis {
 namespace {
-
-// A DOMException's name on an Error, until DOMException itself exists.
-void throw_named(v8::Isolate* isolate, v8::Local<v8::String> message, const char* name) {
-  v8::Local<v8::Value> error = v8::Exception::Error(message);
-  if (error.As<v8::Object>()
-          ->Set(isolate->GetCurrentContext(), v8::String::NewFromUtf8Literal(isolate, "name"),
-                v8::String::NewFromUtf8(isolate, name).ToLocalChecked())
-          .FromMaybe(false)) {
-    isolate->ThrowException(error);
-  }
-}
 
 // The serializer's buffer lives outside the heap: it may not grow past what the run's cap
 // leaves (the serializer then fails with a DataCloneError, "out of memory").
@@ -33,7 +24,8 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate {
   explicit CloneDelegate(OpCall& call) : call_(call) {}
 
   void ThrowDataCloneError(v8::Local<v8::String> message) override {
-    throw_named(call_.isolate(), message, "DataCloneError");
+    throw_dom_exception(call_.context(), call_.host(), to_utf8(call_.isolate(), message),
+                        "DataCloneError");
   }
   void* ReallocateBufferMemory(void* old_buffer, std::size_t size,
                                std::size_t* actual_size) override {
@@ -45,11 +37,10 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate {
   }
   void FreeBufferMemory(void* buffer) override { std::free(buffer); }
   // Modules and shared memory are never passed between runs or processes.
-  v8::Maybe<std::uint32_t> GetWasmModuleTransferId(v8::Isolate* isolate,
+  v8::Maybe<std::uint32_t> GetWasmModuleTransferId(v8::Isolate*,
                                                    v8::Local<v8::WasmModuleObject>) override {
-    throw_named(isolate,
-                v8::String::NewFromUtf8Literal(isolate, "a WebAssembly.Module cannot be cloned"),
-                "DataCloneError");
+    throw_dom_exception(call_.context(), call_.host(), "a WebAssembly.Module cannot be cloned",
+                        "DataCloneError");
     return v8::Nothing<std::uint32_t>();
   }
 

@@ -25,10 +25,10 @@ bool TimerQueue::cancel(Id id) {
   return true;
 }
 
-std::optional<TimerQueue::Time> TimerQueue::next_due() {
-  if (keeping_alive_ == 0) return std::nullopt;
+std::optional<TimerQueue::Time> TimerQueue::next_due(bool any_timer) {
+  if (keeping_alive_ == 0 && !(any_timer && !timers_.empty())) return std::nullopt;
   settle_top();
-  return heap_.front().due;  // a live timer keeps the run alive, so the heap holds it
+  return heap_.front().due;  // a timer is live, so the heap holds its entry
 }
 
 std::optional<TimerQueue::Id> TimerQueue::take_due(Time now) {

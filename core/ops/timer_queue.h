@@ -32,8 +32,9 @@ class TimerQueue {
   // False when `id` was not a live timer (never set, fired, or cancelled already).
   bool cancel(Id id);
 
-  // When the earliest live timer falls due, while some timer keeps the run alive.
-  std::optional<Time> next_due();
+  // When the earliest live timer falls due, while some timer keeps the run alive (or,
+  // with `any_timer`, while any timer is live).
+  std::optional<Time> next_due(bool any_timer = false);
   // The earliest live timer, if it is due at `now`: a one-shot one is removed, a repeating
   // one is due again `delay` after `now`.
   std::optional<Id> take_due(Time now);

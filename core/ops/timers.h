@@ -40,8 +40,9 @@ class RunTimers {
   void cancel(v8::Local<v8::Context> context, TimerQueue::Id id);
   std::size_t live() const { return queue_.live(); }
 
-  // When the next timer falls due, while one keeps the run alive.
-  std::optional<TimerQueue::Time> next_due() { return queue_.next_due(); }
+  // When the next timer falls due, while one keeps the run alive (or, with `any_timer`,
+  // while any is live).
+  std::optional<TimerQueue::Time> next_due(bool any_timer) { return queue_.next_due(any_timer); }
   enum class Fired { kNone, kRan, kFailed };
   // Calls the timer due at `now`, if any. kFailed: it threw or the run was terminated; the
   // caller's TryCatch has which.

@@ -155,6 +155,7 @@ Sandbox::~Sandbox() {
     krepis_template_.Reset();
     op_host_.encoding.text_encoder.Reset();
     op_host_.encoding.text_decoder.Reset();
+    op_host_.js_builtins.reset();
     heap_guard_.reset();
   }
   engine_.forget_isolate(isolate_);

@@ -16,8 +16,10 @@
 
 #include "core/base/json_syntax.h"
 #include "core/engine/v8_text.h"
+#include "core/ops/crypto.h"
 #include "core/ops/encoding.h"
 #include "core/ops/inspect.h"
+#include "core/ops/js_builtins.h"
 #include "core/ops/op_host.h"
 #include "core/ops/performance.h"
 #include "core/ops/structured_clone.h"
@@ -71,7 +73,10 @@ bool ScriptExecution::drain(v8::Local<v8::Context> context, v8::MicrotaskQueue& 
       std::this_thread::sleep_for(std::chrono::microseconds(100));
       continue;
     }
-    std::optional<std::chrono::steady_clock::time_point> due = run->timers.next_due();
+    // While the script's promise is pending, every timer may yet settle it, those that do
+    // not keep the run alive (AbortSignal.timeout) included.
+    const bool awaiting = !awaited.IsEmpty() && awaited->State() == v8::Promise::kPending;
+    std::optional<std::chrono::steady_clock::time_point> due = run->timers.next_due(awaiting);
     if (!due) return true;
     // The deadline's guard trips the signal, which ends the wait.
     if (*due > std::chrono::steady_clock::now() && stop_.sleep_until(*due)) return false;
@@ -145,7 +150,8 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
       !templates.krepis->NewInstance(context).ToLocal(&krepis) ||
       global->DefineOwnProperty(context, key, krepis, v8::DontEnum).IsNothing() ||
       !install_encoding_globals(context, host) || !install_clone_globals(context, host) ||
-      !install_performance_global(context, host) || !install_timer_globals(context, host)) {
+      !install_performance_global(context, host) || !install_timer_globals(context, host) ||
+      !install_builtin_globals(context, host) || !install_crypto_global(context, host)) {
     return false;
   }
   if (job.input_json) {

@@ -55,6 +55,7 @@ TEST_CASE("timers that do not keep the run alive fire only while another does") 
   const Time t0{};
   auto background = queue.add(t0, milliseconds(1), false, /*keeps_run_alive=*/false);
   CHECK_FALSE(queue.next_due());  // alone, it lets the run end
+  CHECK(queue.next_due(/*any_timer=*/true) == t0 + milliseconds(1));  // unless awaited
   auto foreground = queue.add(t0, milliseconds(5), false);
   CHECK(queue.next_due() == t0 + milliseconds(1));
   CHECK(queue.take_due(t0 + milliseconds(5)) == background);

@@ -1,0 +1,48 @@
+#include "core/ops/byte_buffers.h"
+
+#include <v8-array-buffer.h>
+#include <v8-exception.h>
+#include <v8-primitive.h>
+
+#include <memory>
+
+#include "core/ops/op_call.h"
+
+namespace krepis {
+
+bool bytes_of(v8::Local<v8::Value> value, std::string_view& bytes) {
+  if (value->IsArrayBufferView()) {
+    v8::Local<v8::ArrayBufferView> view = value.As<v8::ArrayBufferView>();
+    const char* data = static_cast<const char*>(view->Buffer()->Data());
+    bytes = std::string_view(data == nullptr ? "" : data + view->ByteOffset(), view->ByteLength());
+    return true;
+  }
+  if (value->IsArrayBuffer() || value->IsSharedArrayBuffer()) {
+    std::shared_ptr<v8::BackingStore> store =
+        value->IsArrayBuffer() ? value.As<v8::ArrayBuffer>()->GetBackingStore()
+                               : value.As<v8::SharedArrayBuffer>()->GetBackingStore();
+    const char* data = static_cast<const char*>(store->Data());
+    bytes = std::string_view(data == nullptr ? "" : data, store->ByteLength());
+    return true;
+  }
+  return false;
+}
+
+v8::MaybeLocal<v8::Uint8Array> new_bytes(OpCall& call, std::size_t size) {
+  CappedAllocator& allocator = *call.host().allocator;
+  void* data = size == 0 ? nullptr : allocator.AllocateUninitialized(size);
+  if (size > 0 && data == nullptr) {
+    call.isolate()->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(call.isolate(), "Array buffer allocation failed")));
+    return {};
+  }
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      data, size,
+      [](void* bytes, std::size_t length, void* owner) {
+        if (bytes != nullptr) static_cast<CappedAllocator*>(owner)->Free(bytes, length);
+      },
+      &allocator);
+  return v8::Uint8Array::New(v8::ArrayBuffer::New(call.isolate(), std::move(store)), 0, size);
+}
+
+}  // namespace krepis
