@@ -18,6 +18,7 @@ namespace krepis {
 
 namespace embedded {
 extern const std::string_view kWebEvents;
+extern const std::string_view kUrl;
 }  // namespace embedded
 
 namespace {
@@ -33,6 +34,7 @@ const BuiltinSource& source_of(JsBuiltin which) {
   static const BuiltinSource kSources[] = {
       {&embedded::kWebEvents, "krepis:web_events.js", "krepis.web_events",
        {"DOMException", "Event", "EventTarget", "AbortController", "AbortSignal"}},
+      {&embedded::kUrl, "krepis:url.js", "krepis.url", {"URL", "URLSearchParams"}},
   };
   return kSources[static_cast<std::size_t>(which)];
 }
@@ -181,14 +183,21 @@ void throw_dom_exception(v8::Local<v8::Context> context, OpHost& host, std::stri
   }
 }
 
-bool install_builtin_globals(v8::Local<v8::Context> context, v8::Local<v8::External> host) {
-  for (const char* name : source_of(JsBuiltin::kWebEvents).globals) {
-    if (!set_lazy_global(context, name, &builtin_global<JsBuiltin::kWebEvents>, host,
-                         v8::DontEnum)) {
-      return false;
-    }
+namespace {
+
+template <JsBuiltin which>
+bool install_globals_of(v8::Local<v8::Context> context, v8::Local<v8::External> host) {
+  for (const char* name : source_of(which).globals) {
+    if (!set_lazy_global(context, name, &builtin_global<which>, host, v8::DontEnum)) return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool install_builtin_globals(v8::Local<v8::Context> context, v8::Local<v8::External> host) {
+  return install_globals_of<JsBuiltin::kWebEvents>(context, host) &&
+         install_globals_of<JsBuiltin::kUrl>(context, host);
 }
 
 }  // namespace krepis

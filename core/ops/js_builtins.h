@@ -22,7 +22,7 @@ namespace krepis {
 
 struct OpHost;
 
-enum class JsBuiltin : std::size_t { kWebEvents, kCount };
+enum class JsBuiltin : std::size_t { kWebEvents, kUrl, kCount };
 
 // The compiled sources, once per isolate (OpHost::js_builtins).
 struct JsBuiltinScripts {
