@@ -28,7 +28,8 @@ inline bool set_lazy_global(v8::Local<v8::Context> context, const char* name,
                             v8::AccessorNameGetterCallback getter, v8::Local<v8::Value> data,
                             v8::PropertyAttribute attributes = v8::None) {
   v8::Local<v8::String> key;
-  return v8::String::NewFromUtf8(context->GetIsolate(), name).ToLocal(&key) &&
+  return v8::String::NewFromUtf8(context->GetIsolate(), name, v8::NewStringType::kInternalized)
+             .ToLocal(&key) &&
          context->Global()
              ->SetLazyDataProperty(context, key, getter, data, attributes)
              .FromMaybe(false);
