@@ -73,4 +73,33 @@ void Engine::forget_isolate(v8::Isolate* isolate) {
   v8::platform::NotifyIsolateShutdown(platform_.get(), isolate);
 }
 
+Engine::CodeCacheNeed Engine::code_cache_for(std::string_view source_name) {
+  std::lock_guard lock(code_caches_mutex_);
+  auto found = code_caches_.find(source_name);
+  if (found == code_caches_.end()) {
+    found = code_caches_.emplace(std::string(source_name), CodeCacheEntry{}).first;
+  }
+  CodeCacheEntry& entry = found->second;
+  ++entry.compilations;
+  return CodeCacheNeed{entry.cache, entry.cache == nullptr && entry.compilations >= 2};
+}
+
+void Engine::keep_code_cache(std::string_view source_name, std::vector<std::uint8_t> bytes) {
+  std::lock_guard lock(code_caches_mutex_);
+  auto found = code_caches_.find(source_name);
+  if (found == code_caches_.end() || found->second.cache != nullptr) return;
+  found->second.cache = std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes));
+  ++code_cache_figures_.kept;
+}
+
+void Engine::count_code_cache_use(bool accepted) {
+  std::lock_guard lock(code_caches_mutex_);
+  ++(accepted ? code_cache_figures_.accepted : code_cache_figures_.rejected);
+}
+
+Engine::CodeCacheFigures Engine::code_cache_figures() {
+  std::lock_guard lock(code_caches_mutex_);
+  return code_cache_figures_;
+}
+
 }  // namespace krepis

@@ -5,7 +5,13 @@
 
 #include <v8-platform.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace krepis {
 
@@ -29,8 +35,38 @@ class Engine {
   // Forgets the isolate's task queue; call just before disposing an isolate.
   void forget_isolate(v8::Isolate* isolate);
 
+  // V8's code cache of krepis's built-in JavaScript (core/ops/js_builtins), by source name,
+  // so that the process's isolates after the first compile a source from it (one V8 with one
+  // set of flags, which a cache depends on). Making a cache costs about half a compilation,
+  // so it is made only once a second isolate compiles the source: a process with one
+  // isolate (a lone `krepis run`) never pays for it. Called from any sandbox's thread.
+  using CodeCache = std::shared_ptr<const std::vector<std::uint8_t>>;
+  struct CodeCacheNeed {
+    CodeCache cache;         // to compile from, when kept
+    bool make_one = false;   // this compilation should keep its cache
+  };
+  // Counts a compilation of the source and says how it should go.
+  CodeCacheNeed code_cache_for(std::string_view source_name);
+  void keep_code_cache(std::string_view source_name, std::vector<std::uint8_t> bytes);
+  // What became of the caches: compilations that used one, and that V8 refused one for
+  // (a mismatch: it compiled anew). Thread-safe.
+  void count_code_cache_use(bool accepted);
+  struct CodeCacheFigures {
+    int kept = 0;
+    int accepted = 0;
+    int rejected = 0;
+  };
+  CodeCacheFigures code_cache_figures();
+
  private:
   std::unique_ptr<v8::Platform> platform_;
+  struct CodeCacheEntry {
+    CodeCache cache;
+    int compilations = 0;
+  };
+  std::mutex code_caches_mutex_;
+  std::map<std::string, CodeCacheEntry, std::less<>> code_caches_;  // guarded by the mutex
+  CodeCacheFigures code_cache_figures_;                               // guarded by the mutex
 };
 
 }  // namespace krepis

@@ -6,6 +6,8 @@
 #include <v8-promise.h>
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 #include <chrono>
 #include <cmath>
 
@@ -105,11 +107,44 @@ v8::MaybeLocal<v8::UnboundScript> compiled(v8::Isolate* isolate, OpHost& host, J
     return {};
   }
   v8::ScriptOrigin script_origin(isolate, origin);
-  v8::ScriptCompiler::Source script_source(text, script_origin);
+  // Another isolate of the process may have left its code cache: compiling from it skips
+  // parsing and the first compilation of the functions it ran. V8 checks that the cache
+  // matches the source and its own version and flags, and compiles anew if not.
+  Engine::CodeCacheNeed need =
+      host.engine != nullptr ? host.engine->code_cache_for(source.origin) : Engine::CodeCacheNeed{};
+  host.js_builtins.make_cache[static_cast<std::size_t>(which)] = need.make_one;
+  const Engine::CodeCache& code_cache = need.cache;
+  std::unique_ptr<v8::ScriptCompiler::CachedData> cached_data;
+  if (code_cache != nullptr) {
+    cached_data = std::make_unique<v8::ScriptCompiler::CachedData>(
+        code_cache->data(), static_cast<int>(code_cache->size()),
+        v8::ScriptCompiler::CachedData::BufferNotOwned);
+  }
+  const bool from_cache = cached_data != nullptr;
+  // The source owns the cached data from here (V8's API takes the raw pointer).
+  v8::ScriptCompiler::Source script_source(text, script_origin, cached_data.release());
   v8::Local<v8::UnboundScript> script;
-  if (!v8::ScriptCompiler::CompileUnboundScript(isolate, &script_source).ToLocal(&script)) return {};
+  if (!v8::ScriptCompiler::CompileUnboundScript(isolate, &script_source,
+                                                from_cache ? v8::ScriptCompiler::kConsumeCodeCache
+                                                           : v8::ScriptCompiler::kNoCompileOptions)
+           .ToLocal(&script)) {
+    return {};
+  }
+  if (from_cache) host.engine->count_code_cache_use(!script_source.GetCachedData()->rejected);
   cached.Reset(isolate, script);
   return script;
+}
+
+// After a source's first evaluation in an isolate the engine asked for its code cache: the
+// cache, with the functions that evaluation compiled, for the process's other isolates.
+void keep_code_cache(OpHost& host, JsBuiltin which, v8::Local<v8::UnboundScript> script) {
+  bool& asked = host.js_builtins.make_cache[static_cast<std::size_t>(which)];
+  if (!asked) return;
+  asked = false;
+  const char* name = source_of(which).origin;
+  std::unique_ptr<v8::ScriptCompiler::CachedData> data(v8::ScriptCompiler::CreateCodeCache(script));
+  if (data == nullptr || data->length <= 0) return;
+  host.engine->keep_code_cache(name, std::vector<std::uint8_t>(data->data, data->data + data->length));
 }
 
 template <JsBuiltin which>
@@ -154,6 +189,7 @@ v8::MaybeLocal<v8::Object> builtin_exports(v8::Local<v8::Context> context, OpHos
       !exports->IsObject() || global->SetPrivate(context, key, exports).IsNothing()) {
     return {};
   }
+  keep_code_cache(host, which, unbound);
   return exports.As<v8::Object>();
 }
 

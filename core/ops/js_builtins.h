@@ -27,6 +27,8 @@ enum class JsBuiltin : std::size_t { kWebEvents, kUrl, kCount };
 // The compiled sources, once per isolate (OpHost::js_builtins).
 struct JsBuiltinScripts {
   std::array<v8::Global<v8::UnboundScript>, static_cast<std::size_t>(JsBuiltin::kCount)> scripts;
+  // Those whose code cache the engine asked this isolate to make, after their first run.
+  std::array<bool, static_cast<std::size_t>(JsBuiltin::kCount)> make_cache{};
   void reset() {
     for (auto& script : scripts) script.Reset();
   }

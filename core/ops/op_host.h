@@ -17,6 +17,7 @@
 #include "core/base/run_output.h"
 #include "core/base/stop_signal.h"
 #include "core/engine/capped_allocator.h"
+#include "core/engine/engine.h"
 #include "core/ops/encoding.h"
 #include "core/ops/js_builtins.h"
 #include "core/ops/tenant_folder.h"
@@ -70,6 +71,8 @@ struct OpHost {
   std::optional<TenantFolder> folder;
   FsError folder_error;  // why `folder` is empty although the tier grants fs ops
   CappedAllocator* allocator = nullptr;
+  // The process's engine, for the code caches of built-in JavaScript.
+  Engine* engine = nullptr;
   // Null between runs.
   OpRun* run = nullptr;
   // TextEncoder's and TextDecoder's templates, once made (core/ops/encoding.h).

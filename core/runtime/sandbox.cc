@@ -66,6 +66,7 @@ Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastW
   });
   v8::Isolate::CreateParams params;
   op_host_.allocator = allocator_.get();
+  op_host_.engine = &engine_;
   params.array_buffer_allocator = allocator_.get();
   params.constraints.ConfigureDefaultsFromHeapSize(0, heap_cap_bytes);
   isolate_ = v8::Isolate::New(params);

@@ -67,23 +67,26 @@ bool ScriptExecution::drain(v8::Local<v8::Context> context, v8::MicrotaskQueue& 
     }
     // Tasks (a finished WebAssembly compilation, GC steps) may settle promises.
     if (engine_.run_pending_tasks(isolate_)) continue;
-    if (!awaited.IsEmpty() && awaited->State() == v8::Promise::kPending &&
-        isolate_->HasPendingBackgroundTasks()) {
-      // Work on V8's worker threads may still settle the promise; the deadline bounds this.
-      std::this_thread::sleep_for(std::chrono::microseconds(100));
-      continue;
-    }
     // While the script's promise is pending, every timer may yet settle it, those that do
     // not keep the run alive (AbortSignal.timeout) included.
     const bool awaiting = !awaited.IsEmpty() && awaited->State() == v8::Promise::kPending;
     std::optional<std::chrono::steady_clock::time_point> due = run->timers.next_due(awaiting);
+    auto now = std::chrono::steady_clock::now();
+    if (due && *due <= now) {
+      if (run->timers.fire_due(context, now) == RunTimers::Fired::kFailed) return false;
+      continue;
+    }
+    if (awaiting && isolate_->HasPendingBackgroundTasks()) {
+      // Work on V8's worker threads (compilation, marking) may still settle the promise;
+      // look again soon, or when the next timer is due. The deadline bounds this.
+      auto until = now + std::chrono::microseconds(100);
+      if (due && *due < until) until = *due;
+      std::this_thread::sleep_until(until);
+      continue;
+    }
     if (!due) return true;
     // The deadline's guard trips the signal, which ends the wait.
-    if (*due > std::chrono::steady_clock::now() && stop_.sleep_until(*due)) return false;
-    if (run->timers.fire_due(context, std::chrono::steady_clock::now()) ==
-        RunTimers::Fired::kFailed) {
-      return false;
-    }
+    if (stop_.sleep_until(*due)) return false;
   }
 }
 

@@ -224,5 +224,23 @@ TEST_CASE_FIXTURE(WebFixture, "the built-in classes are plain globals, made once
         R"([null,null,"http://x/"])");
 }
 
+TEST_CASE("an isolate compiles built-in JavaScript from the code cache another left") {
+  Watchdog watchdog;
+  const Engine::CodeCacheFigures before = test::engine().code_cache_figures();
+  const std::string code = "new AbortController().signal.aborted + ' ' + new URL('HTTP://A.example/x/../y').href";
+  for (int i = 0; i < 3; ++i) {
+    Sandbox sandbox(test::engine(), watchdog, SandboxConfig{});
+    RunReport report = sandbox.run(Job{"acme", "cache.js", code, std::nullopt, milliseconds(20000)});
+    INFO(report.error.value_or(""));
+    CHECK(report.result_json == std::optional<std::string>(R"("false http://a.example/y")"));
+  }
+  // The test process's earlier isolates may have made the caches already; from the third
+  // isolate here on, each compilation used one, and V8 took them all.
+  const Engine::CodeCacheFigures after = test::engine().code_cache_figures();
+  CHECK(after.kept <= 2);
+  CHECK(after.accepted - before.accepted >= 2);
+  CHECK(after.rejected == 0);
+}
+
 }  // namespace
 }  // namespace krepis
