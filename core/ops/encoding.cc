@@ -296,11 +296,14 @@ void decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   v8::Local<v8::String> result;
-  if (v8::String::NewFromTwoByte(isolate, reinterpret_cast<const std::uint16_t*>(text.data()),
-                                 v8::NewStringType::kNormal, static_cast<int>(text.size()))
-          .ToLocal(&result)) {
-    call.set_result(result);
+  if (text.size() > static_cast<std::size_t>(v8::String::kMaxLength) ||
+      !v8::String::NewFromTwoByte(isolate, reinterpret_cast<const std::uint16_t*>(text.data()),
+                                  v8::NewStringType::kNormal, static_cast<int>(text.size()))
+           .ToLocal(&result)) {
+    call.string_too_long(text.size());
+    return;
   }
+  call.set_result(result);
 }
 
 template <Flag flag>
@@ -403,12 +406,15 @@ void atob(const v8::FunctionCallbackInfo<v8::Value>& info) {
     }
   }
   v8::Local<v8::String> result;
-  if (v8::String::NewFromOneByte(call.isolate(),
-                                 reinterpret_cast<const std::uint8_t*>(decoded.data()),
-                                 v8::NewStringType::kNormal, static_cast<int>(decoded.size()))
-          .ToLocal(&result)) {
-    call.set_result(result);
+  if (decoded.size() > static_cast<std::size_t>(v8::String::kMaxLength) ||
+      !v8::String::NewFromOneByte(call.isolate(),
+                                  reinterpret_cast<const std::uint8_t*>(decoded.data()),
+                                  v8::NewStringType::kNormal, static_cast<int>(decoded.size()))
+           .ToLocal(&result)) {
+    call.string_too_long(decoded.size());
+    return;
   }
+  call.set_result(result);
 }
 
 // ---- the globals, made on first use ----

@@ -122,8 +122,24 @@ v8::MaybeLocal<v8::Object> OpCall::object(
 
 v8::Local<v8::Value> OpCall::string(std::string_view text) {
   v8::Local<v8::String> value;
-  if (!to_v8(isolate_, text).ToLocal(&value)) return {};
+  if (!to_v8(isolate_, text).ToLocal(&value)) {
+    string_too_long(text.size());
+    return {};
+  }
   return value;
+}
+
+void OpCall::string_too_long(std::size_t size) {
+  // V8 makes no string past its maximum length (2^29 - 24 units); a stopped run needs no
+  // second error.
+  if (should_stop() || isolate_->IsExecutionTerminating()) return;
+  v8::Local<v8::String> message;
+  if (to_v8(isolate_, fmt::format("{}: the result ({} characters or bytes) is longer than a "
+                                  "JavaScript string can be ({})",
+                                  name_, size, v8::String::kMaxLength))
+          .ToLocal(&message)) {
+    isolate_->ThrowException(v8::Exception::RangeError(message));
+  }
 }
 
 v8::Local<v8::Value> OpCall::number(double value) { return v8::Number::New(isolate_, value); }

@@ -58,7 +58,10 @@ class OpCall {
   // A plain object with these own data properties; empty if V8 failed (termination).
   v8::MaybeLocal<v8::Object> object(
       std::initializer_list<std::pair<const char*, v8::Local<v8::Value>>> fields);
+  // A string of `text`; empty, with a RangeError thrown, past V8's longest string.
   v8::Local<v8::Value> string(std::string_view text);
+  // Throws that RangeError, for an op that made its string itself.
+  void string_too_long(std::size_t size);
   v8::Local<v8::Value> number(double value);
 
  private:
