@@ -22,6 +22,13 @@ class CappedAllocator final : public v8::ArrayBuffer::Allocator {
   void* AllocateUninitialized(std::size_t length) override;
   void Free(void* data, std::size_t length) override;
 
+  // Bytes krepis itself holds outside V8 for the isolate's run (its timers), counted as
+  // buffers are: charge() refuses past the cap, as Allocate does (on_refusal runs).
+  bool charge(std::size_t length) noexcept { return reserve(length); }
+  void discharge(std::size_t length) noexcept {
+    in_use_.fetch_sub(length, std::memory_order_relaxed);
+  }
+
   std::size_t cap() const noexcept { return cap_; }
   std::size_t in_use() const noexcept { return in_use_.load(std::memory_order_relaxed); }
   // The highest in_use() since the last reset_peak().

@@ -10,12 +10,24 @@
 
 namespace krepis {
 
-bool bytes_of(v8::Local<v8::Value> value, std::string_view& bytes) {
+v8::MaybeLocal<v8::ArrayBuffer> buffer_of(OpCall& call, v8::Local<v8::ArrayBufferView> view) {
+  const CappedAllocator& allocator = *call.host().allocator;
+  if (!view->HasBuffer() && allocator.in_use() + view->ByteLength() > allocator.cap()) {
+    call.isolate()->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(call.isolate(), "Array buffer allocation failed")));
+    return {};
+  }
+  return view->Buffer();
+}
+
+BytesOf bytes_of(OpCall& call, v8::Local<v8::Value> value, std::string_view& bytes) {
   if (value->IsArrayBufferView()) {
     v8::Local<v8::ArrayBufferView> view = value.As<v8::ArrayBufferView>();
-    const char* data = static_cast<const char*>(view->Buffer()->Data());
+    v8::Local<v8::ArrayBuffer> buffer;
+    if (!buffer_of(call, view).ToLocal(&buffer)) return BytesOf::kFailed;
+    const char* data = static_cast<const char*>(buffer->Data());
     bytes = std::string_view(data == nullptr ? "" : data + view->ByteOffset(), view->ByteLength());
-    return true;
+    return BytesOf::kBytes;
   }
   if (value->IsArrayBuffer() || value->IsSharedArrayBuffer()) {
     std::shared_ptr<v8::BackingStore> store =
@@ -23,9 +35,9 @@ bool bytes_of(v8::Local<v8::Value> value, std::string_view& bytes) {
                                : value.As<v8::SharedArrayBuffer>()->GetBackingStore();
     const char* data = static_cast<const char*>(store->Data());
     bytes = std::string_view(data == nullptr ? "" : data, store->ByteLength());
-    return true;
+    return BytesOf::kBytes;
   }
-  return false;
+  return BytesOf::kNotBytes;
 }
 
 v8::MaybeLocal<v8::Uint8Array> new_bytes(OpCall& call, std::size_t size) {

@@ -58,7 +58,9 @@ void get_random_values(const v8::FunctionCallbackInfo<v8::Value>& info) {
         "QuotaExceededError");
     return;
   }
-  auto* data = static_cast<unsigned char*>(view->Buffer()->Data());
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!buffer_of(call, view).ToLocal(&buffer)) return;
+  auto* data = static_cast<unsigned char*>(buffer->Data());
   if (view->ByteLength() > 0 &&
       RAND_bytes(data + view->ByteOffset(), static_cast<int>(view->ByteLength())) != 1) {
     call.type_error("the system's random source failed");  // never seen: a broken OpenSSL
@@ -145,10 +147,15 @@ void digest(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return reject_with_caught(caught);
   }
   std::string_view data;
-  if (!bytes_of(info[1], data)) {
-    call.type_error(fmt::format("the data must be an ArrayBuffer or an ArrayBufferView, got {}",
-                                describe_type(call.isolate(), info[1])));
-    return reject_with_caught(caught);
+  switch (bytes_of(call, info[1], data)) {
+    case BytesOf::kBytes:
+      break;
+    case BytesOf::kNotBytes:
+      call.type_error(fmt::format("the data must be an ArrayBuffer or an ArrayBufferView, got {}",
+                                  describe_type(call.isolate(), info[1])));
+      return reject_with_caught(caught);
+    case BytesOf::kFailed:
+      return reject_with_caught(caught);
   }
   std::unique_ptr<EVP_MD_CTX, MdContextFree> digest_context(EVP_MD_CTX_new());
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};

@@ -164,7 +164,9 @@ void encode_into(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   v8::Local<v8::Uint8Array> destination = info[1].As<v8::Uint8Array>();
-  char* data = static_cast<char*>(destination->Buffer()->Data());
+  v8::Local<v8::ArrayBuffer> buffer;
+  if (!buffer_of(call, destination).ToLocal(&buffer)) return;
+  char* data = static_cast<char*>(buffer->Data());
   int read = 0;
   int written = 0;
   if (data != nullptr && destination->ByteLength() > 0) {
@@ -271,9 +273,16 @@ void decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   std::string_view bytes;
-  if (info.Length() > 0 && !info[0]->IsUndefined() && !bytes_of(info[0], bytes)) {
-    call.type_error("the input must be an ArrayBuffer or an ArrayBufferView");
-    return;
+  if (info.Length() > 0 && !info[0]->IsUndefined()) {
+    switch (bytes_of(call, info[0], bytes)) {
+      case BytesOf::kBytes:
+        break;
+      case BytesOf::kNotBytes:
+        call.type_error("the input must be an ArrayBuffer or an ArrayBufferView");
+        return;
+      case BytesOf::kFailed:
+        return;
+    }
   }
   int flags = (*self)->GetInternalField(kFlags).As<v8::Integer>()->Value();
   Utf8State state =

@@ -5,6 +5,7 @@
 #include <v8-typed-array.h>
 
 #include "core/engine/v8_text.h"
+#include "core/ops/byte_buffers.h"
 #include "core/ops/families.h"
 #include "core/ops/op_call.h"
 
@@ -63,9 +64,10 @@ void write_bytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (value->IsArrayBufferView()) {
     auto view = value.As<v8::ArrayBufferView>();
     length = view->ByteLength();
+    v8::Local<v8::ArrayBuffer> buffer;
     if (length > 0) {
-      data =
-          static_cast<const char*>(view->Buffer()->GetBackingStore()->Data()) + view->ByteOffset();
+      if (!buffer_of(call, view).ToLocal(&buffer)) return;
+      data = static_cast<const char*>(buffer->Data()) + view->ByteOffset();
     }
   } else if (value->IsArrayBuffer()) {
     auto buffer = value.As<v8::ArrayBuffer>();

@@ -6,10 +6,10 @@
 #include <v8-promise.h>
 
 #include <algorithm>
-#include <memory>
-#include <vector>
 #include <chrono>
 #include <cmath>
+#include <memory>
+#include <vector>
 
 #include "core/engine/v8_text.h"
 #include "core/ops/lazy_global.h"
@@ -72,8 +72,9 @@ void background_timeout(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!call.active() || !info[0]->IsFunction() || !info[1]->IsNumber()) return;
   const double ms = std::clamp(info[1].As<v8::Number>()->Value(), 1.0,
                                static_cast<double>(TimerQueue::kMaxDelay.count()));
-  call.run().timers.add(call.context(), info[0].As<v8::Function>(),
-                        v8::Array::New(call.isolate()),
+  // Under the same limit as the script's own timers (the error thrown names the op).
+  call.run().timers.add(call.context(), *call.host().allocator, "AbortSignal.timeout",
+                        info[0].As<v8::Function>(), {},
                         TimerQueue::Duration(static_cast<std::int64_t>(ms)), false,
                         /*keeps_run_alive=*/false);
 }
@@ -81,7 +82,9 @@ void background_timeout(const v8::FunctionCallbackInfo<v8::Value>& info) {
 v8::MaybeLocal<v8::Object> helpers(v8::Local<v8::Context> context, OpHost& host) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::External> data = v8::External::New(isolate, &host);
-  v8::Local<v8::Object> object = v8::Object::New(isolate);
+  // No prototype, and own data properties: no setter of the script's sees the helpers,
+  // nor what the built-in code adds to this object.
+  v8::Local<v8::Object> object = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
   const std::pair<const char*, v8::FunctionCallback> functions[] = {
       {"now", &now}, {"reportError", &report_error}, {"backgroundTimeout", &background_timeout}};
   for (const auto& [name, callback] : functions) {
@@ -89,7 +92,8 @@ v8::MaybeLocal<v8::Object> helpers(v8::Local<v8::Context> context, OpHost& host)
     v8::Local<v8::String> key;
     if (!v8::Function::New(context, callback, data, 0, v8::ConstructorBehavior::kThrow)
              .ToLocal(&function) ||
-        !to_v8(isolate, name).ToLocal(&key) || object->Set(context, key, function).IsNothing()) {
+        !to_v8(isolate, name).ToLocal(&key) ||
+        !object->CreateDataProperty(context, key, function).FromMaybe(false)) {
       return {};
     }
   }

@@ -40,6 +40,10 @@ class TimerQueue {
   std::optional<Id> take_due(Time now);
 
   bool contains(Id id) const { return timers_.contains(id); }
+  bool keeps_run_alive(Id id) const {
+    auto found = timers_.find(id);
+    return found != timers_.end() && found->second.keeps_run_alive;
+  }
   std::size_t live() const { return timers_.size(); }
   // Roughly what the queue holds in memory, to count against the run's heap cap.
   std::size_t held_bytes() const;

@@ -6,93 +6,127 @@
 #include <v8-primitive.h>
 
 #include <cmath>
+#include <vector>
 
+#include "core/engine/capped_allocator.h"
 #include "core/ops/lazy_global.h"
 #include "core/ops/op_call.h"
 #include "core/ops/op_host.h"
 
 namespace krepis {
 
-RunTimers::~RunTimers() {
-  if (isolate_ != nullptr && accounted_bytes_ != 0) {
-    isolate_->AdjustAmountOfExternalAllocatedMemory(-accounted_bytes_);
+void RunTimers::clear() {
+  calls_.Reset();
+  queue_ = TimerQueue{};
+  if (allocator_ != nullptr) allocator_->discharge(charged_bytes_);
+  charged_bytes_ = 0;
+}
+
+bool RunTimers::account() {
+  const std::size_t held = queue_.held_bytes();
+  if (held > charged_bytes_) {
+    if (!allocator_->charge(held - charged_bytes_)) return false;
+  } else {
+    allocator_->discharge(charged_bytes_ - held);
+  }
+  charged_bytes_ = held;
+  return true;
+}
+
+namespace {
+
+void throw_range_error(v8::Isolate* isolate, const std::string& message) {
+  v8::Local<v8::String> text;
+  if (v8::String::NewFromUtf8(isolate, message.c_str()).ToLocal(&text)) {
+    isolate->ThrowException(v8::Exception::RangeError(text));
   }
 }
 
-void RunTimers::account(v8::Isolate* isolate) {
-  isolate_ = isolate;
-  const auto held = static_cast<std::int64_t>(queue_.held_bytes());
-  if (held != accounted_bytes_) {
-    isolate->AdjustAmountOfExternalAllocatedMemory(held - accounted_bytes_);
-    accounted_bytes_ = held;
-  }
-}
+}  // namespace
 
-TimerQueue::Id RunTimers::add(v8::Local<v8::Context> context, v8::Local<v8::Function> function,
-                              v8::Local<v8::Array> arguments, TimerQueue::Duration delay,
-                              bool repeating, bool keeps_run_alive) {
+TimerQueue::Id RunTimers::add(v8::Local<v8::Context> context, CappedAllocator& allocator,
+                              const char* op_name, v8::Local<v8::Function> function,
+                              std::span<const v8::Local<v8::Value>> arguments,
+                              TimerQueue::Duration delay, bool repeating, bool keeps_run_alive) {
   v8::Isolate* isolate = context->GetIsolate();
+  allocator_ = &allocator;
+  const std::size_t most = allocator.cap() / kCapBytesPerTimer;
+  if (queue_.live() >= most) {
+    throw_range_error(isolate,
+                      fmt::format("{}: {} timers are live, as many as a heap cap of {} MiB allows",
+                                  op_name, most, allocator.cap() >> 20));
+    return 0;
+  }
   if (calls_.IsEmpty()) calls_.Reset(isolate, v8::Map::New(isolate));
   std::optional<TimerQueue::Id> id =
       queue_.add(std::chrono::steady_clock::now(), delay, repeating, keeps_run_alive);
-  if (!id) return 0;
+  if (!id) {
+    throw_range_error(isolate,
+                      fmt::format("{}: this run has set as many timers as it may (2^31 - 1)", op_name));
+    return 0;
+  }
+  if (!account()) {
+    queue_.cancel(*id);
+    account();  // gives back what the queue no longer holds
+    throw_range_error(isolate,
+                      fmt::format("{}: the heap cap has no room for another timer", op_name));
+    return 0;
+  }
   v8::Local<v8::Value> call = function;
-  if (arguments->Length() > 0) {
-    // [function, ...arguments]: one array rather than a second map.
-    v8::Local<v8::Array> both = v8::Array::New(isolate, static_cast<int>(arguments->Length() + 1));
-    if (both->Set(context, 0, function).IsNothing()) return 0;
-    for (std::uint32_t i = 0; i < arguments->Length(); ++i) {
-      v8::Local<v8::Value> argument;
-      if (!arguments->Get(context, i).ToLocal(&argument) ||
-          both->Set(context, i + 1, argument).IsNothing()) {
-        return 0;
-      }
-    }
-    call = both;
+  if (!arguments.empty()) {
+    // [function, ...arguments], made from the values: Array::New(isolate, elements) sets no
+    // element through the prototype, so no setter of the script's ever sees this array.
+    std::vector<v8::Local<v8::Value>> both;
+    both.reserve(arguments.size() + 1);
+    both.push_back(function);
+    both.insert(both.end(), arguments.begin(), arguments.end());
+    call = v8::Array::New(isolate, both.data(), both.size());
   }
   if (calls_.Get(isolate)->Set(context, v8::Integer::NewFromUnsigned(isolate, *id), call).IsEmpty()) {
     queue_.cancel(*id);
+    account();
     return 0;
   }
-  account(isolate);
   return *id;
 }
 
 void RunTimers::cancel(v8::Local<v8::Context> context, TimerQueue::Id id) {
-  if (!queue_.cancel(id)) return;
+  if (!queue_.keeps_run_alive(id) || !queue_.cancel(id)) return;
+  account();
   v8::Isolate* isolate = context->GetIsolate();
-  if (calls_.Get(isolate)->Delete(context, v8::Integer::NewFromUnsigned(isolate, id)).IsNothing()) {
-    return;  // terminated: the run ends and its calls with it
-  }
-  account(isolate);
+  // Nothing to do when it fails: only termination makes it, and the run ends with its calls.
+  (void)calls_.Get(isolate)->Delete(context, v8::Integer::NewFromUnsigned(isolate, id)).IsNothing();
 }
 
 RunTimers::Fired RunTimers::fire_due(v8::Local<v8::Context> context, TimerQueue::Time now) {
   std::optional<TimerQueue::Id> id = queue_.take_due(now);
   if (!id) return Fired::kNone;
+  account();  // a one-shot timer left the queue
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::Map> calls = calls_.Get(isolate);
   v8::Local<v8::Value> key = v8::Integer::NewFromUnsigned(isolate, *id);
   v8::Local<v8::Value> call;
   if (!calls->Get(context, key).ToLocal(&call)) return Fired::kFailed;
-  if (!call->IsFunction() && !call->IsArray()) return Fired::kNone;  // only add() writes it
   // A one-shot timer is gone before its function runs: clearing it there changes nothing.
   if (!queue_.contains(*id) && calls->Delete(context, key).IsNothing()) return Fired::kFailed;
-  account(isolate);
   v8::Local<v8::Function> function;
   std::vector<v8::Local<v8::Value>> arguments;
   if (call->IsFunction()) {
     function = call.As<v8::Function>();
-  } else {
+  } else if (call->IsArray() && call.As<v8::Array>()->Length() >= 1) {
+    // Only add() made this array, and nothing of the script's can reach it.
     v8::Local<v8::Array> both = call.As<v8::Array>();
     v8::Local<v8::Value> value;
     if (!both->Get(context, 0).ToLocal(&value)) return Fired::kFailed;
+    if (!value->IsFunction()) return Fired::kNone;
     function = value.As<v8::Function>();
     arguments.reserve(both->Length() - 1);
     for (std::uint32_t i = 1; i < both->Length(); ++i) {
       if (!both->Get(context, i).ToLocal(&value)) return Fired::kFailed;
       arguments.push_back(value);
     }
+  } else {
+    return Fired::kNone;
   }
   v8::Local<v8::Value> ignored;
   return function
@@ -116,7 +150,8 @@ TimerQueue::Duration delay_of(v8::Local<v8::Context> context, v8::Local<v8::Valu
 
 template <bool repeating>
 void set_timer(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  OpCall call(info, repeating ? "setInterval" : "setTimeout");
+  const char* name = repeating ? "setInterval" : "setTimeout";
+  OpCall call(info, name);
   if (!call.active()) return;
   if (!info[0]->IsFunction()) {
     // Browsers would compile a string here: code from a string is not a timer's job.
@@ -124,33 +159,12 @@ void set_timer(const v8::FunctionCallbackInfo<v8::Value>& info) {
                                 describe_type(call.isolate(), info[0])));
     return;
   }
-  v8::Local<v8::Array> arguments = v8::Array::New(call.isolate(), std::max(0, info.Length() - 2));
-  for (int i = 2; i < info.Length(); ++i) {
-    if (arguments->Set(call.context(), static_cast<std::uint32_t>(i - 2), info[i]).IsNothing()) {
-      return;
-    }
-  }
-  const std::size_t most = call.host().allocator->cap() / RunTimers::kCapBytesPerTimer;
-  if (call.run().timers.live() >= most) {
-    v8::Local<v8::String> message;
-    if (v8::String::NewFromUtf8(
-            call.isolate(),
-            fmt::format("{}: {} timers are live, as many as a heap cap of {} MiB allows",
-                        repeating ? "setInterval" : "setTimeout", most,
-                        call.host().allocator->cap() >> 20)
-                .c_str())
-            .ToLocal(&message)) {
-      call.isolate()->ThrowException(v8::Exception::RangeError(message));
-    }
-    return;
-  }
-  TimerQueue::Id id =
-      call.run().timers.add(call.context(), info[0].As<v8::Function>(), arguments,
-                            delay_of(call.context(), info[1]), repeating);
-  if (id == 0) {
-    if (!call.should_stop()) call.type_error("this run has set as many timers as it may");
-    return;
-  }
+  std::vector<v8::Local<v8::Value>> arguments;
+  for (int i = 2; i < info.Length(); ++i) arguments.push_back(info[i]);
+  TimerQueue::Id id = call.run().timers.add(call.context(), *call.host().allocator, name,
+                                            info[0].As<v8::Function>(), arguments,
+                                            delay_of(call.context(), info[1]), repeating);
+  if (id == 0) return;  // refused, with the error thrown, or terminated
   call.set_result(call.number(id));
 }
 

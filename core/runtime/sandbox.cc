@@ -313,6 +313,9 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
           job, ContextTemplates{console_template_.Get(isolate_), krepis_template_.Get(isolate_)},
           kept_.get());
       rejections.clear();
+      // Timers a stopped or failed run left: what they would call must not outlive the run
+      // into the reclaiming GC below (it would keep the run's context alive).
+      op_run.timers.clear();
       if (!stop_.tripped()) heap_guard_->check_now();
     }
     // Disarmed and out of progress: the watchdog no longer touches this isolate, so

@@ -58,6 +58,8 @@ bool ScriptExecution::drain(v8::Local<v8::Context> context, v8::MicrotaskQueue& 
                             v8::Local<v8::Promise> awaited) {
   OpRun* run = op_host_of(isolate_)->run;
   for (;;) {
+    // Each turn's handles go with it: a run of many timer firings holds none of them.
+    v8::HandleScope turn(isolate_);
     queue.PerformCheckpoint(isolate_);
     if (stopped()) return false;
     // The run has failed: its timers need not fire.
@@ -211,6 +213,17 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
     }
     return result;
   }
+  // An unhandled rejection fails the run, even while the script's own promise is pending
+  // (the loop stopped for it).
+  OpHost* host = op_host_of(isolate_);
+  if (host->run != nullptr && host->run->rejections != nullptr) {
+    v8::Local<v8::Value> reason = host->run->rejections->first_reason(isolate_);
+    if (!reason.IsEmpty()) {
+      result.error = describe_exception(context, reason, {}, "(in promise) ");
+      result.error_detail = error_detail(context, reason, {});
+      return result;
+    }
+  }
   if (!awaited.IsEmpty()) {
     switch (awaited->State()) {
       case v8::Promise::kPending:
@@ -223,15 +236,6 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
       case v8::Promise::kFulfilled:
         value = awaited->Result();
         break;
-    }
-  }
-  OpHost* host = op_host_of(isolate_);
-  if (host->run != nullptr && host->run->rejections != nullptr) {
-    v8::Local<v8::Value> reason = host->run->rejections->first_reason(isolate_);
-    if (!reason.IsEmpty()) {
-      result.error = describe_exception(context, reason, {}, "(in promise) ");
-      result.error_detail = error_detail(context, reason, {});
-      return result;
     }
   }
   // A value past the cap must not be turned into an even larger string.

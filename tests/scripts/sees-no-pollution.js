@@ -23,8 +23,7 @@ check('WeakRef', typeof weak === 'undefined');
 check('FinalizationRegistry', typeof FinalizationRegistry === 'undefined');
 // The run's own timers only: setImmediate and Atomics.waitAsync are absent.
 check('timers', typeof setTimeout === 'function' && setTimeout.leak === undefined &&
-      typeof lateTimer === 'undefined' && typeof setImmediate === 'undefined' &&
-      typeof Atomics.waitAsync === 'undefined');
+      typeof setImmediate === 'undefined' && typeof Atomics.waitAsync === 'undefined');
 check('RegExp statics', RegExp.$1 === '');
 check('frozen builtins', !Object.isFrozen(Array.prototype));
 console.log('console works');

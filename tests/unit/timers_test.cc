@@ -149,6 +149,26 @@ TEST_CASE_FIXTURE(TimersFixture, "bad arguments are refused or read as node read
   )") == R"(["nan","negative","string","object"])");
 }
 
+TEST_CASE_FIXTURE(TimersFixture, "a timer's call is out of the script's reach; the host's timers are not its to clear") {
+  // A script's setter on Array.prototype never sees what a timer will call.
+  CHECK(result(R"(
+    let seen = 'nothing';
+    Object.defineProperty(Array.prototype, 0, { set(v) { seen = this; }, get() {}, configurable: true });
+    Object.defineProperty(Array.prototype, 1, { set(v) { seen = this; }, get() {}, configurable: true });
+    let got;
+    setTimeout((x) => { got = x; }, 0, 'argument');
+    delete Array.prototype[0];
+    delete Array.prototype[1];
+    new Promise((resolve) => setTimeout(() => resolve([typeof seen === 'string' ? seen : 'leaked', got]), 1))
+  )") == R"(["nothing","argument"])");
+  // Timer ids the host uses are not the script's to clear.
+  CHECK(result(R"(
+    const s = AbortSignal.timeout(1);
+    clearTimeout(1);
+    new Promise((resolve) => s.onabort = () => resolve(s.reason.name))
+  )") == R"("TimeoutError")");
+}
+
 TEST_CASE_FIXTURE(TimersFixture, "a timer past the deadline, or an interval never cleared, ends in timeout") {
   RunReport late = run("setTimeout(() => {}, 600000); 'returned'", milliseconds(200));
   CHECK(late.status == RunStatus::kTimeout);
@@ -199,6 +219,19 @@ TEST_CASE_FIXTURE(TimersFixture, "a timer set in one run never fires in a later 
   sandbox->keep_context(false);
 }
 
+TEST_CASE_FIXTURE(TimersFixture, "what a stopped run's timers would call is garbage once the run ends") {
+  // 32 MB kept only by a timer that never fired: the run's end must let it go, or it would
+  // count against the next runs of this warm isolate.
+  RunReport stopped = run(
+      "const big = new Array(4 << 20).fill(1.5); setTimeout(() => big.length, 600000); 'set'",
+      milliseconds(300));
+  CHECK(stopped.status == RunStatus::kTimeout);
+  CHECK(stopped.heap_peak_bytes > 32 * kMiB);
+  RunReport next = run("1 + 1");
+  CHECK(next.warm);
+  CHECK(next.heap_used_bytes < 16 * kMiB);
+}
+
 TEST_CASE_FIXTURE(TimersFixture, "100k timers fit; setting timers forever is bounded by the heap cap") {
   CHECK(result(R"(
     let fired = 0;
@@ -217,6 +250,13 @@ TEST_CASE_FIXTURE(TimersFixture, "100k timers fit; setting timers forever is bou
       run("for (;;) setInterval(() => {}, 600000, new Array(200).fill(0))");
   CHECK(heavy.status == RunStatus::kOom);
   CHECK(heavy.heap_peak_bytes + heavy.external_bytes < 48 * kMiB);
+  // The host's own timers (AbortSignal.timeout) are bounded the same: by the count, or by
+  // the heap their signals take, whichever comes first.
+  sandbox = make(32);
+  RunReport signals = run("for (;;) AbortSignal.timeout(600000)");
+  CHECK((signals.status == RunStatus::kOom ||
+         signals.error.value_or("").find("RangeError: AbortSignal.timeout: 131072 timers are live") !=
+             std::string::npos));
 }
 
 }  // namespace

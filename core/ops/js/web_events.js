@@ -25,6 +25,7 @@
 
   // ---- DOMException ----------------------------------------------------------------------
   const legacyCodes = {
+    __proto__: null,
     IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4,
     InvalidCharacterError: 5, NoModificationAllowedError: 7, NotFoundError: 8,
     NotSupportedError: 9, InUseAttributeError: 10, InvalidStateError: 11, SyntaxError: 12,
@@ -72,9 +73,11 @@
 
   // ---- Event -----------------------------------------------------------------------------
   const NONE = 0, AT_TARGET = 2;
-  // What dispatch needs to set on an event, unreachable from the script.
-  let setDispatch;
+  // What dispatch needs to read and set on an event, unreachable from the script.
+  let beginDispatch;
+  let endDispatch;
   let inPassiveListener;
+  let stopped;
   let stopsImmediately;
   class Event {
     #type;
@@ -103,15 +106,24 @@
       this.#composed = !!init?.composed;
     }
     static {
-      setDispatch = (event, target, current, phase, dispatching) => {
-        if (target !== undefined) event.#target = target;
-        event.#currentTarget = current;
-        event.#phase = phase;
-        event.#dispatching = dispatching;
-        if (!dispatching) event.#stopped = event.#stoppedImmediately = false;
-        return event.#dispatching;
+      // False when the event is being dispatched already.
+      beginDispatch = (event, target) => {
+        if (event.#dispatching) return false;
+        event.#dispatching = true;
+        event.#target = target;
+        event.#currentTarget = target;
+        event.#phase = AT_TARGET;
+        return true;
+      };
+      // As the standard's dispatch ends: the target stays, the rest is reset.
+      endDispatch = (event) => {
+        event.#currentTarget = null;
+        event.#phase = NONE;
+        event.#dispatching = false;
+        event.#stopped = event.#stoppedImmediately = false;
       };
       inPassiveListener = (event, passive) => { event.#passive = passive; };
+      stopped = (event) => event.#stopped;
       stopsImmediately = (event) => event.#stoppedImmediately;
     }
     static isEvent(value) { return typeof value === 'object' && value !== null && #type in value; }
@@ -164,7 +176,8 @@
   // ---- EventTarget -----------------------------------------------------------------------
   const flatten = (options) =>
     typeof options === 'boolean' ? options : !!(options !== null && typeof options === 'object' && options.capture);
-  let removeAllFor;  // (target, signal-removal) for listeners added with a signal
+  // Removes a listener from its target: the abort algorithm of a listener added with a signal.
+  let removeAllFor;
   class EventTarget {
     // type -> array of {callback, capture, once, passive, removed}
     #listeners = new Map();
@@ -193,9 +206,13 @@
       let list = this.#listeners.get(type);
       if (list === undefined) this.#listeners.set(type, (list = []));
       if (list.some((l) => l.callback === callback && l.capture === capture)) return;
-      list.push({ callback, capture, once, passive, removed: false });
+      const listener = { callback, capture, once, passive, removed: false, signal, onAbort: null };
+      list.push(listener);
       if (signal !== undefined) {
-        signal.addEventListener('abort', () => removeAllFor(this, type, callback, capture));
+        // An abort algorithm of the signal, not a listener of it: it runs whatever its
+        // listeners do, and leaves with this listener.
+        listener.onAbort = () => removeAllFor(this, type, callback, capture);
+        addAbortAlgorithm(signal, listener.onAbort);
       }
     }
     #remove(type, callback, capture) {
@@ -203,8 +220,9 @@
       if (list === undefined) return;
       const index = list.findIndex((l) => l.callback === callback && l.capture === capture);
       if (index < 0) return;
-      list[index].removed = true;
-      list.splice(index, 1);
+      const [listener] = list.splice(index, 1);
+      listener.removed = true;
+      if (listener.onAbort !== null) removeAbortAlgorithm(listener.signal, listener.onAbort);
     }
     removeEventListener(type, callback, options = undefined) {
       if (!(#listeners in this)) illegal('EventTarget.removeEventListener');
@@ -218,14 +236,14 @@
       if (!isEvent(event)) {
         throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.");
       }
-      if (event.eventPhase !== NONE || setDispatch(event, undefined, null, NONE, false) === null) {
-        throw new host.DOMException("The event is already being dispatched.", 'InvalidStateError');
+      if (!beginDispatch(event, this)) {
+        throw new host.DOMException('The event is already being dispatched.', 'InvalidStateError');
       }
-      setDispatch(event, this, this, AT_TARGET, true);
       try {
-        // A copy: listeners added during dispatch do not run in it; removed ones do not.
+        // A copy: listeners added during dispatch do not run in it; removed ones do not. An
+        // event whose propagation was stopped before dispatch reaches no listener.
         const list = this.#listeners.get(event.type);
-        for (const listener of list === undefined ? [] : [...list]) {
+        for (const listener of list === undefined || stopped(event) ? [] : [...list]) {
           if (listener.removed) continue;
           if (listener.once) this.#remove(event.type, listener.callback, listener.capture);
           inPassiveListener(event, listener.passive);
@@ -248,7 +266,7 @@
           if (stopsImmediately(event)) break;
         }
       } finally {
-        setDispatch(event, undefined, null, NONE, false);
+        endDispatch(event);
       }
       return !event.defaultPrevented;
     }
@@ -259,6 +277,8 @@
   let isSignal;
   let abortSignal;
   let newSignal;
+  let addAbortAlgorithm;
+  let removeAbortAlgorithm;
   const constructing = Symbol('constructing');
   class AbortSignal extends EventTarget {
     #aborted = false;
@@ -266,6 +286,8 @@
     #onabort = null;
     // Signals of AbortSignal.any that follow this one.
     #dependents = [];
+    // The standard's abort algorithms: run on abort, before the abort event.
+    #algorithms = new Set();
     constructor(key) {
       if (key !== constructing) throw new TypeError('Illegal constructor');
       super();
@@ -273,6 +295,8 @@
     static {
       isSignal = (value) => typeof value === 'object' && value !== null && #aborted in value;
       newSignal = () => new AbortSignal(constructing);
+      addAbortAlgorithm = (signal, algorithm) => { signal.#algorithms.add(algorithm); };
+      removeAbortAlgorithm = (signal, algorithm) => { signal.#algorithms.delete(algorithm); };
       abortSignal = (signal, reason) => {
         if (signal.#aborted) return;
         signal.#aborted = true;
@@ -280,6 +304,9 @@
           : new host.DOMException('This operation was aborted', 'AbortError');
         const dependents = signal.#dependents;
         signal.#dependents = [];
+        const algorithms = [...signal.#algorithms];
+        signal.#algorithms.clear();
+        for (const algorithm of algorithms) algorithm();
         const event = new Event('abort');
         signal.dispatchEvent(event);
         for (const dependent of dependents) abortSignal(dependent, signal.#reason);
