@@ -1,16 +1,22 @@
 #include "cli/run_command.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <nlohmann/json.hpp>
 #include <vector>
 
+#include "cli/report_sink.h"
 #include "cli/terminal.h"
+#include "core/base/json_syntax.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
+#include "core/base/utf8.h"
 #include "core/batch/job_server.h"
 #include "core/batch/process_worker.h"
 #include "core/batch/worker_lock.h"
@@ -21,11 +27,34 @@ namespace {
 
 constexpr int kUsageError = 2;
 
+// What --print shows of a result: a string's text as it is (its JSON decoded), anything
+// else as its JSON. A string bound for a terminal has its control characters made visible,
+// tabs and newlines kept.
+std::string printed_result(const RunReport& report) {
+  const std::string& json = *report.result_json;
+  if (report.result_type != std::optional<std::string>("string")) return json;
+  nlohmann::json value = nlohmann::json::parse(nlohmann_parsable(json), nullptr, false);
+  if (!value.is_string()) return json;
+  std::string text = value.get<std::string>();
+  if (::isatty(STDOUT_FILENO) != 1) return text;
+  std::string shown;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = std::min(text.find_first_of("\n\t", start), text.size());
+    shown += one_line(std::string_view(text).substr(start, end - start));
+    if (end == text.size()) break;
+    shown += text[end];
+    start = end + 1;
+  }
+  return shown;
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, RunOptions& options) {
   CLI::App* run = app.add_subcommand("run", "Run scripts once each, in order, on one warm isolate");
-  run->add_option("scripts", options.scripts, "JavaScript files to run, in order")
+  run->add_option("scripts", options.scripts,
+                  "JavaScript files to run, in order; - reads one from stdin")
       ->type_name("SCRIPT");
   run->add_option("-e,--eval", options.code, "Run CODE instead of script files")
       ->type_name("CODE")
@@ -35,20 +64,33 @@ void add_run_command(CLI::App& app, RunOptions& options) {
       ->capture_default_str();
   add_manifest_options(*run, options.manifest);
   run->add_option("--input", options.input_file,
-                  "JSON file exposed to every script as the global `input`")
+                  "JSON file exposed to every script as the global `input`; - reads stdin")
       ->type_name("FILE");
-  run->add_flag("--json", options.json, "One JSON object per run, one per line, on stdout");
+  run->add_flag("--json", options.json, "One JSON object per run, one per line, as the report");
+  run->add_option("--report", options.report,
+                  "Where each run's report goes: stdout, stderr, none, or FILE")
+      ->type_name("WHERE")
+      ->capture_default_str();
+  run->add_flag("-p,--print", options.print,
+                "Print each successful run's result alone on stdout: a string as it is, "
+                "anything else as JSON");
   run->footer(R"(Every script runs in a fresh context of one reused V8 isolate of the tenant:
 nothing one script leaves behind is visible to the next. A script's result is its
 completion value (awaited if it is a promise), as JSON. With several scripts the isolate
 lives in a worker process: a script that ends it (a builtin past the heap cap, a
 termination that never lands) is reported, and the next script gets a new one.
 
+Scripts and --input may be pipes: `-` is stdin, and /dev/stdin or a shell's <(...) are read
+to their end (under the same size limits as files). In a pipeline, --report=stderr (or none,
+or FILE) leaves stdout to the script's own output, and -p to its result alone.
+
 Examples:
   krepis run hello.js                      run a file, print its log and a usage line
   krepis run -e '[1, 2, 3].map(x => x * 2)'
   krepis run --json --deadline-ms 50 a.js b.js
   krepis run --tenants tenants.toml --tenant acme --input data.json job.js
+  cat data.json | krepis run --input - -p --report=none transform.js | jq .
+  krepis run --report=stderr - < job.js > job.log
 
 Exit status: 0 all ok, 1 an error, 2 usage or manifest error, 3 out of memory, 4 denied or
 crashed, 124 a timeout; when several occur the highest wins. 74 when stdout could not be
@@ -62,11 +104,23 @@ int run_command(const RunOptions& options) {
     print_error("run: give at least one SCRIPT, or -e CODE (see krepis run --help)");
     return kUsageError;
   }
+  const auto reads_stdin = [](const std::string& path) { return path == kStdinPath; };
+  const auto stdin_scripts = std::count_if(options.scripts.begin(), options.scripts.end(), reads_stdin);
+  if (stdin_scripts + (options.input_file && reads_stdin(*options.input_file) ? 1 : 0) > 1) {
+    print_error("run: stdin can be read once: give `-` as one script or as --input, not both");
+    return kUsageError;
+  }
   std::optional<Manifest> manifest = load_manifest_for(options.manifest);
   if (!manifest) return kUsageError;
+  std::string sink_error;
+  std::optional<ReportSink> sink = ReportSink::open(options.report, sink_error);
+  if (!sink) {
+    print_error(sink_error);
+    return kUsageError;
+  }
   std::optional<std::string> input;
   if (options.input_file) {
-    Result<std::string> file = read_json_file(*options.input_file);
+    Result<std::string> file = read_json_file(*options.input_file, Pipes::kRead);
     if (!file.ok()) {
       print_error("--input " + file.error().message);
       return kUsageError;
@@ -79,11 +133,10 @@ int run_command(const RunOptions& options) {
 
   int exit_status = 0;
   auto report = [&](const RunReport& run_report) {
-    if (options.json) {
-      print_out("{}\n", json_line(run_report));
-    } else {
-      print_human_report(run_report);
+    if (options.print && run_report.status == RunStatus::kOk && run_report.result_json) {
+      write_stdout(printed_result(run_report) + "\n");
     }
+    sink->write(run_report, options.json);
     // The worker process prints the next script's log straight to stdout: this goes first.
     std::fflush(stdout);
     exit_status = combine_exit_status(exit_status, exit_status_for(run_report.status));
@@ -100,7 +153,10 @@ int run_command(const RunOptions& options) {
   };
   std::vector<Script> scripts;
   if (options.code) scripts.push_back({"-e", *options.code});
-  for (const std::string& path : options.scripts) scripts.push_back({path, read_text_file(path)});
+  for (const std::string& path : options.scripts) {
+    scripts.push_back({reads_stdin(path) ? "stdin" : path,
+                       read_text_file(path, kMaxTextFileBytes, Pipes::kRead)});
+  }
 
   std::optional<ProcessWorker> worker;
   std::optional<Runtime> runtime;
@@ -115,7 +171,7 @@ int run_command(const RunOptions& options) {
   } else if (tenant != nullptr) {
     auto last_words = [&](const RunReport& run_report) {
       report(run_report);
-      std::_Exit(finish_stdout(exit_status));
+      std::_Exit(sink->finish(finish_stdout(exit_status)));
     };
     runtime.emplace(*manifest, RuntimeOptions{.last_words = last_words,
                                               .long_lived = false,
@@ -133,14 +189,16 @@ int run_command(const RunOptions& options) {
     }
     Job job{tenant->id, std::move(script.name), std::move(script.source).value(), input,
             tenant->limits.deadline};
-    if (options.input_file) job.input_name = "--input " + *options.input_file;
+    if (options.input_file) {
+      job.input_name = "--input " + (reads_stdin(*options.input_file) ? "stdin" : *options.input_file);
+    }
     report(worker ? worker->run(job, *tenant) : runtime->run(job, &live));
   }
   // A confined process ends as a worker does, once its output is out: tearing down V8 and
   // the runtime's threads would only delay the exit (and a leak check at exit would need
   // system calls its allow-list refuses).
-  if (runtime) std::_Exit(finish_stdout(exit_status));
-  return exit_status;
+  if (runtime) std::_Exit(sink->finish(finish_stdout(exit_status)));
+  return sink->finish(exit_status);
 }
 
 }  // namespace krepis::cli

@@ -17,6 +17,10 @@ struct RunOptions {
   std::string tenant = "default";
   std::optional<std::string> input_file;
   bool json = false;
+  // Where each run's report goes: stdout, stderr, none or a file (cli/report_sink.h).
+  std::string report = "stdout";
+  // Print each successful run's result alone on stdout (a string as it is, else JSON).
+  bool print = false;
 };
 
 void add_run_command(CLI::App& app, RunOptions& options);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -71,41 +72,53 @@ void print_log_entry(LogLevel level, std::string_view entry) {
   std::fflush(stream);
 }
 
-void print_error_detail(const RunReport& report, std::string_view indent) {
+std::string error_detail_text(const RunReport& report, std::string_view indent) {
   // As node prints an uncaught error: the line, a caret under the place, the frames.
-  auto print_lines = [&](std::string_view text, std::string_view more) {
-    for (std::size_t start = 0; start < text.size();) {
-      const std::size_t end = std::min(text.find('\n', start), text.size());
-      print_out("{}{}{}\n", indent, more, text.substr(start, end - start));
+  std::string text;
+  auto add_lines = [&](std::string_view lines, std::string_view more) {
+    for (std::size_t start = 0; start < lines.size();) {
+      const std::size_t end = std::min(lines.find('\n', start), lines.size());
+      text += fmt::format("{}{}{}\n", indent, more, lines.substr(start, end - start));
       start = end + 1;
     }
   };
-  if (report.error_source) print_lines(*report.error_source, "    ");
-  if (report.stack) print_lines(*report.stack, "");
-  for (const std::string& cause : report.causes) print_out("{}caused by: {}\n", indent, cause);
-  if (report.hint) print_out("{}hint: {}\n", indent, *report.hint);
+  if (report.error_source) add_lines(*report.error_source, "    ");
+  if (report.stack) add_lines(*report.stack, "");
+  for (const std::string& cause : report.causes) text += fmt::format("{}caused by: {}\n", indent, cause);
+  if (report.hint) text += fmt::format("{}hint: {}\n", indent, *report.hint);
+  return text;
 }
 
-void print_human_report(const RunReport& report) {
+void print_error_detail(const RunReport& report, std::string_view indent) {
+  write_stdout(error_detail_text(report, indent));
+}
+
+std::string human_report_text(const RunReport& report, bool colour) {
   std::string line = usage_line(report);
-  if (colour_on_stdout()) {
+  if (colour) {
     std::string_view status = to_string(report.status);
     line = fmt::format("{}{}\x1b[0m{}", colour_of(report.status), status,
                        std::string_view(line).substr(status.size()));
   }
-  print_out("{}\n", line);
+  std::string text = line + "\n";
   constexpr std::string_view kIndent = "        ";
   if (report.result_json && *report.result_json != "null") {
-    print_out("{}result: {}\n", kIndent, *report.result_json);
+    text += fmt::format("{}result: {}\n", kIndent, *report.result_json);
   }
   if (report.error) {
     if (report.stopped_by != StopReason::kNone) {
-      print_out("{}stopped by {}: {}\n", kIndent, to_string(report.stopped_by), *report.error);
+      text += fmt::format("{}stopped by {}: {}\n", kIndent, to_string(report.stopped_by),
+                          *report.error);
     } else {
-      print_out("{}{}: {}\n", kIndent, to_string(report.status), *report.error);
+      text += fmt::format("{}{}: {}\n", kIndent, to_string(report.status), *report.error);
     }
-    print_error_detail(report, kIndent);
+    text += error_detail_text(report, kIndent);
   }
+  return text;
+}
+
+void print_human_report(const RunReport& report) {
+  write_stdout(human_report_text(report, colour_on_stdout()));
   std::fflush(stdout);
 }
 

@@ -42,6 +42,8 @@ void print_log_entry(LogLevel level, std::string_view entry);
 
 // The usage line of a run, with its result or error beneath, on stdout.
 void print_human_report(const RunReport& report);
+// The same text, for another stream (run --report); `colour` when that stream shows it.
+std::string human_report_text(const RunReport& report, bool colour);
 
 // An error's source line with its caret, its frames, its causes and the operator's hint,
 // each line after `indent` (print_human_report's, and the REPL's).

@@ -11,6 +11,7 @@ _krepis() {
   case $prev in
     --tenants) _filedir toml; return ;;
     --input) _filedir json; return ;;
+    --report) COMPREPLY=($(compgen -W "stdout stderr none" -- "$cur")); _filedir; return ;;
     --tenant)
       local manifest=tenants.toml i
       for ((i = 1; i < cword; i++)); do
@@ -25,7 +26,7 @@ _krepis() {
   esac
   local options
   case ${words[1]} in
-    run) options="$common --tenant --input -e --eval" ;;
+    run) options="$common --tenant --input --report -p --print -e --eval" ;;
     batch) options="$common --jobs --shard --shards" ;;
     repl) options="$common --tenant --fresh" ;;
     summarize) options="--json --help" ;;

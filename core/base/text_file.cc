@@ -19,15 +19,58 @@ Error failure(const std::string& path, std::string_view what) {
   return Error{fmt::format("{}: {}", path, what)};
 }
 
+// The rest of a pipe (or of stdin, whatever it is), up to one byte past max_bytes.
+Result<std::string> read_stream(int fd, const std::string& name, std::size_t max_bytes) {
+  std::string text;
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failure(name, std::strerror(errno));
+    if (n == 0) return text;
+    if (text.size() + static_cast<std::size_t>(n) > max_bytes) {
+      return failure(name, fmt::format("is more than the limit of {} bytes", max_bytes));
+    }
+    text.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+Result<std::string> checked_text(std::string text, const std::string& name) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+  if (auto bad = first_invalid_utf8(text)) {
+    TextPosition at = position_of(text, *bad);
+    return failure(name, fmt::format("is not valid UTF-8 (byte {} at line {}, column {})", *bad,
+                                     at.line, at.column));
+  }
+  return text;
+}
+
 }  // namespace
 
-Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes) {
-  // O_NONBLOCK: opening a FIFO someone named must not hang the runner; we refuse it below.
+Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes, Pipes pipes) {
+  if (pipes == Pipes::kRead && path == kStdinPath) {
+    struct stat info {};
+    if (::fstat(STDIN_FILENO, &info) != 0) return failure("stdin", std::strerror(errno));
+    if (S_ISDIR(info.st_mode)) return failure("stdin", "is a directory, not a file");
+    Result<std::string> text = read_stream(STDIN_FILENO, "stdin", max_bytes);
+    if (!text.ok()) return text;
+    return checked_text(std::move(text).value(), "stdin");
+  }
+  // O_NONBLOCK: opening a FIFO whose writer has not come must not hang the runner.
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) return failure(path, std::strerror(errno));
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return failure(path, std::strerror(errno));
   if (S_ISDIR(info.st_mode)) return failure(path, "is a directory, not a file");
+  if (pipes == Pipes::kRead && (S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) {
+    // A pipe (/dev/stdin, a shell's <(...)): read to its end, as cat would.
+    if (::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK) != 0) {
+      return failure(path, std::strerror(errno));
+    }
+    Result<std::string> text = read_stream(fd.get(), path, max_bytes);
+    if (!text.ok()) return text;
+    return checked_text(std::move(text).value(), path);
+  }
   if (!S_ISREG(info.st_mode)) return failure(path, "is not a regular file");
   if (static_cast<std::size_t>(info.st_size) > max_bytes) {
     return failure(path,
@@ -43,19 +86,14 @@ Result<std::string> read_text_file(const std::string& path, std::size_t max_byte
     done += static_cast<std::size_t>(n);
   }
   text.resize(done);
-  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
-  if (auto bad = first_invalid_utf8(text)) {
-    TextPosition at = position_of(text, *bad);
-    return failure(path, fmt::format("is not valid UTF-8 (byte {} at line {}, column {})", *bad,
-                                     at.line, at.column));
-  }
-  return text;
+  return checked_text(std::move(text), path);
 }
 
-Result<std::string> read_json_file(const std::string& path) {
-  Result<std::string> file = read_text_file(path);
+Result<std::string> read_json_file(const std::string& path, Pipes pipes) {
+  Result<std::string> file = read_text_file(path, kMaxTextFileBytes, pipes);
   if (!file.ok()) return file;
-  if (auto error = json_syntax_error(path, *file)) return Error{std::move(*error)};
+  const std::string name = pipes == Pipes::kRead && path == kStdinPath ? "stdin" : path;
+  if (auto error = json_syntax_error(name, *file)) return Error{std::move(*error)};
   return file;
 }
 

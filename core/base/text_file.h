@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/base/result.h"
 
@@ -14,14 +15,23 @@ namespace krepis {
 // mistake, and reading it would cost the runner the memory it caps for tenants.
 inline constexpr std::size_t kMaxTextFileBytes = 64 * 1024 * 1024;
 
+// The path that names stdin.
+inline constexpr std::string_view kStdinPath = "-";
+
+// Whether a path may name a pipe. Only what the user names on the command line may: a pipe
+// in a batch's folder, which a tenant may have put there, could hold a worker forever.
+enum class Pipes { kRefused, kRead };
+
 // Reads a regular file of well-formed UTF-8, without a leading byte order mark; the error is
-// "path: what is wrong".
-// Files over `max_bytes` are refused before they are read.
+// "path: what is wrong". Files over `max_bytes` are refused before they are read. With
+// Pipes::kRead, `-` is stdin, and a pipe or socket (/dev/stdin, a shell's <(...)) is read to
+// its end, refused once past `max_bytes`; other special files (devices) are always refused.
 Result<std::string> read_text_file(const std::string& path,
-                                   std::size_t max_bytes = kMaxTextFileBytes);
+                                   std::size_t max_bytes = kMaxTextFileBytes,
+                                   Pipes pipes = Pipes::kRefused);
 
 // Reads a file that must hold one JSON value (an --input); the error for malformed JSON is
 // json_syntax_error's (core/base/json_syntax.h).
-Result<std::string> read_json_file(const std::string& path);
+Result<std::string> read_json_file(const std::string& path, Pipes pipes = Pipes::kRefused);
 
 }  // namespace krepis

@@ -149,7 +149,7 @@ TEST_CASE_FIXTURE(TimersFixture, "bad arguments are refused or read as node read
   )") == R"(["nan","negative","string","object"])");
 }
 
-TEST_CASE_FIXTURE(TimersFixture, "a timer's call is out of the script's reach; the host's timers are not its to clear") {
+TEST_CASE_FIXTURE(TimersFixture, "a timer's call is out of the script's reach, and the host's timers are not its to clear") {
   // A script's setter on Array.prototype never sees what a timer will call.
   CHECK(result(R"(
     let seen = 'nothing';
