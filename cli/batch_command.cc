@@ -15,6 +15,7 @@
 #include "cli/signal_watch.h"
 #include "cli/summary_output.h"
 #include "cli/terminal.h"
+#include "cli/usage_errors.h"
 #include "core/base/report.h"
 #include "core/base/utf8.h"
 #include "core/batch/batch_plan.h"
@@ -27,7 +28,6 @@
 namespace krepis::cli {
 namespace {
 
-constexpr int kUsageError = 2;
 constexpr std::int64_t kMaxJobs = 256;
 
 std::optional<Shard> shard_for(const BatchOptions& options) {

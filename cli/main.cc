@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <functional>
+#include <optional>
 
 #include "cli/batch_command.h"
 #include "cli/repl_command.h"
@@ -10,11 +11,11 @@
 #include "cli/summarize_command.h"
 #include "cli/tenants_command.h"
 #include "cli/terminal.h"
+#include "cli/usage_errors.h"
 #include "core/runtime/runtime.h"
 
 namespace {
 
-constexpr int kUsageError = 2;
 constexpr int kInternalError = 4;
 
 }  // namespace
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
       "deadline, and report what each run cost.",
       "krepis"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("krepis " KREPIS_VERSION " (V8 ") +
+  app.set_version_flag("-V,--version", std::string("krepis " KREPIS_VERSION " (V8 ") +
                                         krepis::Runtime::engine_version() + ")");
   app.footer("Run `krepis COMMAND --help` for a command's options and examples.");
 
@@ -54,13 +55,16 @@ int main(int argc, char** argv) {
   };
   for (const Command& command : commands) command.add();
 
+  if (std::optional<int> status = krepis::cli::before_parsing(app, argc, argv)) {
+    return krepis::cli::finish_stdout(*status);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e);
+    return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kUsageError;
+    krepis::cli::print_error(krepis::cli::usage_error_message(app, e, argc, argv));
+    return krepis::cli::kUsageError;
   }
   try {
     for (const Command& command : commands) {
@@ -72,5 +76,5 @@ int main(int argc, char** argv) {
     krepis::cli::print_error(std::string("internal error: ") + e.what());
     return kInternalError;
   }
-  return kUsageError;
+  return krepis::cli::kUsageError;
 }

@@ -15,6 +15,7 @@
 #include "cli/repl_input.h"
 #include "cli/signal_watch.h"
 #include "cli/terminal.h"
+#include "cli/usage_errors.h"
 #include "core/base/did_you_mean.h"
 #include "core/base/limits.h"
 #include "core/base/report.h"
@@ -26,8 +27,6 @@
 
 namespace krepis::cli {
 namespace {
-
-constexpr int kUsageError = 2;
 
 constexpr const char* kHelp =
     R"(Each entry runs under the tenant's heap cap and deadline; its value is printed as

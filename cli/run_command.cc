@@ -13,6 +13,7 @@
 
 #include "cli/report_sink.h"
 #include "cli/terminal.h"
+#include "cli/usage_errors.h"
 #include "core/base/json_syntax.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
@@ -24,8 +25,6 @@
 
 namespace krepis::cli {
 namespace {
-
-constexpr int kUsageError = 2;
 
 // What --print shows of a result: a string's text as it is (its JSON decoded), anything
 // else as its JSON. A string bound for a terminal has its control characters made visible,

@@ -8,13 +8,12 @@
 
 #include "cli/summary_output.h"
 #include "cli/terminal.h"
+#include "cli/usage_errors.h"
 #include "core/base/json_syntax.h"
 #include "core/batch/batch_summary.h"
 
 namespace krepis::cli {
 namespace {
-
-constexpr int kUsageError = 2;
 
 // Folds every line of one stream in; false (with a message naming file:line) on a line that
 // is not a report or a summary.

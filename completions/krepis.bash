@@ -2,10 +2,10 @@
 _krepis() {
   local cur prev words cword
   _init_completion || return
-  local commands="run batch repl summarize tenants"
+  local commands="run batch repl summarize tenants help"
   local common="--tenants --heap-mb --deadline-ms --json --help"
   if [[ $cword -eq 1 ]]; then
-    COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "$commands --help --version -V" -- "$cur"))
     return
   fi
   case $prev in
@@ -32,7 +32,9 @@ _krepis() {
     summarize) options="--json --help" ;;
     tenants) options="$common" ;;
   esac
-  if [[ $cur == -* ]]; then
+  if [[ ${words[1]} == help ]]; then
+    [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "run batch repl summarize tenants" -- "$cur"))
+  elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
   elif [[ ${words[1]} == batch ]]; then
     _filedir -d
