@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string_view>
 
 #include "core/base/utf8.h"
@@ -37,6 +38,35 @@ struct FirstError : nlohmann::json_sax<json> {
     return false;
   }
 };
+
+// nlohmann's message in krepis's words: "[json.exception.parse_error.101] parse error at
+// line 2, column 3: syntax error while parsing object key - invalid literal; last read:
+// '...'; expected string literal" becomes "at line 2, column 3: not a JSON value, in an
+// object key (expected a string)". Anything it does not recognise passes through whole.
+std::string in_our_words(const std::string& what) {
+  static const std::regex kShape(
+      R"(^\[json\.exception\.[a-z_]+\.\d+\] parse error at (line \d+, column \d+): (?:syntax error while parsing ([a-z ]+) - )?([^;]*)(?:; last read: '.*?')?(?:; expected (.*))?$)");
+  std::smatch parts;
+  if (!std::regex_match(what, parts, kShape)) return what;
+  std::string reason = parts[3].str();
+  if (reason == "unexpected end of input") reason = "the text ends too soon";
+  else if (reason == "invalid literal") reason = "not a JSON value";
+  else if (reason == "unexpected number literal") reason = "an unexpected number";
+  else if (reason == "unexpected string literal") reason = "an unexpected string";
+  else if (reason.starts_with("attempting to parse an empty input")) reason = "the text is empty";
+  const std::string context = parts[2].str();
+  std::string where;
+  if (context == "object key") where = ", in an object key";
+  else if (context == "object separator") where = ", after an object key";
+  else if (context == "object") where = ", in an object";
+  else if (context == "array") where = ", in an array";
+  std::string expected = parts[4].str();
+  if (expected == "'[', '{', or a literal") expected = "a value";
+  else if (expected == "string literal") expected = "a string";
+  else if (expected == "end of input") expected = "nothing more";
+  return fmt::format("at {}: {}{}{}", parts[1].str(), reason, where,
+                     expected.empty() ? "" : " (expected " + expected + ")");
+}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -136,7 +166,7 @@ std::optional<std::string> json_syntax_error(const std::string& path, const std:
   // unread; JSON has no place for one (found by tests/fuzz/json_input).
   if (std::size_t nul = text.find('\0'); nul != std::string::npos) {
     TextPosition at = position_of(text, nul);
-    return fmt::format("{}: not valid JSON: a NUL byte at line {}, column {}", path, at.line,
+    return fmt::format("{}: not valid JSON at line {}, column {}: a NUL byte", path, at.line,
                        at.column);
   }
   FirstError first_error;
@@ -147,7 +177,11 @@ std::optional<std::string> json_syntax_error(const std::string& path, const std:
     first_error.message = error.what();
   }
   if (!first_error.message) return std::nullopt;
-  return fmt::format("{}: not valid JSON: {}", path, *first_error.message);
+  const std::string words = in_our_words(*first_error.message);
+  // "PATH: not valid JSON at line L, column C: what", or, for a message of another shape,
+  // "PATH: not valid JSON: the message".
+  return words.starts_with("at line ") ? fmt::format("{}: not valid JSON {}", path, words)
+                                       : fmt::format("{}: not valid JSON: {}", path, words);
 }
 
 }  // namespace krepis

@@ -111,7 +111,7 @@ const std::vector<BadInput> kCatalogue = {
        write_file(dir / "nul.json", std::string("{\"a\": 1}\0", 9));
        return std::vector<std::string>{"run", "--input", "nul.json", "-e", "input"};
      },
-     2, "nul.json: not valid JSON: a NUL byte at line 1, column 9"},
+     2, "nul.json: not valid JSON at line 1, column 9: a NUL byte"},
     {"an input with a number past a double, which JSON.parse reads as Infinity",
      [](const fs::path& dir) {
        write_file(dir / "big.json", "[1e999]");

@@ -24,19 +24,34 @@ TEST_CASE("what V8 refuses is refused, with the line and column") {
   // nlohmann took a NUL byte for the end of the input.
   auto nul = json_syntax_error("in.json", std::string("{}\n\0x", 5));
   REQUIRE(nul);
-  CHECK(*nul == "in.json: not valid JSON: a NUL byte at line 2, column 1");
+  CHECK(*nul == "in.json: not valid JSON at line 2, column 1: a NUL byte");
   // A broken number stays broken when a later one is made harmless.
   for (const char* text :
        {"5.-8.565", "--47", "58e--7", "1.e5", "-", "1e999.5", "[1e999,]", "\"\\ud800\\u12\""}) {
     CAPTURE(text);
     auto refusal = json_syntax_error("in.json", text);
     REQUIRE(refusal);
-    CHECK(refusal->starts_with("in.json: not valid JSON: "));
-    CHECK(refusal->find("line 1, column ") != std::string::npos);
+    CHECK(refusal->starts_with("in.json: not valid JSON at line 1, column "));
+    CHECK(refusal->find("json.exception") == std::string::npos);
   }
   auto later = json_syntax_error("in.json", "[1e999,\n 2,\n x]");
   REQUIRE(later);
   CHECK(later->find("line 3, column 2") != std::string::npos);
+}
+
+TEST_CASE("a refusal is in krepis's words: where, what, and what was expected") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"{\n  oops", "in.json: not valid JSON at line 2, column 3: not a JSON value, in an object key (expected a string)"},
+      {"{\"a\" 1}", "in.json: not valid JSON at line 1, column 6: an unexpected number, after an object key (expected ':')"},
+      {"[1, 2", "in.json: not valid JSON at line 1, column 6: the text ends too soon, in an array (expected ']')"},
+      {"1 2", "in.json: not valid JSON at line 1, column 3: an unexpected number (expected nothing more)"},
+      {"[1,]", "in.json: not valid JSON at line 1, column 4: unexpected ']' (expected a value)"},
+      {"\"abc", "in.json: not valid JSON at line 1, column 5: invalid string: missing closing quote"},
+  };
+  for (const auto& [text, message] : cases) {
+    CAPTURE(text);
+    CHECK(json_syntax_error("in.json", text) == std::optional<std::string>(message));
+  }
 }
 
 }  // namespace
