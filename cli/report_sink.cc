@@ -21,7 +21,8 @@ std::optional<ReportSink> ReportSink::open(const std::string& where, std::string
   }
   std::FILE* file = std::fopen(where.c_str(), "we");
   if (file == nullptr) {
-    error = fmt::format("--report {}: {}", where, std::strerror(errno));
+    error = fmt::format("--report {}: {}", where,
+                        errno == ENOENT ? "not found" : std::strerror(errno));
     return std::nullopt;
   }
   return ReportSink(Kind::kFile, where, file);

@@ -19,6 +19,25 @@ Error failure(const std::string& path, std::string_view what) {
   return Error{fmt::format("{}: {}", path, what)};
 }
 
+// Why a file could not be opened or read, plainly.
+std::string plain_cause(int error) {
+  switch (error) {
+    case ENOENT:
+      return "not found";
+    case EACCES:
+    case EPERM:
+      return "permission denied";
+    case ENOTDIR:
+      return "not found (a part of the path is not a folder)";
+    case ELOOP:
+      return "a loop of symbolic links";
+    case ENAMETOOLONG:
+      return "the name is too long";
+    default:
+      return std::strerror(error);
+  }
+}
+
 // The rest of a pipe (or of stdin, whatever it is), up to one byte past max_bytes.
 Result<std::string> read_stream(int fd, const std::string& name, std::size_t max_bytes) {
   std::string text;
@@ -58,7 +77,7 @@ Result<std::string> read_text_file(const std::string& path, std::size_t max_byte
   }
   // O_NONBLOCK: opening a FIFO whose writer has not come must not hang the runner.
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) return failure(path, std::strerror(errno));
+  if (!fd.valid()) return failure(path, plain_cause(errno));
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return failure(path, std::strerror(errno));
   if (S_ISDIR(info.st_mode)) return failure(path, "is a directory, not a file");

@@ -68,7 +68,7 @@ const std::vector<BadInput> kCatalogue = {
      [](const fs::path&) {
        return std::vector<std::string>{"tenants", "--tenants", "missing.toml"};
      },
-     2, "missing.toml: No such file or directory"},
+     2, "missing.toml: not found"},
     {"a tenant the manifest does not define",
      [](const fs::path& dir) {
        write_file(dir / "tenants.toml", "[tenants.acme]\n");
@@ -226,7 +226,7 @@ TEST_CASE("bad input, catalogued: a manifest edited and a job folder deleted dur
     const std::string c = "c/" + std::to_string(i) + ".js";
     CHECK(reports[b]["result"] == "b");
     CHECK(reports[c]["status"] == "denied");
-    CHECK(reports[c]["error"].get<std::string>().find(c + ": No such file or directory") !=
+    CHECK(reports[c]["error"].get<std::string>().find(c + ": not found") !=
           std::string::npos);
   }
 }

@@ -104,7 +104,7 @@ TEST_CASE_FIXTURE(PipelineFixture, "stdin is read once; --report must be writabl
   CHECK(twice.out == "krepis: run: stdin can be read once: give `-` as one script or as --input, not both\n");
   Shell unwritable = shell(folder.path, "$KREPIS run --report=no/such/folder/r.txt -e 1 2>&1");
   CHECK(unwritable.status == 2);
-  CHECK(unwritable.out == "krepis: --report no/such/folder/r.txt: No such file or directory\n");
+  CHECK(unwritable.out == "krepis: --report no/such/folder/r.txt: not found\n");
   Shell failed = shell(folder.path, "$KREPIS run -p --report=none -e \"throw new Error(1)\"");
   CHECK(failed.status == 1);
   CHECK(failed.out.empty());
