@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
       "krepis"};
   app.require_subcommand(1);
   app.set_version_flag("-V,--version", std::string("krepis " KREPIS_VERSION " (V8 ") +
-                                        krepis::Runtime::engine_version() + ")");
+                                           krepis::Runtime::engine_version() + ")");
   app.footer("Run `krepis COMMAND --help` for a command's options and examples.");
 
   krepis::cli::RunOptions run_options;

@@ -114,9 +114,10 @@ class ReplSession {
     worst_ = combine_exit_status(worst_, exit_status_for(report.status));
     print(report);
     if (entry.worker_lost) {
-      print_out("(the worker process {}; the kept context was lost with it, and the session "
-                "goes on in a new one)\n",
-                *entry.worker_lost);
+      print_out(
+          "(the worker process {}; the kept context was lost with it, and the session "
+          "goes on in a new one)\n",
+          *entry.worker_lost);
     } else if (entry.isolate_lost) {
       print_out("(the isolate {} and was replaced; the session goes on in a new context)\n",
                 report.status == RunStatus::kOom ? "passed its heap cap" : "could not be stopped");

@@ -21,8 +21,8 @@ std::optional<ReportSink> ReportSink::open(const std::string& where, std::string
   }
   std::FILE* file = std::fopen(where.c_str(), "we");
   if (file == nullptr) {
-    error = fmt::format("--report {}: {}", where,
-                        errno == ENOENT ? "not found" : std::strerror(errno));
+    error =
+        fmt::format("--report {}: {}", where, errno == ENOENT ? "not found" : std::strerror(errno));
     return std::nullopt;
   }
   return ReportSink(Kind::kFile, where, file);
@@ -42,8 +42,7 @@ void ReportSink::write(const RunReport& report, bool json) {
     case Kind::kStderr:
     case Kind::kFile: {
       std::FILE* stream = kind_ == Kind::kStderr ? stderr : file_.get();
-      const bool colour = kind_ == Kind::kStderr && ::isatty(STDERR_FILENO) == 1 &&
-                          std::getenv("NO_COLOR") == nullptr;
+      const bool colour = kind_ == Kind::kStderr && colour_on(STDERR_FILENO);
       const std::string text = json ? json_line(report) + "\n" : human_report_text(report, colour);
       // A failure stays in the stream's error flag, which finish() reads.
       std::fwrite(text.data(), 1, text.size(), stream);
@@ -56,8 +55,8 @@ void ReportSink::write(const RunReport& report, bool json) {
 int ReportSink::finish(int status) {
   if (kind_ != Kind::kFile) return status;
   if (std::fflush(file_.get()) == 0 && std::ferror(file_.get()) == 0) return status;
-  print_error(fmt::format("cannot write reports to {}: some were lost (a full disk or an I/O error)",
-                          path_));
+  print_error(fmt::format(
+      "cannot write reports to {}: some were lost (a full disk or an I/O error)", path_));
   return kOutputLost;
 }
 

@@ -29,7 +29,8 @@ class ReportSink {
   struct Closer {
     void operator()(std::FILE* file) const { std::fclose(file); }
   };
-  ReportSink(Kind kind, std::string path, std::FILE* file) : kind_(kind), path_(std::move(path)), file_(file) {}
+  ReportSink(Kind kind, std::string path, std::FILE* file)
+      : kind_(kind), path_(std::move(path)), file_(file) {}
 
   Kind kind_;
   std::string path_;

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "cli/report_sink.h"
@@ -35,17 +35,7 @@ std::string printed_result(const RunReport& report) {
   nlohmann::json value = nlohmann::json::parse(nlohmann_parsable(json), nullptr, false);
   if (!value.is_string()) return json;
   std::string text = value.get<std::string>();
-  if (::isatty(STDOUT_FILENO) != 1) return text;
-  std::string shown;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = std::min(text.find_first_of("\n\t", start), text.size());
-    shown += one_line(std::string_view(text).substr(start, end - start));
-    if (end == text.size()) break;
-    shown += text[end];
-    start = end + 1;
-  }
-  return shown;
+  return ::isatty(STDOUT_FILENO) == 1 ? visible_lines(text) : text;
 }
 
 }  // namespace
@@ -104,7 +94,8 @@ int run_command(const RunOptions& options) {
     return kUsageError;
   }
   const auto reads_stdin = [](const std::string& path) { return path == kStdinPath; };
-  const auto stdin_scripts = std::count_if(options.scripts.begin(), options.scripts.end(), reads_stdin);
+  const auto stdin_scripts =
+      std::count_if(options.scripts.begin(), options.scripts.end(), reads_stdin);
   if (stdin_scripts + (options.input_file && reads_stdin(*options.input_file) ? 1 : 0) > 1) {
     print_error("run: stdin can be read once: give `-` as one script or as --input, not both");
     return kUsageError;
@@ -172,10 +163,10 @@ int run_command(const RunOptions& options) {
       report(run_report);
       std::_Exit(sink->finish(finish_stdout(exit_status)));
     };
-    runtime.emplace(*manifest, RuntimeOptions{.last_words = last_words,
-                                              .long_lived = false,
-                                              .confine = worker_policy(*manifest, std::nullopt,
-                                                                       tenant)});
+    runtime.emplace(*manifest,
+                    RuntimeOptions{.last_words = last_words,
+                                   .long_lived = false,
+                                   .confine = worker_policy(*manifest, std::nullopt, tenant)});
   }
   for (Script& script : scripts) {
     if (!script.source.ok()) {
@@ -189,7 +180,8 @@ int run_command(const RunOptions& options) {
     Job job{tenant->id, std::move(script.name), std::move(script.source).value(), input,
             tenant->limits.deadline};
     if (options.input_file) {
-      job.input_name = "--input " + (reads_stdin(*options.input_file) ? "stdin" : *options.input_file);
+      job.input_name =
+          "--input " + (reads_stdin(*options.input_file) ? "stdin" : *options.input_file);
     }
     report(worker ? worker->run(job, *tenant) : runtime->run(job, &live));
   }

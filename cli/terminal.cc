@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/base/report.h"
+#include "core/base/utf8.h"
 #include "core/runtime/runtime.h"
 
 namespace krepis::cli {
@@ -33,8 +34,14 @@ std::string_view colour_of(RunStatus status) {
 
 }  // namespace
 
+bool colour_on(int fd) {
+  const char* term = std::getenv("TERM");
+  return ::isatty(fd) == 1 && std::getenv("NO_COLOR") == nullptr &&
+         (term == nullptr || std::string_view(term) != "dumb");
+}
+
 bool colour_on_stdout() {
-  static const bool on = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+  static const bool on = colour_on(STDOUT_FILENO);
   return on;
 }
 
@@ -65,6 +72,13 @@ bool stdout_failed() { return std::ferror(stdout) != 0; }
 
 void print_log_entry(LogLevel level, std::string_view entry) {
   std::FILE* stream = (level == LogLevel::kWarn || level == LogLevel::kError) ? stderr : stdout;
+  // On a terminal, a script's escape sequences are shown, not obeyed; a pipe or a file gets
+  // its bytes as they are.
+  std::string shown;
+  if (::isatty(::fileno(stream)) == 1) {
+    shown = visible_lines(entry);
+    entry = shown;
+  }
   // Never throws: this runs inside a console call, and a lost line must not become the
   // script's exception. A failure stays in the stream's error flag.
   std::fwrite(entry.data(), 1, entry.size(), stream);
@@ -75,17 +89,21 @@ void print_log_entry(LogLevel level, std::string_view entry) {
 std::string error_detail_text(const RunReport& report, std::string_view indent) {
   // As node prints an uncaught error: the line, a caret under the place, the frames.
   std::string text;
+  // Every line is the script's (its source, its messages): shown, never obeyed.
   auto add_lines = [&](std::string_view lines, std::string_view more) {
     for (std::size_t start = 0; start < lines.size();) {
       const std::size_t end = std::min(lines.find('\n', start), lines.size());
-      text += fmt::format("{}{}{}\n", indent, more, lines.substr(start, end - start));
+      text +=
+          fmt::format("{}{}{}\n", indent, more, visible_lines(lines.substr(start, end - start)));
       start = end + 1;
     }
   };
   if (report.error_source) add_lines(*report.error_source, "    ");
   if (report.stack) add_lines(*report.stack, "");
-  for (const std::string& cause : report.causes) text += fmt::format("{}caused by: {}\n", indent, cause);
-  if (report.hint) text += fmt::format("{}hint: {}\n", indent, *report.hint);
+  for (const std::string& cause : report.causes) {
+    text += fmt::format("{}caused by: {}\n", indent, one_line(cause));
+  }
+  if (report.hint) text += fmt::format("{}hint: {}\n", indent, one_line(*report.hint));
   return text;
 }
 
@@ -102,15 +120,17 @@ std::string human_report_text(const RunReport& report, bool colour) {
   }
   std::string text = line + "\n";
   constexpr std::string_view kIndent = "        ";
+  // A result's JSON escapes C0 controls but not C1 ones (CSI, NEL) nor U+2028/9; an error's
+  // message is the script's: both are shown, never obeyed.
   if (report.result_json && *report.result_json != "null") {
-    text += fmt::format("{}result: {}\n", kIndent, *report.result_json);
+    text += fmt::format("{}result: {}\n", kIndent, one_line(*report.result_json));
   }
   if (report.error) {
+    const std::string error = one_line(*report.error);
     if (report.stopped_by != StopReason::kNone) {
-      text += fmt::format("{}stopped by {}: {}\n", kIndent, to_string(report.stopped_by),
-                          *report.error);
+      text += fmt::format("{}stopped by {}: {}\n", kIndent, to_string(report.stopped_by), error);
     } else {
-      text += fmt::format("{}{}: {}\n", kIndent, to_string(report.status), *report.error);
+      text += fmt::format("{}{}: {}\n", kIndent, to_string(report.status), error);
     }
     text += error_detail_text(report, kIndent);
   }

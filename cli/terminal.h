@@ -12,7 +12,8 @@
 
 namespace krepis::cli {
 
-// Colour only for a terminal, and never when NO_COLOR is set (no-color.org).
+// Colour only for a terminal, and never when NO_COLOR is set (no-color.org) or TERM is dumb.
+bool colour_on(int fd);
 bool colour_on_stdout();
 
 // "krepis: <message>" on stderr.

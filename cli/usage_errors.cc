@@ -41,8 +41,8 @@ std::vector<std::string> option_names(const CLI::App& command) {
 std::optional<int> before_parsing(const CLI::App& app, int argc, const char* const* argv) {
   const std::vector<std::string> names = command_names(app);
   if (argc < 2) {
-    print_error(fmt::format("give a command: {} (krepis --help says what each does)",
-                            command_list(names)));
+    print_error(
+        fmt::format("give a command: {} (krepis --help says what each does)", command_list(names)));
     return kUsageError;
   }
   const std::string_view first = argv[1];
@@ -97,8 +97,8 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
     }
   }
   const std::string where = command != nullptr ? command->get_name() + ": " : "";
-  const std::string help = command != nullptr ? "krepis " + command->get_name() + " --help"
-                                              : "krepis --help";
+  const std::string help =
+      command != nullptr ? "krepis " + command->get_name() + " --help" : "krepis --help";
   return fmt::format("{}{} ({})", where, error.what(), help);
 }
 

@@ -49,21 +49,33 @@ std::string in_our_words(const std::string& what) {
   std::smatch parts;
   if (!std::regex_match(what, parts, kShape)) return what;
   std::string reason = parts[3].str();
-  if (reason == "unexpected end of input") reason = "the text ends too soon";
-  else if (reason == "invalid literal") reason = "not a JSON value";
-  else if (reason == "unexpected number literal") reason = "an unexpected number";
-  else if (reason == "unexpected string literal") reason = "an unexpected string";
-  else if (reason.starts_with("attempting to parse an empty input")) reason = "the text is empty";
+  if (reason == "unexpected end of input")
+    reason = "the text ends too soon";
+  else if (reason == "invalid literal")
+    reason = "not a JSON value";
+  else if (reason == "unexpected number literal")
+    reason = "an unexpected number";
+  else if (reason == "unexpected string literal")
+    reason = "an unexpected string";
+  else if (reason.starts_with("attempting to parse an empty input"))
+    reason = "the text is empty";
   const std::string context = parts[2].str();
   std::string where;
-  if (context == "object key") where = ", in an object key";
-  else if (context == "object separator") where = ", after an object key";
-  else if (context == "object") where = ", in an object";
-  else if (context == "array") where = ", in an array";
+  if (context == "object key")
+    where = ", in an object key";
+  else if (context == "object separator")
+    where = ", after an object key";
+  else if (context == "object")
+    where = ", in an object";
+  else if (context == "array")
+    where = ", in an array";
   std::string expected = parts[4].str();
-  if (expected == "'[', '{', or a literal") expected = "a value";
-  else if (expected == "string literal") expected = "a string";
-  else if (expected == "end of input") expected = "nothing more";
+  if (expected == "'[', '{', or a literal")
+    expected = "a value";
+  else if (expected == "string literal")
+    expected = "a string";
+  else if (expected == "end of input")
+    expected = "nothing more";
   return fmt::format("at {}: {}{}{}", parts[1].str(), reason, where,
                      expected.empty() ? "" : " (expected " + expected + ")");
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace krepis {
 
 std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
@@ -90,6 +92,18 @@ std::string one_line(std::string_view text) {
     }
   }
   return shown;
+}
+
+std::string visible_lines(std::string_view text) {
+  std::string shown;
+  shown.reserve(text.size());
+  for (std::size_t start = 0;;) {
+    const std::size_t end = std::min(text.find_first_of("\n\t", start), text.size());
+    shown += one_line(text.substr(start, end - start));
+    if (end == text.size()) return shown;
+    shown += text[end];
+    start = end + 1;
+  }
 }
 
 std::size_t character_start(std::string_view text, std::size_t at) {

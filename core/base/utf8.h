@@ -21,6 +21,9 @@ std::string escape_invalid_utf8(std::string_view text);
 // name may hold, printed for a person on one line that cannot move the cursor or start a
 // line of its own (a job named "a\nok  forged.js" would otherwise print a second report).
 std::string one_line(std::string_view text);
+// The same, but newlines and tabs kept: text of several lines (a script's output, an error
+// message) that can still not move the cursor, recolour or retitle a terminal.
+std::string visible_lines(std::string_view text);
 
 // Where the UTF-8 character that byte `at` belongs to starts: `at` backed off past
 // continuation bytes (and `at` itself at or past the end), so a cut there keeps whole

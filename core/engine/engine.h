@@ -42,8 +42,8 @@ class Engine {
   // isolate (a lone `krepis run`) never pays for it. Called from any sandbox's thread.
   using CodeCache = std::shared_ptr<const std::vector<std::uint8_t>>;
   struct CodeCacheNeed {
-    CodeCache cache;         // to compile from, when kept
-    bool make_one = false;   // this compilation should keep its cache
+    CodeCache cache;        // to compile from, when kept
+    bool make_one = false;  // this compilation should keep its cache
   };
   // Counts a compilation of the source and says how it should go.
   CodeCacheNeed code_cache_for(std::string_view source_name);
@@ -66,7 +66,7 @@ class Engine {
   };
   std::mutex code_caches_mutex_;
   std::map<std::string, CodeCacheEntry, std::less<>> code_caches_;  // guarded by the mutex
-  CodeCacheFigures code_cache_figures_;                               // guarded by the mutex
+  CodeCacheFigures code_cache_figures_;                             // guarded by the mutex
 };
 
 }  // namespace krepis

@@ -365,8 +365,7 @@ void btoa(const v8::FunctionCallbackInfo<v8::Value>& info) {
     for (std::size_t j = 0; j < 3; ++j) {
       const char16_t unit = i + j < length ? units[i + j] : u'\0';
       if (unit > 0xFF) {
-        invalid_character(call,
-                          "btoa: the string holds characters outside Latin-1 (above U+00FF)");
+        invalid_character(call, "btoa: the string holds characters outside Latin-1 (above U+00FF)");
         return;
       }
       group = group << 8 | unit;

@@ -27,14 +27,16 @@ namespace {
 
 struct BuiltinSource {
   const std::string_view* text;
-  const char* origin;  // as stack traces show it
+  const char* origin;       // as stack traces show it
   const char* exports_key;  // the private key its exports are kept under in a context
   std::initializer_list<const char*> globals;
 };
 
 const BuiltinSource& source_of(JsBuiltin which) {
   static const BuiltinSource kSources[] = {
-      {&embedded::kWebEvents, "krepis:web_events.js", "krepis.web_events",
+      {&embedded::kWebEvents,
+       "krepis:web_events.js",
+       "krepis.web_events",
        {"DOMException", "Event", "EventTarget", "AbortController", "AbortSignal"}},
       {&embedded::kUrl, "krepis:url.js", "krepis.url", {"URL", "URLSearchParams"}},
   };
@@ -101,13 +103,13 @@ v8::MaybeLocal<v8::Object> helpers(v8::Local<v8::Context> context, OpHost& host)
 }
 
 v8::MaybeLocal<v8::UnboundScript> compiled(v8::Isolate* isolate, OpHost& host, JsBuiltin which) {
-  v8::Global<v8::UnboundScript>& cached =
-      host.js_builtins.scripts[static_cast<std::size_t>(which)];
+  v8::Global<v8::UnboundScript>& cached = host.js_builtins.scripts[static_cast<std::size_t>(which)];
   if (!cached.IsEmpty()) return cached.Get(isolate);
   const BuiltinSource& source = source_of(which);
   v8::Local<v8::String> text;
   v8::Local<v8::String> origin;
-  if (!to_v8(isolate, *source.text).ToLocal(&text) || !to_v8(isolate, source.origin).ToLocal(&origin)) {
+  if (!to_v8(isolate, *source.text).ToLocal(&text) ||
+      !to_v8(isolate, source.origin).ToLocal(&origin)) {
     return {};
   }
   v8::ScriptOrigin script_origin(isolate, origin);
@@ -148,7 +150,8 @@ void keep_code_cache(OpHost& host, JsBuiltin which, v8::Local<v8::UnboundScript>
   const char* name = source_of(which).origin;
   std::unique_ptr<v8::ScriptCompiler::CachedData> data(v8::ScriptCompiler::CreateCodeCache(script));
   if (data == nullptr || data->length <= 0) return;
-  host.engine->keep_code_cache(name, std::vector<std::uint8_t>(data->data, data->data + data->length));
+  host.engine->keep_code_cache(name,
+                               std::vector<std::uint8_t>(data->data, data->data + data->length));
 }
 
 template <JsBuiltin which>
@@ -189,7 +192,9 @@ v8::MaybeLocal<v8::Object> builtin_exports(v8::Local<v8::Context> context, OpHos
     return {};
   }
   argument = host_helpers;
-  if (!factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &argument).ToLocal(&exports) ||
+  if (!factory.As<v8::Function>()
+           ->Call(context, v8::Undefined(isolate), 1, &argument)
+           .ToLocal(&exports) ||
       !exports->IsObject() || global->SetPrivate(context, key, exports).IsNothing()) {
     return {};
   }

@@ -25,8 +25,8 @@ class TimerQueue {
   static constexpr Id kMaxId = 0x7fffffff;
   static constexpr Duration kMaxDelay{0x7fffffff};
 
-  // A timer due `delay` (1 ms to kMaxDelay) after `now`; a repeating one is due again every `delay` after it
-  // fires. One that does not keep the run alive fires only while others do (Node's unref).
+  // A timer due `delay` (1 ms to kMaxDelay) after `now`; a repeating one is due again every `delay`
+  // after it fires. One that does not keep the run alive fires only while others do (Node's unref).
   // Nothing when the run has used up every id.
   std::optional<Id> add(Time now, Duration delay, bool repeating, bool keeps_run_alive = true);
   // False when `id` was not a live timer (never set, fired, or cancelled already).

@@ -61,8 +61,8 @@ TimerQueue::Id RunTimers::add(v8::Local<v8::Context> context, CappedAllocator& a
   std::optional<TimerQueue::Id> id =
       queue_.add(std::chrono::steady_clock::now(), delay, repeating, keeps_run_alive);
   if (!id) {
-    throw_range_error(isolate,
-                      fmt::format("{}: this run has set as many timers as it may (2^31 - 1)", op_name));
+    throw_range_error(
+        isolate, fmt::format("{}: this run has set as many timers as it may (2^31 - 1)", op_name));
     return 0;
   }
   if (!account()) {
@@ -82,7 +82,9 @@ TimerQueue::Id RunTimers::add(v8::Local<v8::Context> context, CappedAllocator& a
     both.insert(both.end(), arguments.begin(), arguments.end());
     call = v8::Array::New(isolate, both.data(), both.size());
   }
-  if (calls_.Get(isolate)->Set(context, v8::Integer::NewFromUnsigned(isolate, *id), call).IsEmpty()) {
+  if (calls_.Get(isolate)
+          ->Set(context, v8::Integer::NewFromUnsigned(isolate, *id), call)
+          .IsEmpty()) {
     queue_.cancel(*id);
     account();
     return 0;
@@ -129,8 +131,7 @@ RunTimers::Fired RunTimers::fire_due(v8::Local<v8::Context> context, TimerQueue:
     return Fired::kNone;
   }
   v8::Local<v8::Value> ignored;
-  return function
-                 ->Call(context, context->Global(), static_cast<int>(arguments.size()),
+  return function->Call(context, context->Global(), static_cast<int>(arguments.size()),
                         arguments.data())
                  .ToLocal(&ignored)
              ? Fired::kRan

@@ -226,8 +226,7 @@ TEST_CASE("bad input, catalogued: a manifest edited and a job folder deleted dur
     const std::string c = "c/" + std::to_string(i) + ".js";
     CHECK(reports[b]["result"] == "b");
     CHECK(reports[c]["status"] == "denied");
-    CHECK(reports[c]["error"].get<std::string>().find(c + ": not found") !=
-          std::string::npos);
+    CHECK(reports[c]["error"].get<std::string>().find(c + ": not found") != std::string::npos);
   }
 }
 

@@ -25,8 +25,9 @@ TEST_CASE("an unknown command or option is named, with the closest known one") {
   check_usage_error({"frobnicate"},
                     "unknown command 'frobnicate'; the commands are run, batch, repl, tenants or "
                     "summarize");
-  check_usage_error({}, "give a command: run, batch, repl, tenants or summarize (krepis --help "
-                        "says what each does)");
+  check_usage_error({},
+                    "give a command: run, batch, repl, tenants or summarize (krepis --help "
+                    "says what each does)");
   check_usage_error({"run", "--jsn", "-e", "1"},
                     "run: unknown option '--jsn' (did you mean '--json'?) (krepis run --help "
                     "lists them)");

@@ -43,26 +43,32 @@ Shell shell(const fs::path& dir, const std::string& command) {
 struct PipelineFixture {
   ScratchFolder folder{"krepis-pipeline"};
   PipelineFixture() {
-    std::ofstream(folder.path / "data.json") << R"({"orders": [{"id": 1, "total": 5}, {"id": 2, "total": 7}]})";
+    std::ofstream(folder.path / "data.json")
+        << R"({"orders": [{"id": 1, "total": 5}, {"id": 2, "total": 7}]})";
     std::ofstream(folder.path / "transform.js")
         << "({count: input.orders.length, sum: input.orders.reduce((a, o) => a + o.total, 0)})\n";
-    std::ofstream(folder.path / "chatty.js") << "console.log('line one'); console.log('line two'); 42\n";
+    std::ofstream(folder.path / "chatty.js")
+        << "console.log('line one'); console.log('line two'); 42\n";
   }
 };
 
-TEST_CASE_FIXTURE(PipelineFixture, "cat data.json | krepis run --input - -p --report=none transform.js | jq") {
-  Shell jq = shell(folder.path,
-                   "cat data.json | $KREPIS run --input - -p --report=none transform.js | jq -c .sum");
+TEST_CASE_FIXTURE(PipelineFixture,
+                  "cat data.json | krepis run --input - -p --report=none transform.js | jq") {
+  Shell jq =
+      shell(folder.path,
+            "cat data.json | $KREPIS run --input - -p --report=none transform.js | jq -c .sum");
   CHECK(jq.status == 0);
   CHECK(jq.out == "12\n");
-  Shell raw = shell(folder.path, "cat data.json | $KREPIS run --input - -p --report=none transform.js");
+  Shell raw =
+      shell(folder.path, "cat data.json | $KREPIS run --input - -p --report=none transform.js");
   CHECK(raw.out == "{\"count\":2,\"sum\":12}\n");
   // A string result is printed as its text, not as JSON.
   Shell text = shell(folder.path, "$KREPIS run -p --report=none -e \"\\\"a\\tb\\nc\\\"\"");
   CHECK(text.out == "a\tb\nc\n");
 }
 
-TEST_CASE_FIXTURE(PipelineFixture, "a script from stdin, and --report elsewhere, leave stdout to the script") {
+TEST_CASE_FIXTURE(PipelineFixture,
+                  "a script from stdin, and --report elsewhere, leave stdout to the script") {
   Shell script = shell(folder.path, "$KREPIS run --report=stderr - < chatty.js");
   CHECK(script.status == 0);
   CHECK(script.out == "line one\nline two\n");
@@ -71,7 +77,9 @@ TEST_CASE_FIXTURE(PipelineFixture, "a script from stdin, and --report elsewhere,
   CHECK(both.out.starts_with("ok      stdin  default  wall "));
   CHECK(both.out.find("result: 42") != std::string::npos);
   // To a file, as JSON lines; none at all.
-  Shell to_file = shell(folder.path, "$KREPIS run --json --report=reports.jsonl chatty.js transform.js --input data.json");
+  Shell to_file =
+      shell(folder.path,
+            "$KREPIS run --json --report=reports.jsonl chatty.js transform.js --input data.json");
   CHECK(to_file.status == 0);
   CHECK(to_file.out.empty());
   const std::string reports = slurp(folder.path / "reports.jsonl");
@@ -81,14 +89,18 @@ TEST_CASE_FIXTURE(PipelineFixture, "a script from stdin, and --report elsewhere,
   CHECK(none.out.empty());
 }
 
-TEST_CASE_FIXTURE(PipelineFixture, "pipes are read as files are: process substitution, /dev/stdin, the size limit") {
-  Shell substituted = shell(folder.path, "$KREPIS run --input <(cat data.json) -p --report=none transform.js");
+TEST_CASE_FIXTURE(PipelineFixture,
+                  "pipes are read as files are: process substitution, /dev/stdin, the size limit") {
+  Shell substituted =
+      shell(folder.path, "$KREPIS run --input <(cat data.json) -p --report=none transform.js");
   CHECK(substituted.out == "{\"count\":2,\"sum\":12}\n");
-  Shell dev_stdin = shell(folder.path, "$KREPIS run -p --report=none /dev/stdin < transform.js --input data.json");
+  Shell dev_stdin = shell(
+      folder.path, "$KREPIS run -p --report=none /dev/stdin < transform.js --input data.json");
   CHECK(dev_stdin.out == "{\"count\":2,\"sum\":12}\n");
   // Past 64 MiB a pipe is refused as a file would be, and nothing runs.
-  Shell huge = shell(folder.path,
-                     "head -c 70000000 /dev/zero | tr \"\\\\0\" \" \" | $KREPIS run --json - | jq -r .error");
+  Shell huge = shell(
+      folder.path,
+      "head -c 70000000 /dev/zero | tr \"\\\\0\" \" \" | $KREPIS run --json - | jq -r .error");
   CHECK(huge.out == "stdin: is more than the limit of 67108864 bytes\n");
   // Bad JSON from stdin is named as stdin, with its line and column.
   Shell bad = shell(folder.path, "printf \"{\\n  oops\" | $KREPIS run --input - -e 1 2>&1");
@@ -98,10 +110,12 @@ TEST_CASE_FIXTURE(PipelineFixture, "pipes are read as files are: process substit
         "object key (expected a string)\n");
 }
 
-TEST_CASE_FIXTURE(PipelineFixture, "stdin is read once; --report must be writable; -p prints only successes") {
+TEST_CASE_FIXTURE(PipelineFixture,
+                  "stdin is read once; --report must be writable; -p prints only successes") {
   Shell twice = shell(folder.path, "echo 1 | $KREPIS run --input - - 2>&1");
   CHECK(twice.status == 2);
-  CHECK(twice.out == "krepis: run: stdin can be read once: give `-` as one script or as --input, not both\n");
+  CHECK(twice.out ==
+        "krepis: run: stdin can be read once: give `-` as one script or as --input, not both\n");
   Shell unwritable = shell(folder.path, "$KREPIS run --report=no/such/folder/r.txt -e 1 2>&1");
   CHECK(unwritable.status == 2);
   CHECK(unwritable.out == "krepis: --report no/such/folder/r.txt: not found\n");

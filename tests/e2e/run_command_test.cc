@@ -348,12 +348,11 @@ void check_confined(pid_t pid) {
   std::vector<std::string> unconfined;
   for (const auto& task : std::filesystem::directory_iterator("/proc/" + process + "/task")) {
     const std::string thread = process + "/task/" + task.path().filename().string();
-    const bool confined =
-        proc_line(thread, "status", "NoNewPrivs:") == "NoNewPrivs:\t1" &&
-        proc_line(thread, "status", "CapEff:") == "CapEff:\t0000000000000000" &&
-        proc_line(thread, "status", "CapPrm:") == "CapPrm:\t0000000000000000" &&
-        proc_line(thread, "status", "CapBnd:") == "CapBnd:\t0000000000000000" &&
-        proc_line(thread, "status", "Seccomp:") == "Seccomp:\t2";  // a filter
+    const bool confined = proc_line(thread, "status", "NoNewPrivs:") == "NoNewPrivs:\t1" &&
+                          proc_line(thread, "status", "CapEff:") == "CapEff:\t0000000000000000" &&
+                          proc_line(thread, "status", "CapPrm:") == "CapPrm:\t0000000000000000" &&
+                          proc_line(thread, "status", "CapBnd:") == "CapBnd:\t0000000000000000" &&
+                          proc_line(thread, "status", "Seccomp:") == "Seccomp:\t2";  // a filter
     if (!confined) unconfined.push_back(thread);
     ++threads;
   }
@@ -394,11 +393,12 @@ TEST_CASE("an uncaught error shows its source line with a caret, its frames and 
                                   "f();\n");
   ProcessResult human = run_krepis({"run", thrower});
   CHECK(human.exit_status == 1);
-  CHECK(human.out.find(thrower + ":2:2: Uncaught Error: outer\n"
-                                 "            \tthrow new Error('outer', {cause: new "
-                                 "TypeError('inner')});\n"
-                                 "            \t^\n"
-                                 "            at f (" +
+  CHECK(human.out.find(thrower +
+                       ":2:2: Uncaught Error: outer\n"
+                       "            \tthrow new Error('outer', {cause: new "
+                       "TypeError('inner')});\n"
+                       "            \t^\n"
+                       "            at f (" +
                        thrower + ":2:8)\n            at " + thrower +
                        ":4:1\n"
                        "        caused by: TypeError: inner\n") != std::string::npos);
@@ -417,8 +417,9 @@ TEST_CASE("error details stay bounded: long lines, deep stacks, cause cycles, ho
   // A minified line: a window around the place, the caret under it (a 2-byte character and
   // a 4-byte one before it count as one column each on screen).
   std::string pad(400, 'x');
-  ProcessResult minified = run_krepis(
-      {"run", "--json", "-e", "var a = '\u00e9\U0001F600" + pad + "'; null.boom; var b = '" + pad + "';"});
+  ProcessResult minified =
+      run_krepis({"run", "--json", "-e",
+                  "var a = '\u00e9\U0001F600" + pad + "'; null.boom; var b = '" + pad + "';"});
   auto line = minified.json_lines().at(0);
   std::string source = line["error_source"];
   std::string shown = source.substr(0, source.find('\n'));
@@ -443,12 +444,12 @@ TEST_CASE("error details stay bounded: long lines, deep stacks, cause cycles, ho
   CHECK(stack.ends_with("\n    … (more frames left out)"));
 
   // A cause that is its own cause, and one behind a getter that throws: no hang, no crash.
-  ProcessResult cycle = run_krepis(
-      {"run", "--json", "-e", "const e = new Error('loop'); e.cause = e; throw e"});
+  ProcessResult cycle =
+      run_krepis({"run", "--json", "-e", "const e = new Error('loop'); e.cause = e; throw e"});
   CHECK(cycle.json_lines().at(0)["causes"] == json::array({"Error: loop"}));
-  ProcessResult getter = run_krepis(
-      {"run", "--json", "-e",
-       "const e = new Error('g'); Object.defineProperty(e, 'cause', {get() { throw 1 }}); throw e"});
+  ProcessResult getter = run_krepis({"run", "--json", "-e",
+                                     "const e = new Error('g'); Object.defineProperty(e, 'cause', "
+                                     "{get() { throw 1 }}); throw e"});
   CHECK(getter.exit_status == 1);
   CHECK(getter.json_lines().at(0)["error"].get<std::string>().ends_with("Uncaught Error: g"));
   CHECK_FALSE(getter.json_lines().at(0).contains("causes"));
@@ -457,8 +458,8 @@ TEST_CASE("error details stay bounded: long lines, deep stacks, cause cycles, ho
       {"run", "--json", "-e", "throw new Error('e', {cause: new Error('c'.repeat(1e5))})"});
   CHECK(long_cause.json_lines().at(0)["causes"].at(0).get<std::string>().size() <= 1024 + 3);
   // A rejection carries its frames too.
-  ProcessResult rejected = run_krepis(
-      {"run", "--json", "-e", "async function f() { throw new Error('later') } f()"});
+  ProcessResult rejected =
+      run_krepis({"run", "--json", "-e", "async function f() { throw new Error('later') } f()"});
   CHECK(rejected.json_lines().at(0)["stack"].get<std::string>().starts_with("    at f (-e:1:28)"));
 }
 
@@ -469,18 +470,18 @@ TEST_CASE("an op the tier does not grant: the script sees it absent, the operato
   CHECK(run.exit_status == 1);
   auto line = run.json_lines().at(0);
   CHECK(line["hint"] == "tier 'free' does not grant fs.read (the script calls krepis.fs.readText)");
-  ProcessResult absent = run_krepis({"run", "--json", "--tenants", manifest, "--tenant", "t",
-                                     "-e", "typeof krepis.fs"});
+  ProcessResult absent = run_krepis(
+      {"run", "--json", "--tenants", manifest, "--tenant", "t", "-e", "typeof krepis.fs"});
   CHECK(absent.json_lines().at(0)["result"] == "undefined");
-  ProcessResult human = run_krepis({"run", "--tenants", manifest, "--tenant", "t", "-e",
-                                    "krepis.env.get('A')"});
+  ProcessResult human =
+      run_krepis({"run", "--tenants", manifest, "--tenant", "t", "-e", "krepis.env.get('A')"});
   CHECK(human.out.find("        hint: tier 'free' does not grant env (the script calls "
                        "krepis.env)\n") != std::string::npos);
 }
 
 TEST_CASE("a result JSON cannot carry is reported by the contract's rules, its kind named") {
-  ProcessResult run = run_krepis(
-      {"run", "--json", "-e", "new Map([['when', new Date(0)], ['big', 2n ** 64n]])"});
+  ProcessResult run =
+      run_krepis({"run", "--json", "-e", "new Map([['when', new Date(0)], ['big', 2n ** 64n]])"});
   CHECK(run.exit_status == 0);
   auto line = run.json_lines().at(0);
   CHECK(line["result_type"] == "map");
@@ -488,8 +489,8 @@ TEST_CASE("a result JSON cannot carry is reported by the contract's rules, its k
         json::parse(R"j([["when","1970-01-01T00:00:00.000Z"],["big","18446744073709551616"]])j"));
   // A lone surrogate: V8 writes it as an escape (valid JSON), and summarize reads the line.
   std::string lone = temp_file("lone.jsonl", "");
-  ProcessResult surrogate = run_krepis_with(SpawnOptions{.stdout_path = lone},
-                                            {"run", "--json", "-e", "'\\ud800'"});
+  ProcessResult surrogate =
+      run_krepis_with(SpawnOptions{.stdout_path = lone}, {"run", "--json", "-e", "'\\ud800'"});
   CHECK(surrogate.exit_status == 0);
   ProcessResult summarized = run_krepis({"summarize", "--json", lone});
   INFO(summarized.err);

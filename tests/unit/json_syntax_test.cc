@@ -41,12 +41,20 @@ TEST_CASE("what V8 refuses is refused, with the line and column") {
 
 TEST_CASE("a refusal is in krepis's words: where, what, and what was expected") {
   const std::pair<const char*, const char*> cases[] = {
-      {"{\n  oops", "in.json: not valid JSON at line 2, column 3: not a JSON value, in an object key (expected a string)"},
-      {"{\"a\" 1}", "in.json: not valid JSON at line 1, column 6: an unexpected number, after an object key (expected ':')"},
-      {"[1, 2", "in.json: not valid JSON at line 1, column 6: the text ends too soon, in an array (expected ']')"},
-      {"1 2", "in.json: not valid JSON at line 1, column 3: an unexpected number (expected nothing more)"},
+      {"{\n  oops",
+       "in.json: not valid JSON at line 2, column 3: not a JSON value, in an object key (expected "
+       "a string)"},
+      {"{\"a\" 1}",
+       "in.json: not valid JSON at line 1, column 6: an unexpected number, after an object key "
+       "(expected ':')"},
+      {"[1, 2",
+       "in.json: not valid JSON at line 1, column 6: the text ends too soon, in an array (expected "
+       "']')"},
+      {"1 2",
+       "in.json: not valid JSON at line 1, column 3: an unexpected number (expected nothing more)"},
       {"[1,]", "in.json: not valid JSON at line 1, column 4: unexpected ']' (expected a value)"},
-      {"\"abc", "in.json: not valid JSON at line 1, column 5: invalid string: missing closing quote"},
+      {"\"abc",
+       "in.json: not valid JSON at line 1, column 5: invalid string: missing closing quote"},
   };
   for (const auto& [text, message] : cases) {
     CAPTURE(text);

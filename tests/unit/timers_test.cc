@@ -54,7 +54,7 @@ TEST_CASE("timers that do not keep the run alive fire only while another does") 
   TimerQueue queue;
   const Time t0{};
   auto background = queue.add(t0, milliseconds(1), false, /*keeps_run_alive=*/false);
-  CHECK_FALSE(queue.next_due());  // alone, it lets the run end
+  CHECK_FALSE(queue.next_due());                                      // alone, it lets the run end
   CHECK(queue.next_due(/*any_timer=*/true) == t0 + milliseconds(1));  // unless awaited
   auto foreground = queue.add(t0, milliseconds(5), false);
   CHECK(queue.next_due() == t0 + milliseconds(1));
@@ -101,7 +101,8 @@ struct TimersFixture {
   }
 };
 
-TEST_CASE_FIXTURE(TimersFixture, "timers fire in order, with their arguments, and keep the run going") {
+TEST_CASE_FIXTURE(TimersFixture,
+                  "timers fire in order, with their arguments, and keep the run going") {
   CHECK(result(R"(
     const order = [];
     setTimeout(() => order.push('b'), 0);
@@ -149,7 +150,9 @@ TEST_CASE_FIXTURE(TimersFixture, "bad arguments are refused or read as node read
   )") == R"(["nan","negative","string","object"])");
 }
 
-TEST_CASE_FIXTURE(TimersFixture, "a timer's call is out of the script's reach, and the host's timers are not its to clear") {
+TEST_CASE_FIXTURE(
+    TimersFixture,
+    "a timer's call is out of the script's reach, and the host's timers are not its to clear") {
   // A script's setter on Array.prototype never sees what a timer will call.
   CHECK(result(R"(
     let seen = 'nothing';
@@ -169,7 +172,8 @@ TEST_CASE_FIXTURE(TimersFixture, "a timer's call is out of the script's reach, a
   )") == R"("TimeoutError")");
 }
 
-TEST_CASE_FIXTURE(TimersFixture, "a timer past the deadline, or an interval never cleared, ends in timeout") {
+TEST_CASE_FIXTURE(TimersFixture,
+                  "a timer past the deadline, or an interval never cleared, ends in timeout") {
   RunReport late = run("setTimeout(() => {}, 600000); 'returned'", milliseconds(200));
   CHECK(late.status == RunStatus::kTimeout);
   CHECK(late.stopped_by == StopReason::kDeadline);
@@ -177,14 +181,16 @@ TEST_CASE_FIXTURE(TimersFixture, "a timer past the deadline, or an interval neve
   CHECK(forever.status == RunStatus::kTimeout);
   CHECK(forever.stopped_by == StopReason::kDeadline);
   // Not an unsettled promise: a timer could still settle it, until the deadline.
-  RunReport waiting = run("new Promise((resolve) => setTimeout(resolve, 600000))", milliseconds(200));
+  RunReport waiting =
+      run("new Promise((resolve) => setTimeout(resolve, 600000))", milliseconds(200));
   CHECK(waiting.status == RunStatus::kTimeout);
   CHECK(waiting.stopped_by == StopReason::kDeadline);
   // The sandbox is fine afterwards.
   CHECK(result("1 + 1") == "2");
 }
 
-TEST_CASE_FIXTURE(TimersFixture, "a throw in a timer fails the run with its stack, as an uncaught error") {
+TEST_CASE_FIXTURE(TimersFixture,
+                  "a throw in a timer fails the run with its stack, as an uncaught error") {
   RunReport report = run("setTimeout(function tick() { throw new Error('boom'); }, 0); 1");
   CHECK(report.status == RunStatus::kError);
   CHECK(report.error.value_or("") == "timers.js:1:30: Uncaught Error: boom");
@@ -212,19 +218,20 @@ TEST_CASE_FIXTURE(TimersFixture, "a timer set in one run never fires in a later 
   CHECK(result("setTimeout(() => {}, 0)") == "1");
   // The same in a REPL's kept context: each entry's timers are its own.
   sandbox->keep_context(true);
-  RunReport entry = run("globalThis.fired = 0; setTimeout(() => fired++, 600000); 'set'",
-                        milliseconds(200));
+  RunReport entry =
+      run("globalThis.fired = 0; setTimeout(() => fired++, 600000); 'set'", milliseconds(200));
   CHECK(entry.status == RunStatus::kTimeout);
   CHECK(result("new Promise((resolve) => setTimeout(() => resolve(fired), 1))") == "0");
   sandbox->keep_context(false);
 }
 
-TEST_CASE_FIXTURE(TimersFixture, "what a stopped run's timers would call is garbage once the run ends") {
+TEST_CASE_FIXTURE(TimersFixture,
+                  "what a stopped run's timers would call is garbage once the run ends") {
   // 32 MB kept only by a timer that never fired: the run's end must let it go, or it would
   // count against the next runs of this warm isolate.
-  RunReport stopped = run(
-      "const big = new Array(4 << 20).fill(1.5); setTimeout(() => big.length, 600000); 'set'",
-      milliseconds(300));
+  RunReport stopped =
+      run("const big = new Array(4 << 20).fill(1.5); setTimeout(() => big.length, 600000); 'set'",
+          milliseconds(300));
   CHECK(stopped.status == RunStatus::kTimeout);
   CHECK(stopped.heap_peak_bytes > 32 * kMiB);
   RunReport next = run("1 + 1");
@@ -232,7 +239,8 @@ TEST_CASE_FIXTURE(TimersFixture, "what a stopped run's timers would call is garb
   CHECK(next.heap_used_bytes < 16 * kMiB);
 }
 
-TEST_CASE_FIXTURE(TimersFixture, "100k timers fit; setting timers forever is bounded by the heap cap") {
+TEST_CASE_FIXTURE(TimersFixture,
+                  "100k timers fit; setting timers forever is bounded by the heap cap") {
   CHECK(result(R"(
     let fired = 0;
     for (let i = 0; i < 100000; i++) setTimeout(() => fired++, i % 3);
@@ -246,8 +254,7 @@ TEST_CASE_FIXTURE(TimersFixture, "100k timers fit; setting timers forever is bou
             "RangeError: setTimeout: 131072 timers are live, as many as a heap cap of 32 MiB "
             "allows") != std::string::npos);
   // Big arguments: the heap cap speaks first.
-  RunReport heavy =
-      run("for (;;) setInterval(() => {}, 600000, new Array(200).fill(0))");
+  RunReport heavy = run("for (;;) setInterval(() => {}, 600000, new Array(200).fill(0))");
   CHECK(heavy.status == RunStatus::kOom);
   CHECK(heavy.heap_peak_bytes + heavy.external_bytes < 48 * kMiB);
   // The host's own timers (AbortSignal.timeout) are bounded the same: by the count, or by
@@ -255,8 +262,8 @@ TEST_CASE_FIXTURE(TimersFixture, "100k timers fit; setting timers forever is bou
   sandbox = make(32);
   RunReport signals = run("for (;;) AbortSignal.timeout(600000)");
   CHECK((signals.status == RunStatus::kOom ||
-         signals.error.value_or("").find("RangeError: AbortSignal.timeout: 131072 timers are live") !=
-             std::string::npos));
+         signals.error.value_or("").find(
+             "RangeError: AbortSignal.timeout: 131072 timers are live") != std::string::npos));
 }
 
 }  // namespace

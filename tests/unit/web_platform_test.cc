@@ -116,7 +116,9 @@ TEST_CASE_FIXTURE(WebFixture, "EventTarget dispatches to its listeners as the DO
   CHECK(thrown.output == std::vector<std::string>{"second ran"});
 }
 
-TEST_CASE_FIXTURE(WebFixture, "AbortController and AbortSignal: abort, reasons, any, timeout on the run's timers") {
+TEST_CASE_FIXTURE(
+    WebFixture,
+    "AbortController and AbortSignal: abort, reasons, any, timeout on the run's timers") {
   CHECK(result(R"(
     const c = new AbortController();
     const log = [];
@@ -149,8 +151,10 @@ TEST_CASE_FIXTURE(WebFixture, "AbortController and AbortSignal: abort, reasons, 
   CHECK(alone.wall_ms < 10000);
 }
 
-TEST_CASE_FIXTURE(WebFixture, "crypto: getRandomValues, randomUUID, subtle.digest through libcrypto") {
-  CHECK(result(R"(
+TEST_CASE_FIXTURE(WebFixture,
+                  "crypto: getRandomValues, randomUUID, subtle.digest through libcrypto") {
+  CHECK(
+      result(R"(
     const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
     const abc = new TextEncoder().encode('abc');
     (async () => [
@@ -160,10 +164,11 @@ TEST_CASE_FIXTURE(WebFixture, "crypto: getRandomValues, randomUUID, subtle.diges
       hex(await crypto.subtle.digest('SHA-512', new DataView(abc.buffer))).slice(0, 16),
       hex(await crypto.subtle.digest('SHA-256', new Uint8Array(0))),
     ])()
-  )") == R"(["a9993e364706816aba3e25717850c26c9cd0d89d",)"
-         R"("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",)"
-         R"("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7",)"
-         R"("ddaf35a193617aba","e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"])");
+  )") ==
+      R"(["a9993e364706816aba3e25717850c26c9cd0d89d",)"
+      R"("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",)"
+      R"("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7",)"
+      R"("ddaf35a193617aba","e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"])");
   CHECK(result(R"(
     (async () => {
       const reasons = [];
@@ -173,7 +178,8 @@ TEST_CASE_FIXTURE(WebFixture, "crypto: getRandomValues, randomUUID, subtle.diges
       return reasons;
     })()
   )") == R"(["NotSupportedError","TypeError","TypeError"])");
-  CHECK(result(R"(
+  CHECK(
+      result(R"(
     const uuids = new Set(Array.from({ length: 100 }, () => crypto.randomUUID()));
     const shape = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
     const a = new Uint32Array(64);
@@ -184,7 +190,8 @@ TEST_CASE_FIXTURE(WebFixture, "crypto: getRandomValues, randomUUID, subtle.diges
     }
     [uuids.size, [...uuids].every((u) => shape.test(u)), same, a.some((x) => x !== 0),
      crypto.getRandomValues(new BigUint64Array(2)).length, crypto.getRandomValues(new Uint8Array(65536)).length, errors]
-  )") == R"([100,true,true,true,2,65536,["TypeMismatchError","TypeMismatchError","TypeError","QuotaExceededError"]])");
+  )") ==
+      R"([100,true,true,true,2,65536,["TypeMismatchError","TypeMismatchError","TypeError","QuotaExceededError"]])");
 }
 
 TEST_CASE("one long digest is stopped by the deadline between its chunks") {
@@ -212,10 +219,11 @@ TEST_CASE_FIXTURE(WebFixture, "bytes kept on V8's heap are read and written with
                            "new TextEncoder().encodeInto('abc', new Uint8Array(16))",
                            "crypto.subtle.digest('SHA-256', new Uint8Array(16))"}) {
     CAPTURE(call);
-    RunReport report = small.run(Job{"acme", "small.js",
-                                     std::string("const hold = new ArrayBuffer(16 * 1024 * 1024 - 8); ") +
-                                         "try { " + call + "; 'made' } catch (e) { e.name }",
-                                     std::nullopt, milliseconds(20000)});
+    RunReport report =
+        small.run(Job{"acme", "small.js",
+                      std::string("const hold = new ArrayBuffer(16 * 1024 * 1024 - 8); ") +
+                          "try { " + call + "; 'made' } catch (e) { e.name }",
+                      std::nullopt, milliseconds(20000)});
     // Refused as any allocation past the cap is: a RangeError, or the run ends oom; never
     // the process.
     CHECK((report.status == RunStatus::kOom ||
@@ -225,16 +233,18 @@ TEST_CASE_FIXTURE(WebFixture, "bytes kept on V8's heap are read and written with
 }
 
 TEST_CASE_FIXTURE(WebFixture, "URL and URLSearchParams follow the WHATWG URL standard") {
-  CHECK(result(R"(
+  CHECK(
+      result(R"(
     const u = new URL('HTTPS://user:pw@EXAMPLE.com:443/a/./b/../c?x=1&y=%20#top');
     [u.href, u.origin, u.host, u.port, u.pathname, u.search, u.hash, u.username,
      new URL('../d?z', u).href, String(new URL('http://faß.de/')), new URL('http://0x7f.1/').host,
      new URL('http://[0:0::1]:8080/').host, u instanceof URL, JSON.stringify({u}),
      Object.prototype.toString.call(u)]
-  )") == R"(["https://user:pw@example.com/a/c?x=1&y=%20#top","https://example.com","example.com","",)"
-         R"("/a/c","?x=1&y=%20","#top","user","https://user:pw@example.com/d?z","http://xn--fa-hia.de/",)"
-         R"("127.0.0.1","[::1]:8080",true,"{\"u\":\"https://user:pw@example.com/a/c?x=1&y=%20#top\"}",)"
-         R"("[object URL]"])");
+  )") ==
+      R"(["https://user:pw@example.com/a/c?x=1&y=%20#top","https://example.com","example.com","",)"
+      R"("/a/c","?x=1&y=%20","#top","user","https://user:pw@example.com/d?z","http://xn--fa-hia.de/",)"
+      R"("127.0.0.1","[::1]:8080",true,"{\"u\":\"https://user:pw@example.com/a/c?x=1&y=%20#top\"}",)"
+      R"("[object URL]"])");
   // searchParams is live both ways.
   CHECK(result(R"(
     const u = new URL('http://h/?a=1');
@@ -255,7 +265,8 @@ TEST_CASE_FIXTURE(WebFixture, "URL and URLSearchParams follow the WHATWG URL sta
   )") == R"([["TypeError","TypeError","TypeError","TypeError"],true,false,true])");
 }
 
-TEST_CASE_FIXTURE(WebFixture, "the built-in classes are plain globals, made once per run, never shared") {
+TEST_CASE_FIXTURE(WebFixture,
+                  "the built-in classes are plain globals, made once per run, never shared") {
   // Lazy data properties look like any global (a value, not an accessor, and not
   // enumerable, as WebIDL's interface objects); what a run that uses none saves is measured
   // by the bench (docs/PERFORMANCE.md).
@@ -274,10 +285,12 @@ TEST_CASE_FIXTURE(WebFixture, "the built-in classes are plain globals, made once
 TEST_CASE("an isolate compiles built-in JavaScript from the code cache another left") {
   Watchdog watchdog;
   const Engine::CodeCacheFigures before = test::engine().code_cache_figures();
-  const std::string code = "new AbortController().signal.aborted + ' ' + new URL('HTTP://A.example/x/../y').href";
+  const std::string code =
+      "new AbortController().signal.aborted + ' ' + new URL('HTTP://A.example/x/../y').href";
   for (int i = 0; i < 3; ++i) {
     Sandbox sandbox(test::engine(), watchdog, SandboxConfig{});
-    RunReport report = sandbox.run(Job{"acme", "cache.js", code, std::nullopt, milliseconds(20000)});
+    RunReport report =
+        sandbox.run(Job{"acme", "cache.js", code, std::nullopt, milliseconds(20000)});
     INFO(report.error.value_or(""));
     CHECK(report.result_json == std::optional<std::string>(R"("false http://a.example/y")"));
   }

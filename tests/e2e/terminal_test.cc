@@ -1,0 +1,51 @@
+// A script's control characters and escape sequences never reach the operator's terminal as
+// such: they are shown (\x1B, \u009B) in reports always, and in the script's output when it
+// goes to a terminal; a pipe gets the output's bytes as they are. Colour follows NO_COLOR and
+// TERM=dumb.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "e2e/krepis_process.h"
+#include "e2e/pty_session.h"
+
+namespace krepis::test {
+namespace {
+
+TEST_CASE("a report shows a script's escape sequences instead of obeying them") {
+  ProcessResult run = run_krepis(
+      {"run", "-e", "globalThis.r = '\\u009b1m'; throw new Error('\\x1b[2Jcleared' + r)"});
+  CHECK(run.exit_status == 1);
+  CHECK(run.out.find('\x1b') == std::string::npos);
+  CHECK(run.out.find("\xc2\x9b") == std::string::npos);
+  CHECK(run.out.find("Uncaught Error: \\x1B[2Jcleared\\u009B1m") != std::string::npos);
+  ProcessResult result = run_krepis({"run", "-e", "'title\\u009b]0;owned\\x07'"});
+  CHECK(result.out.find("result: \"title\\u009B]0;owned\\u0007\"") != std::string::npos);
+  // JSON escapes them as JSON does.
+  ProcessResult json = run_krepis({"run", "--json", "-e", "console.log('\\x1b[31mred')"});
+  CHECK(json.out.find("\"output\":[\"\\u001b[31mred\"]") != std::string::npos);
+}
+
+TEST_CASE("a script's output is shown on a terminal, and passed as it is to a pipe") {
+  ProcessResult piped = run_krepis({"run", "-e", "console.log('\\x1b[31mred\\ttab')"});
+  CHECK(piped.out.starts_with("\x1b[31mred\ttab\n"));
+  PtySession terminal({"run", "-e", "console.log('\\x1b[31mred\\ttab')"}, {"NO_COLOR"});
+  CHECK(terminal.wait_for("\\x1B[31mred\ttab"));
+  CHECK(terminal.wait_exit() == 0);
+  CHECK(terminal.output().find("\x1b[31mred") == std::string::npos);
+}
+
+TEST_CASE("colour on a terminal, unless NO_COLOR is set or TERM is dumb") {
+  PtySession coloured({"run", "-e", "1"}, {"NO_COLOR", "TERM=xterm"});
+  CHECK(coloured.wait_exit() == 0);
+  CHECK(coloured.output().find("\x1b[32mok") != std::string::npos);
+  PtySession dumb({"run", "-e", "1"}, {"NO_COLOR", "TERM=dumb"});
+  CHECK(dumb.wait_exit() == 0);
+  CHECK(dumb.output().find('\x1b') == std::string::npos);
+  PtySession no_colour({"run", "-e", "1"}, {"NO_COLOR=1", "TERM=xterm"});
+  CHECK(no_colour.wait_exit() == 0);
+  CHECK(no_colour.output().find('\x1b') == std::string::npos);
+}
+
+}  // namespace
+}  // namespace krepis::test
