@@ -47,6 +47,13 @@ void add_summarize_command(CLI::App& app, SummarizeOptions& options) {
   summarize->footer(R"(Counts, percentiles and pool figures are recomputed over every report line;
 the elapsed time is the slowest shard's (shards run side by side).
 
+Report lines alone (`krepis run --json`) are counted too; without a batch's summary line
+there is no elapsed time, workers or pool figures to show.
+
+Exit status: the worst job's, as for batch (0 all ok, 1 an error, 3 out of memory, 4 denied
+or crashed, 124 a timeout; the highest wins); 130 when a merged batch was interrupted; 2
+when a line is not a report or summary line, or there is none.
+
 Example:
   krepis summarize shard-*.jsonl)");
 }

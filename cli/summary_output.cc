@@ -17,6 +17,11 @@ std::size_t count_of(const std::map<std::string, std::size_t>& counts, RunStatus
   return found == counts.end() ? 0 : found->second;
 }
 
+// "1 job", "2 jobs".
+std::string counted(std::size_t count, std::string_view noun) {
+  return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+}
+
 }  // namespace
 
 void print_summary(const BatchSummary& summary, bool json) {
@@ -26,15 +31,24 @@ void print_summary(const BatchSummary& summary, bool json) {
     return;
   }
   const double seconds = summary.elapsed_ms / 1000.0;
-  std::string line = fmt::format(
-      "\n{} jobs in {:.2f} s ({:.1f} jobs/s) on {} workers", summary.jobs(), seconds,
-      seconds > 0 ? static_cast<double>(summary.jobs()) / seconds : 0.0, summary.workers);
+  // Report lines alone (`run --json`, or batches without their summary lines) carry no
+  // elapsed time, workers or pool figures: those are not made up.
+  const bool has_batch_figures = summary.shards > 0;
+  std::string line =
+      has_batch_figures
+          ? fmt::format("\n{} in {:.2f} s ({:.1f} jobs/s) on {}", counted(summary.jobs(), "job"),
+                        seconds, seconds > 0 ? static_cast<double>(summary.jobs()) / seconds : 0.0,
+                        counted(summary.workers, "worker"))
+          : fmt::format(
+                "\n{} (report lines without a batch summary: no time, workers or "
+                "pool figures)",
+                counted(summary.jobs(), "run"));
   if (summary.shards > 1) line += fmt::format(", {} shards merged", summary.shards);
   if (summary.skipped_files > 0) {
-    line += fmt::format("; {} files skipped (not jobs)", summary.skipped_files);
+    line += fmt::format("; {} skipped (not jobs)", counted(summary.skipped_files, "file"));
   }
   if (summary.interrupted) {
-    line += fmt::format("; INTERRUPTED: {} jobs not started", summary.not_started);
+    line += fmt::format("; INTERRUPTED: {} not started", counted(summary.not_started, "job"));
   }
   print_out("{}\n\n", line);
 
@@ -54,11 +68,13 @@ void print_summary(const BatchSummary& summary, bool json) {
   print_out("\nwall  p50 {:.1f} ms  p90 {:.1f} ms  p99 {:.1f} ms  max {:.1f} ms\n", wall.p50,
             wall.p90, wall.p99, wall.max);
   const PoolFigures& pool = summary.pool;
-  print_out(
-      "pool  {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
-      "{} replacements; {} isolates alive at the end; {} worker processes started\n",
-      pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,
-      pool.replacements, pool.alive, pool.worker_starts);
+  if (has_batch_figures) {
+    print_out(
+        "pool  {} warm hits, {} cold starts, {} evictions, {} idle disposals, {} retirements, "
+        "{} replacements; {} isolates alive at the end; {} worker processes started\n",
+        pool.hits, pool.cold_starts, pool.evictions, pool.idle_disposals, pool.retirements,
+        pool.replacements, pool.alive, pool.worker_starts);
+  }
   std::fflush(stdout);
 }
 

@@ -401,6 +401,23 @@ TEST_CASE("a batch whose reader goes away after one line never exits 0") {
   CHECK((run.exit_status == 128 + SIGPIPE || run.exit_status == 74));
 }
 
+TEST_CASE("summarize counts run --json lines without making up batch figures") {
+  ProcessResult runs = run_krepis({"run", "--json", script("succeeds.js"), script("throws.js")});
+  std::string lines = temp_file("runs.jsonl", runs.out);
+  ProcessResult run = run_krepis({"summarize", lines});
+  CHECK(run.exit_status == 1);  // the worst run's: an error
+  CHECK(run.out.starts_with(
+      "\n2 runs (report lines without a batch summary: no time, workers or pool figures)\n"));
+  CHECK(run.out.find("jobs/s") == std::string::npos);
+  CHECK(run.out.find("\npool ") == std::string::npos);
+  // One job, one worker: no plural.
+  const fs::path root = temp_folder();
+  write_file(root / "jobs" / "default" / "only.js", "1");
+  ProcessResult one = run_krepis({"batch", "--jobs", "1", (root / "jobs").string()});
+  CHECK(one.out.find("1 job in ") != std::string::npos);
+  CHECK(one.out.find(" on 1 worker\n") != std::string::npos);
+}
+
 TEST_CASE("summarize refuses input that is not batch output") {
   std::string junk = temp_file("junk.jsonl", "{\"status\": \"ok\", \"tenant\": \"a\"}\nhello\n");
   ProcessResult run = run_krepis({"summarize", junk});
