@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string_view>
 
 #include "core/base/utf8.h"
@@ -43,40 +42,62 @@ struct FirstError : nlohmann::json_sax<json> {
 // line 2, column 3: syntax error while parsing object key - invalid literal; last read:
 // '...'; expected string literal" becomes "at line 2, column 3: not a JSON value, in an
 // object key (expected a string)". Anything it does not recognise passes through whole.
+// Plain searches, no std::regex: the "last read" part holds the input's own bytes, as many
+// as a broken string has, and libstdc++'s regex recurses once per character.
 std::string in_our_words(const std::string& what) {
-  static const std::regex kShape(
-      R"(^\[json\.exception\.[a-z_]+\.\d+\] parse error at (line \d+, column \d+): (?:syntax error while parsing ([a-z ]+) - )?([^;]*)(?:; last read: '.*?')?(?:; expected (.*))?$)");
-  std::smatch parts;
-  if (!std::regex_match(what, parts, kShape)) return what;
-  std::string reason = parts[3].str();
-  if (reason == "unexpected end of input")
+  std::string_view rest = what;
+  constexpr std::string_view kAt = "parse error at ";
+  const std::size_t at = rest.find(kAt);
+  if (at == std::string_view::npos) return what;
+  rest.remove_prefix(at + kAt.size());
+  const std::size_t colon = rest.find(": ");
+  if (colon == std::string_view::npos || !rest.starts_with("line ")) return what;
+  const std::string_view position = rest.substr(0, colon);
+  rest.remove_prefix(colon + 2);
+  std::string_view context;
+  constexpr std::string_view kWhile = "syntax error while parsing ";
+  if (rest.starts_with(kWhile)) {
+    rest.remove_prefix(kWhile.size());
+    const std::size_t dash = rest.find(" - ");
+    if (dash == std::string_view::npos) return what;
+    context = rest.substr(0, dash);
+    rest.remove_prefix(dash + 3);
+  }
+  const std::size_t end_of_reason = std::min(rest.find("; "), rest.size());
+  std::string reason(rest.substr(0, end_of_reason));
+  // "; expected ..." ends the message, after the "last read" part with the input's bytes.
+  constexpr std::string_view kExpected = "; expected ";
+  const std::size_t expected_at = rest.rfind(kExpected);
+  std::string expected = expected_at == std::string_view::npos || expected_at < end_of_reason
+                             ? ""
+                             : std::string(rest.substr(expected_at + kExpected.size()));
+  if (reason == "unexpected end of input") {
     reason = "the text ends too soon";
-  else if (reason == "invalid literal")
+  } else if (reason == "invalid literal") {
     reason = "not a JSON value";
-  else if (reason == "unexpected number literal")
+  } else if (reason == "unexpected number literal") {
     reason = "an unexpected number";
-  else if (reason == "unexpected string literal")
+  } else if (reason == "unexpected string literal") {
     reason = "an unexpected string";
-  else if (reason.starts_with("attempting to parse an empty input"))
-    reason = "the text is empty";
-  const std::string context = parts[2].str();
+  }
   std::string where;
-  if (context == "object key")
+  if (context == "object key") {
     where = ", in an object key";
-  else if (context == "object separator")
+  } else if (context == "object separator") {
     where = ", after an object key";
-  else if (context == "object")
+  } else if (context == "object") {
     where = ", in an object";
-  else if (context == "array")
+  } else if (context == "array") {
     where = ", in an array";
-  std::string expected = parts[4].str();
-  if (expected == "'[', '{', or a literal")
+  }
+  if (expected == "'[', '{', or a literal") {
     expected = "a value";
-  else if (expected == "string literal")
+  } else if (expected == "string literal") {
     expected = "a string";
-  else if (expected == "end of input")
+  } else if (expected == "end of input") {
     expected = "nothing more";
-  return fmt::format("at {}: {}{}{}", parts[1].str(), reason, where,
+  }
+  return fmt::format("at {}: {}{}{}", position, reason, where,
                      expected.empty() ? "" : " (expected " + expected + ")");
 }
 

@@ -60,6 +60,13 @@ TEST_CASE("a refusal is in krepis's words: where, what, and what was expected") 
     CAPTURE(text);
     CHECK(json_syntax_error("in.json", text) == std::optional<std::string>(message));
   }
+  // A broken string of a megabyte: nlohmann's message carries all of it, and reading that
+  // with std::regex once overflowed the stack.
+  const std::string long_string = "[\"" + std::string(1 << 20, 'a');
+  CHECK(json_syntax_error("in.json", long_string) ==
+        std::optional<std::string>(
+            "in.json: not valid JSON at line 1, column 1048579: invalid string: missing closing "
+            "quote"));
 }
 
 }  // namespace
