@@ -20,6 +20,7 @@
 #include "core/base/limits.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
+#include "core/base/utf8.h"
 #include "core/batch/session_server.h"
 #include "core/batch/session_worker.h"
 #include "core/batch/worker_lock.h"
@@ -163,13 +164,15 @@ class ReplSession {
       return;
     }
     const bool tty = colour_on_stdout();
+    // The value and the message are the script's: shown, never obeyed by the terminal.
     if (report.status == RunStatus::kOk) {
-      print_out("{}\n", report.result_text.value_or(report.result_json.value_or("undefined")));
+      print_out("{}\n", visible_lines(
+                            report.result_text.value_or(report.result_json.value_or("undefined"))));
     } else {
       std::string message =
-          report.stopped_by != StopReason::kNone && report.status != RunStatus::kError
-              ? fmt::format("{}: {}", to_string(report.status), report.error.value_or(""))
-              : report.error.value_or(std::string(to_string(report.status)));
+          one_line(report.stopped_by != StopReason::kNone && report.status != RunStatus::kError
+                       ? fmt::format("{}: {}", to_string(report.status), report.error.value_or(""))
+                       : report.error.value_or(std::string(to_string(report.status))));
       print_out("{}{}{}\n", tty ? "\x1b[31m" : "", message, tty ? "\x1b[0m" : "");
       print_error_detail(report, "");
     }

@@ -1,5 +1,7 @@
 #include "cli/report_sink.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,24 +10,70 @@
 
 #include "cli/terminal.h"
 #include "core/base/report.h"
+#include "core/base/unique_fd.h"
 
 namespace krepis::cli {
 
-std::optional<ReportSink> ReportSink::open(const std::string& where, std::string& error) {
-  if (where == "stdout") return ReportSink(Kind::kStdout, where, nullptr);
+namespace {
+
+bool same_file(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+}  // namespace
+
+std::optional<ReportSink> ReportSink::open(const std::string& where,
+                                           const std::vector<std::string>& keep,
+                                           std::string& error) {
+  if (where == "stdout" || where == "-") return ReportSink(Kind::kStdout, where, nullptr);
   if (where == "stderr") return ReportSink(Kind::kStderr, where, nullptr);
   if (where == "none") return ReportSink(Kind::kNone, where, nullptr);
   if (where.empty()) {
     error = "--report: give stdout, stderr, none or a FILE";
     return std::nullopt;
   }
-  std::FILE* file = std::fopen(where.c_str(), "we");
-  if (file == nullptr) {
-    error =
-        fmt::format("--report {}: {}", where, errno == ENOENT ? "not found" : std::strerror(errno));
+  // Not truncated yet: the file may be one that must be kept. O_NONBLOCK: a FIFO without a
+  // reader is refused (ENXIO) rather than waited for.
+  UniqueFd fd(::open(where.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0666));
+  if (!fd.valid()) {
+    error = fmt::format("--report {}: {}", where,
+                        errno == ENOENT   ? "its folder does not exist"
+                        : errno == ENXIO  ? "a pipe nobody reads"
+                        : errno == EACCES ? "permission denied"
+                                          : std::strerror(errno));
     return std::nullopt;
   }
-  return ReportSink(Kind::kFile, where, file);
+  struct stat file {};
+  struct stat other {};
+  if (::fstat(fd.get(), &file) != 0) {
+    error = fmt::format("--report {}: {}", where, std::strerror(errno));
+    return std::nullopt;
+  }
+  if (::fstat(STDOUT_FILENO, &other) == 0 && same_file(file, other)) {
+    return ReportSink(Kind::kStdout, where, nullptr);
+  }
+  if (::fstat(STDERR_FILENO, &other) == 0 && same_file(file, other)) {
+    return ReportSink(Kind::kStderr, where, nullptr);
+  }
+  for (const std::string& path : keep) {
+    if (::stat(path.c_str(), &other) == 0 && same_file(file, other)) {
+      error = fmt::format("--report {}: is {}, which krepis reads: it would be overwritten", where,
+                          path);
+      return std::nullopt;
+    }
+  }
+  if (S_ISREG(file.st_mode) && ::ftruncate(fd.get(), 0) != 0) {
+    error = fmt::format("--report {}: {}", where, std::strerror(errno));
+    return std::nullopt;
+  }
+  ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  std::FILE* stream = ::fdopen(fd.get(), "w");
+  if (stream == nullptr) {
+    error = fmt::format("--report {}: {}", where, std::strerror(errno));
+    return std::nullopt;
+  }
+  fd.release();  // the stream owns it now
+  return ReportSink(Kind::kFile, where, stream);
 }
 
 void ReportSink::write(const RunReport& report, bool json) {
@@ -53,10 +101,15 @@ void ReportSink::write(const RunReport& report, bool json) {
 }
 
 int ReportSink::finish(int status) {
-  if (kind_ != Kind::kFile) return status;
-  if (std::fflush(file_.get()) == 0 && std::ferror(file_.get()) == 0) return status;
-  print_error(fmt::format(
-      "cannot write reports to {}: some were lost (a full disk or an I/O error)", path_));
+  std::FILE* stream = kind_ == Kind::kFile     ? file_.get()
+                      : kind_ == Kind::kStderr ? stderr
+                                               : nullptr;
+  if (stream == nullptr) return status;  // stdout's own check is finish_stdout's
+  if (std::fflush(stream) == 0 && std::ferror(stream) == 0) return status;
+  if (kind_ == Kind::kFile) {
+    print_error(fmt::format(
+        "cannot write reports to {}: some were lost (a full disk or an I/O error)", path_));
+  }
   return kOutputLost;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/base/run_report.h"
 
@@ -14,9 +15,13 @@ namespace krepis::cli {
 
 class ReportSink {
  public:
-  // "stdout", "stderr", "none", or the path of a file to create or truncate. Nothing, with
-  // `error` set, when the file cannot be opened. Open it before the process confines itself.
-  static std::optional<ReportSink> open(const std::string& where, std::string& error);
+  // "stdout" (or "-"), "stderr", "none", or the path of a file to create or replace. A file
+  // that is stdout's or stderr's own counts as that stream; one of `keep` (the command's
+  // inputs, scripts, manifest) is refused, never emptied. Nothing, with `error` set, when the
+  // file cannot be opened or is refused. Open it once the inputs are read, before the
+  // process confines itself.
+  static std::optional<ReportSink> open(const std::string& where,
+                                        const std::vector<std::string>& keep, std::string& error);
 
   // The report as a JSON line or as the human usage line (with its result or error).
   void write(const RunReport& report, bool json);

@@ -1,6 +1,7 @@
 #include "cli/run_command.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,12 +31,35 @@ namespace {
 // else as its JSON. A string bound for a terminal has its control characters made visible,
 // tabs and newlines kept.
 std::string printed_result(const RunReport& report) {
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   const std::string& json = *report.result_json;
-  if (report.result_type != std::optional<std::string>("string")) return json;
+  if (report.result_type == std::optional<std::string>("undefined")) return "undefined";
+  if (report.result_type != std::optional<std::string>("string")) {
+    return terminal ? visible_lines(json) : json;
+  }
   nlohmann::json value = nlohmann::json::parse(nlohmann_parsable(json), nullptr, false);
   if (!value.is_string()) return json;
   std::string text = value.get<std::string>();
-  return ::isatty(STDOUT_FILENO) == 1 ? visible_lines(text) : text;
+  return terminal ? visible_lines(text) : text;
+}
+
+// Pipes named twice (`-` and /dev/stdin, or one <(...) given twice) would be read once, and
+// the second reader would get nothing: the first pipe named twice, if any.
+std::optional<std::string> pipe_named_twice(const std::vector<std::string>& paths) {
+  std::vector<std::pair<dev_t, ino_t>> seen;
+  for (const std::string& path : paths) {
+    struct stat info {};
+    const bool ok =
+        path == kStdinPath ? ::fstat(STDIN_FILENO, &info) == 0 : ::stat(path.c_str(), &info) == 0;
+    if (!ok || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode) ||
+                 (path == kStdinPath && !S_ISREG(info.st_mode)))) {
+      continue;
+    }
+    const std::pair<dev_t, ino_t> id{info.st_dev, info.st_ino};
+    if (std::find(seen.begin(), seen.end(), id) != seen.end()) return path;
+    seen.push_back(id);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -57,12 +81,12 @@ void add_run_command(CLI::App& app, RunOptions& options) {
       ->type_name("FILE");
   run->add_flag("--json", options.json, "One JSON object per run, one per line, as the report");
   run->add_option("--report", options.report,
-                  "Where each run's report goes: stdout, stderr, none, or FILE")
-      ->type_name("WHERE")
-      ->capture_default_str();
+                  "Where each run's report goes: stdout (the default; stderr with -p), "
+                  "stderr, none, or FILE")
+      ->type_name("WHERE");
   run->add_flag("-p,--print", options.print,
-                "Print each successful run's result alone on stdout: a string as it is, "
-                "anything else as JSON");
+                "Print each successful run's result alone on stdout, as node -p does: a "
+                "string as it is, anything else as JSON");
   run->footer(R"(Every script runs in a fresh context of one reused V8 isolate of the tenant:
 nothing one script leaves behind is visible to the next. A script's result is its
 completion value (awaited if it is a promise), as JSON. With several scripts the isolate
@@ -82,8 +106,8 @@ Examples:
   krepis run --report=stderr - < job.js > job.log
 
 Exit status: 0 all ok, 1 an error, 2 usage or manifest error, 3 out of memory, 4 denied or
-crashed, 124 a timeout; when several occur the highest wins. 74 when stdout could not be
-written (reports were lost): that wins over all. 71 when the process could not confine
+crashed, 124 a timeout; when several occur the highest wins. 74 when stdout (or --report's
+stderr or FILE) could not be written (reports were lost): that wins over all. 71 when the process could not confine
 itself and ran nothing; 159 when its sandbox ended it for a forbidden system call (only
 after a V8 bug).)");
 }
@@ -94,19 +118,28 @@ int run_command(const RunOptions& options) {
     return kUsageError;
   }
   const auto reads_stdin = [](const std::string& path) { return path == kStdinPath; };
-  const auto stdin_scripts =
-      std::count_if(options.scripts.begin(), options.scripts.end(), reads_stdin);
-  if (stdin_scripts + (options.input_file && reads_stdin(*options.input_file) ? 1 : 0) > 1) {
+  std::vector<std::string> read_paths = options.scripts;
+  if (options.input_file) read_paths.push_back(*options.input_file);
+  if (std::count_if(read_paths.begin(), read_paths.end(), reads_stdin) > 1) {
     print_error("run: stdin can be read once: give `-` as one script or as --input, not both");
+    return kUsageError;
+  }
+  if (std::optional<std::string> twice = pipe_named_twice(read_paths)) {
+    print_error(fmt::format("run: {} is a pipe named twice: a pipe can be read once", *twice));
+    return kUsageError;
+  }
+  const std::string report_to = options.report.value_or(options.print ? "stderr" : "stdout");
+  if (options.print && options.json && (report_to == "stdout" || report_to == "-")) {
+    print_error(
+        "run: -p with --json --report=stdout would mix results into the JSON lines: "
+        "send the reports elsewhere (--report=stderr, none or FILE)");
     return kUsageError;
   }
   std::optional<Manifest> manifest = load_manifest_for(options.manifest);
   if (!manifest) return kUsageError;
-  std::string sink_error;
-  std::optional<ReportSink> sink = ReportSink::open(options.report, sink_error);
-  if (!sink) {
-    print_error(sink_error);
-    return kUsageError;
+  if (std::count(options.scripts.begin(), options.scripts.end(), kStdinPath) > 0 &&
+      ::isatty(STDIN_FILENO) == 1) {
+    print_error("reading the script from the terminal: end it with Ctrl-D");
   }
   std::optional<std::string> input;
   if (options.input_file) {
@@ -120,6 +153,29 @@ int run_command(const RunOptions& options) {
 
   std::string denial;
   const TenantSpec* tenant = find_tenant(*manifest, options.tenant, denial);
+  // The scripts are read before a runtime confines this process to the tenant's own files.
+  struct Script {
+    std::string name;
+    Result<std::string> source;
+  };
+  std::vector<Script> scripts;
+  if (options.code) scripts.push_back({"-e", *options.code});
+  for (const std::string& path : options.scripts) {
+    scripts.push_back({reads_stdin(path) ? "stdin" : path,
+                       read_text_file(path, kMaxTextFileBytes, Pipes::kRead)});
+  }
+  // Then the report file, which must not be one of what was just read, nor the manifest.
+  std::vector<std::string> keep;
+  for (const std::string& path : read_paths) {
+    if (!reads_stdin(path)) keep.push_back(path);
+  }
+  keep.push_back(options.manifest.tenants_file.value_or("tenants.toml"));
+  std::string sink_error;
+  std::optional<ReportSink> sink = ReportSink::open(report_to, keep, sink_error);
+  if (!sink) {
+    print_error(sink_error);
+    return kUsageError;
+  }
 
   int exit_status = 0;
   auto report = [&](const RunReport& run_report) {
@@ -136,18 +192,6 @@ int run_command(const RunOptions& options) {
   // a worker process, which prints their log as it comes, so the next script gets a new
   // worker; with one, this process is the worker (no fork on the way of `run -e 1`).
   const LiveOutput live = options.json ? LiveOutput{} : LiveOutput{&print_log_entry};
-  // The scripts are read before a runtime confines this process to the tenant's own files.
-  struct Script {
-    std::string name;
-    Result<std::string> source;
-  };
-  std::vector<Script> scripts;
-  if (options.code) scripts.push_back({"-e", *options.code});
-  for (const std::string& path : options.scripts) {
-    scripts.push_back({reads_stdin(path) ? "stdin" : path,
-                       read_text_file(path, kMaxTextFileBytes, Pipes::kRead)});
-  }
-
   std::optional<ProcessWorker> worker;
   std::optional<Runtime> runtime;
   if (tenant != nullptr) say_confinement_shortfall();

@@ -17,8 +17,9 @@ struct RunOptions {
   std::string tenant = "default";
   std::optional<std::string> input_file;
   bool json = false;
-  // Where each run's report goes: stdout, stderr, none or a file (cli/report_sink.h).
-  std::string report = "stdout";
+  // Where each run's report goes: stdout, stderr, none or a file (cli/report_sink.h); by
+  // default stdout, or stderr with --print.
+  std::optional<std::string> report;
   // Print each successful run's result alone on stdout (a string as it is, else JSON).
   bool print = false;
 };

@@ -8,6 +8,7 @@
 
 #include "cli/table.h"
 #include "cli/terminal.h"
+#include "core/base/utf8.h"
 
 namespace krepis::cli {
 namespace {
@@ -61,7 +62,8 @@ void print_summary(const BatchSummary& summary, bool json) {
     for (RunStatus status : kRunStatuses) row.push_back(std::to_string(count_of(counts, status)));
     rows.push_back(std::move(row));
   };
-  for (const auto& [tenant, counts] : summary.tenants) add_row(tenant, counts);
+  // Tenant names come from folder names and report lines: shown, never obeyed.
+  for (const auto& [tenant, counts] : summary.tenants) add_row(one_line(tenant), counts);
   add_row("all", summary.counts);
   print_table(rows, 1);
   const BatchSummary::Percentiles wall = summary.wall_percentiles();

@@ -26,7 +26,7 @@ std::string command_list(const std::vector<std::string>& names) {
   return list;
 }
 
-// Every spelling of every option of the command (and the app's own: --help, --version).
+// Every spelling of every option of the command, --help included.
 std::vector<std::string> option_names(const CLI::App& command) {
   std::vector<std::string> names;
   for (const CLI::Option* option : command.get_options()) {
@@ -34,6 +34,37 @@ std::vector<std::string> option_names(const CLI::App& command) {
     for (const std::string& name : option->get_snames()) names.push_back("-" + name);
   }
   return names;
+}
+
+// The option of the command spelled `word`, if any.
+const CLI::Option* option_named(const CLI::App& command, std::string_view word) {
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) {
+      if (word == "--" + name) return option;
+    }
+    for (const std::string& name : option->get_snames()) {
+      if (word == "-" + name) return option;
+    }
+  }
+  return nullptr;
+}
+
+// The first word of the command line that looks like an option and is none of the
+// command's; the values of its options (`-e -1`) are skipped.
+std::optional<std::string> unknown_option(const CLI::App& command, int argc,
+                                          const char* const* argv) {
+  for (int i = 2; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word == "--") break;
+    if (!word.starts_with("-") || word == "-") continue;
+    const std::size_t equals = word.find('=');
+    const std::string_view name = word.substr(0, equals);
+    const CLI::Option* option = option_named(command, name);
+    if (option == nullptr) return std::string(name);
+    // An option that takes a value, given without `=`: the next word is its value.
+    if (equals == std::string_view::npos && option->get_type_size() > 0) ++i;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -44,6 +75,16 @@ std::optional<int> before_parsing(const CLI::App& app, int argc, const char* con
     print_error(
         fmt::format("give a command: {} (krepis --help says what each does)", command_list(names)));
     return kUsageError;
+  }
+  // `--report=` with nothing after it: CLI11 would take the next word as the value (a
+  // script, which --report would then overwrite).
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--") break;
+    if (word.starts_with("--") && word.ends_with("=")) {
+      print_error(fmt::format("{} has no value after '='", word.substr(0, word.size() - 1)));
+      return kUsageError;
+    }
   }
   const std::string_view first = argv[1];
   if (first == "help") {
@@ -60,7 +101,14 @@ std::optional<int> before_parsing(const CLI::App& app, int argc, const char* con
     print_error(fmt::format("help: unknown command '{}'{}", argv[2], did_you_mean(argv[2], names)));
     return kUsageError;
   }
-  if (first.starts_with("-")) return std::nullopt;  // --help, --version, or CLI11's to refuse
+  if (first.starts_with("-")) {
+    for (std::string_view own : {"-h", "--help", "-V", "--version"}) {
+      if (first == own) return std::nullopt;
+    }
+    print_error(fmt::format("unknown option '{}': give a command first ({}), then its options",
+                            first, command_list(names)));
+    return kUsageError;
+  }
   for (const std::string& name : names) {
     if (name == first) return std::nullopt;
   }
@@ -77,23 +125,14 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
       if (candidate->get_name() == argv[1]) command = candidate;
     }
   }
-  if (command != nullptr &&
-      error.get_exit_code() == static_cast<int>(CLI::ExitCodes::ExtrasError)) {
-    std::vector<std::string> known = option_names(*command);
-    for (const std::string& name : option_names(app)) known.push_back(name);
-    for (int i = 2; i < argc; ++i) {
-      std::string_view word = argv[i];
-      if (word == "--") break;
-      if (!word.starts_with("-") || word == "-") continue;
-      word = word.substr(0, word.find('='));
-      bool is_known = false;
-      for (const std::string& name : known) is_known = is_known || name == word;
-      if (!is_known) {
-        // A one-letter option has no likely neighbour worth naming.
-        const std::string suggestion = word.starts_with("--") ? did_you_mean(word, known) : "";
-        return fmt::format("{}: unknown option '{}'{} (krepis {} --help lists them)",
-                           command->get_name(), word, suggestion, command->get_name());
-      }
+  if (command != nullptr) {
+    // Whatever CLI11 stumbled on, a mistyped option is the likelier mistake to name.
+    if (std::optional<std::string> word = unknown_option(*command, argc, argv)) {
+      // A one-letter option has no likely neighbour worth naming.
+      const std::string suggestion =
+          word->starts_with("--") ? did_you_mean(*word, option_names(*command)) : "";
+      return fmt::format("{}: unknown option '{}'{} (krepis {} --help lists them)",
+                         command->get_name(), *word, suggestion, command->get_name());
     }
   }
   const std::string where = command != nullptr ? command->get_name() + ": " : "";

@@ -17,6 +17,27 @@ using Coding = ReportField::Coding;
 
 // Invalid UTF-8 cannot reach here (V8 replaces lone surrogates), but a report line must
 // never fail to print: replace rather than throw.
+std::string escape_line_breakers(std::string line) {
+  std::string escaped;
+  escaped.reserve(line.size());
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(line[i]);
+    const auto next = [&](std::size_t k) {
+      return i + k < line.size() ? static_cast<unsigned char>(line[i + k]) : 0;
+    };
+    if (byte == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {
+      escaped += fmt::format("\\u{:04x}", next(1));
+      i += 1;
+    } else if (byte == 0xE2 && next(1) == 0x80 && (next(2) == 0xA8 || next(2) == 0xA9)) {
+      escaped += next(2) == 0xA8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      escaped += line[i];
+    }
+  }
+  return escaped;
+}
+
 void append_json(std::string& line, const nlohmann::json& value) {
   line += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -141,7 +162,9 @@ std::string json_line(const RunReport& report) {
     line += **raw;
   }
   line += '}';
-  return line;
+  // Valid JSON may carry C1 controls (CSI, NEL) and U+2028/U+2029 raw; a terminal or a
+  // line-oriented reader would act on them. As escapes they are the same JSON.
+  return escape_line_breakers(std::move(line));
 }
 
 std::optional<RunReport> report_from_json(const nlohmann::json& line) {
@@ -172,8 +195,8 @@ std::string human_bytes(std::size_t bytes) {
 }
 
 std::string usage_line(const RunReport& report) {
-  std::string line =
-      fmt::format("{:<7} {}  {}", to_string(report.status), one_line(report.script), report.tenant);
+  std::string line = fmt::format("{:<7} {}  {}", to_string(report.status), one_line(report.script),
+                                 one_line(report.tenant));
   if (report.status == RunStatus::kDenied) return line;
   line += fmt::format("  wall {:.1f} ms  cpu {:.1f} ms  heap {} peak / {} cap  ext {}  {}",
                       report.wall_ms, report.cpu_ms, human_bytes(report.heap_peak_bytes),

@@ -24,8 +24,9 @@ enum class Pipes { kRefused, kRead };
 
 // Reads a regular file of well-formed UTF-8, without a leading byte order mark; the error is
 // "path: what is wrong". Files over `max_bytes` are refused before they are read. With
-// Pipes::kRead, `-` is stdin, and a pipe or socket (/dev/stdin, a shell's <(...)) is read to
-// its end, refused once past `max_bytes`; other special files (devices) are always refused.
+// Pipes::kRead, `-` is stdin (whatever it is: a pipe, a terminal, a file), and a named pipe
+// or socket (/dev/stdin, a shell's <(...)) is read to its end, as cat would, refused once
+// past `max_bytes`; other special files (devices) are always refused.
 Result<std::string> read_text_file(const std::string& path,
                                    std::size_t max_bytes = kMaxTextFileBytes,
                                    Pipes pipes = Pipes::kRefused);

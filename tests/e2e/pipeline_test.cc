@@ -111,6 +111,30 @@ TEST_CASE_FIXTURE(PipelineFixture,
 }
 
 TEST_CASE_FIXTURE(PipelineFixture,
+                  "--report never overwrites what krepis reads, and never loses reports silently") {
+  const std::string data = slurp(folder.path / "data.json");
+  Shell same_as_input =
+      shell(folder.path, "$KREPIS run --input data.json --report data.json transform.js 2>&1");
+  CHECK(same_as_input.status == 2);
+  CHECK(same_as_input.out ==
+        "krepis: --report data.json: is data.json, which krepis reads: it would be overwritten\n");
+  CHECK(slurp(folder.path / "data.json") == data);
+  Shell same_as_script = shell(folder.path, "$KREPIS run --report transform.js transform.js 2>&1");
+  CHECK(same_as_script.status == 2);
+  CHECK(slurp(folder.path / "transform.js").starts_with("({count:"));
+  // `--report=` with nothing after it would take the next word (a script) as the file.
+  Shell empty = shell(folder.path, "$KREPIS run --report= transform.js --input data.json 2>&1");
+  CHECK(empty.status == 2);
+  CHECK(empty.out == "krepis: --report has no value after '='\n");
+  CHECK(slurp(folder.path / "transform.js").starts_with("({count:"));
+  // stdout's own file is stdout; a report lost on stderr is status 74, as on stdout.
+  Shell own = shell(folder.path, "$KREPIS run --json --report=/dev/stdout -e 1 | jq -c .result");
+  CHECK(own.out == "1\n");
+  Shell full = shell(folder.path, "$KREPIS run --report=stderr -e 1 2>/dev/full");
+  CHECK(full.status == 74);
+}
+
+TEST_CASE_FIXTURE(PipelineFixture,
                   "stdin is read once; --report must be writable; -p prints only successes") {
   Shell twice = shell(folder.path, "echo 1 | $KREPIS run --input - - 2>&1");
   CHECK(twice.status == 2);
@@ -118,10 +142,21 @@ TEST_CASE_FIXTURE(PipelineFixture,
         "krepis: run: stdin can be read once: give `-` as one script or as --input, not both\n");
   Shell unwritable = shell(folder.path, "$KREPIS run --report=no/such/folder/r.txt -e 1 2>&1");
   CHECK(unwritable.status == 2);
-  CHECK(unwritable.out == "krepis: --report no/such/folder/r.txt: not found\n");
+  CHECK(unwritable.out == "krepis: --report no/such/folder/r.txt: its folder does not exist\n");
   Shell failed = shell(folder.path, "$KREPIS run -p --report=none -e \"throw new Error(1)\"");
   CHECK(failed.status == 1);
   CHECK(failed.out.empty());
+  // The same pipe twice, however named.
+  Shell pipe_twice = shell(folder.path, "echo 1 | $KREPIS run --input /dev/stdin - 2>&1");
+  CHECK(pipe_twice.status == 2);
+  CHECK(pipe_twice.out ==
+        "krepis: run: /dev/stdin is a pipe named twice: a pipe can be read once\n");
+  // -p alone: its reports go to stderr, so stdout is the result alone, as node -p's is.
+  Shell alone =
+      shell(folder.path, "$KREPIS run -p -e \"[undefined, 1]\"; $KREPIS run -p -e undefined");
+  CHECK(alone.out == "[null,1]\nundefined\n");
+  Shell mixed = shell(folder.path, "$KREPIS run -p --json --report=stdout -e 1 2>&1");
+  CHECK(mixed.status == 2);
 }
 
 }  // namespace

@@ -24,6 +24,31 @@ TEST_CASE("a report shows a script's escape sequences instead of obeying them") 
   // JSON escapes them as JSON does.
   ProcessResult json = run_krepis({"run", "--json", "-e", "console.log('\\x1b[31mred')"});
   CHECK(json.out.find("\"output\":[\"\\u001b[31mred\"]") != std::string::npos);
+  // JSON escapes C1 controls and U+2028/U+2029 too.
+  ProcessResult c1 = run_krepis({"run", "--json", "-e", "'\\u009b\\u2028'"});
+  CHECK(c1.out.find("\"result\":\"\\u009b\\u2028\"") != std::string::npos);
+  // A tenant's name, from the command line or a manifest, is shown too.
+  ProcessResult tenant = run_krepis({"run", "--tenant", "x\x1b]0;owned\x07", "-e", "1"});
+  CHECK(tenant.out.find('\x1b') == std::string::npos);
+  CHECK(tenant.out.find("x\\x1B]0;owned\\x07") != std::string::npos);
+}
+
+TEST_CASE("the REPL and summarize show escape sequences instead of obeying them") {
+  const std::string entries =
+      temp_file("entries.js", "'\\x1b[2Jcleared'\nthrow new Error('\\x1b[31mred')\n");
+  ProcessResult repl = run_krepis_with({.stdin_path = entries}, {"repl"});
+  CHECK(repl.out.find('\x1b') == std::string::npos);
+  CHECK(repl.out.find("\\x1B[2Jcleared") != std::string::npos);
+  CHECK(repl.out.find("\\x1B[31mred") != std::string::npos);
+  const std::string lines =
+      temp_file("runs.jsonl",
+                "{\"tenant\":\"a\\u001b[2Jb\",\"script\":\"x.js\",\"status\":\"ok\",\"wall_ms\":1,"
+                "\"cpu_ms\":1,\"heap_used_bytes\":1,\"heap_peak_bytes\":1,\"heap_cap_bytes\":1,"
+                "\"external_bytes\":0,\"isolate\":\"cold\"}\n");
+  ProcessResult summary = run_krepis({"summarize", lines});
+  CHECK(summary.exit_status == 0);
+  CHECK(summary.out.find('\x1b') == std::string::npos);
+  CHECK(summary.out.find("a\\x1B[2Jb") != std::string::npos);
 }
 
 TEST_CASE("a script's output is shown on a terminal, and passed as it is to a pipe") {
