@@ -1,6 +1,7 @@
 // krepis's entry point: the table of commands. Each command's options, help and printing
 // live in the cli library (cli/*_command.cc), its work in core/ (docs/ARCHITECTURE.md).
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -29,6 +30,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("krepis " KREPIS_VERSION " (V8 ") +
                                            krepis::Runtime::engine_version() + ")");
   app.footer("Run `krepis COMMAND --help` for a command's options and examples.");
+  std::string colour = "auto";
+  app.add_option("--color", colour,
+                 "When to colour human output: auto (a terminal, without NO_COLOR or "
+                 "TERM=dumb), always, never; before or after the command")
+      ->type_name("WHEN")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  // Options of the app itself (--color) may come after the command's name too.
+  app.fallthrough();
 
   krepis::cli::RunOptions run_options;
   krepis::cli::TenantsOptions tenants_options;
@@ -65,6 +74,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     krepis::cli::print_error(krepis::cli::usage_error_message(app, e, argc, argv));
     return krepis::cli::kUsageError;
+  }
+  // Before any output, and inherited by the worker processes: the environment variables
+  // that colour_on (cli/terminal.h) reads.
+  if (colour == "never") ::setenv("NO_COLOR", "1", 1);
+  if (colour == "always") {
+    ::unsetenv("NO_COLOR");
+    ::setenv("CLICOLOR_FORCE", "1", 1);
   }
   try {
     for (const Command& command : commands) {

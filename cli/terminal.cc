@@ -35,9 +35,11 @@ std::string_view colour_of(RunStatus status) {
 }  // namespace
 
 bool colour_on(int fd) {
+  if (std::getenv("NO_COLOR") != nullptr) return false;
+  const char* force = std::getenv("CLICOLOR_FORCE");
+  if (force != nullptr && std::string_view(force) != "0") return true;
   const char* term = std::getenv("TERM");
-  return ::isatty(fd) == 1 && std::getenv("NO_COLOR") == nullptr &&
-         (term == nullptr || std::string_view(term) != "dumb");
+  return ::isatty(fd) == 1 && (term == nullptr || std::string_view(term) != "dumb");
 }
 
 bool colour_on_stdout() {
@@ -51,7 +53,10 @@ void say_confinement_shortfall() {
   }
 }
 
-void print_error(std::string_view message) { fmt::print(stderr, "krepis: {}\n", message); }
+void print_error(std::string_view message) {
+  // Messages name files, tenants and arguments, which may hold escape sequences: shown.
+  fmt::print(stderr, "krepis: {}\n", visible_lines(message));
+}
 
 void write_stdout(std::string_view text) {
   // A short write leaves the stream's error flag set, which finish_stdout reads.

@@ -12,7 +12,8 @@
 
 namespace krepis::cli {
 
-// Colour only for a terminal, and never when NO_COLOR is set (no-color.org) or TERM is dumb.
+// Colour for a terminal that is not TERM=dumb; never with NO_COLOR (no-color.org), always
+// with CLICOLOR_FORCE (not "0"). `--color=never|always` sets them for the whole process.
 bool colour_on(int fd);
 bool colour_on_stdout();
 

@@ -28,7 +28,7 @@ std::string command_list(const std::vector<std::string>& names) {
 
 // Every spelling of every option of the command, --help included.
 std::vector<std::string> option_names(const CLI::App& command) {
-  std::vector<std::string> names;
+  std::vector<std::string> names{"--color"};
   for (const CLI::Option* option : command.get_options()) {
     for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
     for (const std::string& name : option->get_snames()) names.push_back("-" + name);
@@ -36,8 +36,12 @@ std::vector<std::string> option_names(const CLI::App& command) {
   return names;
 }
 
-// The option of the command spelled `word`, if any.
+// The option of the command spelled `word`, if any; krepis's own --color counts too (it
+// falls through from every command).
 const CLI::Option* option_named(const CLI::App& command, std::string_view word) {
+  if (word == "--color" && command.get_parent() != nullptr) {
+    return command.get_parent()->get_option_no_throw("--color");
+  }
   for (const CLI::Option* option : command.get_options()) {
     for (const std::string& name : option->get_lnames()) {
       if (word == "--" + name) return option;
@@ -105,6 +109,8 @@ std::optional<int> before_parsing(const CLI::App& app, int argc, const char* con
     for (std::string_view own : {"-h", "--help", "-V", "--version"}) {
       if (first == own) return std::nullopt;
     }
+    // `krepis --color=never run ...`: the command comes after it.
+    if (first.starts_with("--color")) return std::nullopt;
     print_error(fmt::format("unknown option '{}': give a command first ({}), then its options",
                             first, command_list(names)));
     return kUsageError;

@@ -3,7 +3,7 @@ _krepis() {
   local cur prev words cword
   _init_completion || return
   local commands="run batch repl summarize tenants help"
-  local common="--tenants --heap-mb --deadline-ms --json --help"
+  local common="--tenants --heap-mb --deadline-ms --json --color --help"
   if [[ $cword -eq 1 ]]; then
     COMPREPLY=($(compgen -W "$commands --help --version -V" -- "$cur"))
     return
@@ -23,6 +23,7 @@ _krepis() {
       ;;
     --heap-mb | --deadline-ms | --jobs | --shards | -e | --eval) return ;;
     --shard) COMPREPLY=($(compgen -W "auto" -- "$cur")); return ;;
+    --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local options
   case ${words[1]} in

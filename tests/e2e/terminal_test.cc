@@ -27,6 +27,11 @@ TEST_CASE("a report shows a script's escape sequences instead of obeying them") 
   // JSON escapes C1 controls and U+2028/U+2029 too.
   ProcessResult c1 = run_krepis({"run", "--json", "-e", "'\\u009b\\u2028'"});
   CHECK(c1.out.find("\"result\":\"\\u009b\\u2028\"") != std::string::npos);
+  // So are names in krepis's own messages.
+  ProcessResult missing = run_krepis({"run", "--tenants", "y\x1b[2J.toml", "-e", "1"});
+  CHECK(missing.exit_status == 2);
+  CHECK(missing.err.find('\x1b') == std::string::npos);
+  CHECK(missing.err.find("y\\x1B[2J.toml") != std::string::npos);
   // A tenant's name, from the command line or a manifest, is shown too.
   ProcessResult tenant = run_krepis({"run", "--tenant", "x\x1b]0;owned\x07", "-e", "1"});
   CHECK(tenant.out.find('\x1b') == std::string::npos);
@@ -70,6 +75,19 @@ TEST_CASE("colour on a terminal, unless NO_COLOR is set or TERM is dumb") {
   PtySession no_colour({"run", "-e", "1"}, {"NO_COLOR=1", "TERM=xterm"});
   CHECK(no_colour.wait_exit() == 0);
   CHECK(no_colour.output().find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("--color=always colours a pipe too, --color=never not even a terminal") {
+  ProcessResult always = run_krepis({"run", "--color=always", "-e", "1"});
+  CHECK(always.out.starts_with("\x1b[32mok\x1b[0m"));
+  ProcessResult before_command = run_krepis({"--color", "always", "run", "-e", "1"});
+  CHECK(before_command.out.starts_with("\x1b[32mok\x1b[0m"));
+  PtySession never({"run", "--color=never", "-e", "1"}, {"NO_COLOR", "TERM=xterm"});
+  CHECK(never.wait_exit() == 0);
+  CHECK(never.output().find('\x1b') == std::string::npos);
+  ProcessResult wrong = run_krepis({"run", "--color=sometimes", "-e", "1"});
+  CHECK(wrong.exit_status == 2);
+  CHECK(wrong.err.starts_with("krepis: run: --color: sometimes not in {auto,always,never}"));
 }
 
 }  // namespace
