@@ -16,6 +16,7 @@
 #include "core/base/grants.h"
 #include "core/ops/registry.h"
 #include "core/runtime/sandbox.h"
+#include "unit/ok_result.h"
 #include "unit/scratch_folder.h"
 #include "unit/test_engine.h"
 
@@ -65,14 +66,8 @@ struct OpsFixture {
     return sandbox->run(Job{"acme", "ops.js", code, std::nullopt, deadline});
   }
 
-  // The run's result JSON, failing the test with the run's error if it did not succeed.
-  std::string result(const std::string& code) {
-    RunReport report = run(code);
-    INFO("code: " << code);
-    INFO("error: " << report.error.value_or(""));
-    CHECK(report.status == RunStatus::kOk);
-    return report.result_json.value_or("<none>");
-  }
+  // The run's result JSON (ok_result: a run that did not succeed fails the test).
+  std::string result(const std::string& code) { return test::ok_result(run(code), code); }
 
   // The `code` of the error an op call throws, or "none".
   std::string code_of(const std::string& call) {

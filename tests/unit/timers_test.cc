@@ -8,6 +8,7 @@
 
 #include "core/ops/timer_queue.h"
 #include "core/runtime/sandbox.h"
+#include "unit/ok_result.h"
 #include "unit/test_engine.h"
 
 namespace krepis {
@@ -92,13 +93,7 @@ struct TimersFixture {
   RunReport run(const std::string& code, milliseconds deadline = milliseconds(20000)) {
     return sandbox->run(Job{"acme", "timers.js", code, std::nullopt, deadline});
   }
-  std::string result(const std::string& code) {
-    RunReport report = run(code);
-    INFO("code: " << code);
-    INFO("error: " << report.error.value_or(""));
-    CHECK(report.status == RunStatus::kOk);
-    return report.result_json.value_or("<none>");
-  }
+  std::string result(const std::string& code) { return test::ok_result(run(code), code); }
 };
 
 TEST_CASE_FIXTURE(TimersFixture,

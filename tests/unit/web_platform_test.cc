@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/runtime/sandbox.h"
+#include "unit/ok_result.h"
 #include "unit/test_engine.h"
 
 namespace krepis {
@@ -21,13 +22,7 @@ struct WebFixture {
   RunReport run(const std::string& code, milliseconds deadline = milliseconds(20000)) {
     return sandbox.run(Job{"acme", "web.js", code, std::nullopt, deadline});
   }
-  std::string result(const std::string& code) {
-    RunReport report = run(code);
-    INFO("code: " << code);
-    INFO("error: " << report.error.value_or(""));
-    CHECK(report.status == RunStatus::kOk);
-    return report.result_json.value_or("<none>");
-  }
+  std::string result(const std::string& code) { return test::ok_result(run(code), code); }
 };
 
 TEST_CASE_FIXTURE(WebFixture, "DOMException is an Error with a name, a message and a legacy code") {
