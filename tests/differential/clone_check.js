@@ -2,14 +2,6 @@
 // of its value is described (types, own properties, identity of shared references) or the
 // error's name given. Run in krepis and node; see url_check.js for the shape.
 const { values } = input;
-const outcome = (make) => {
-  try {
-    return make();
-  } catch (error) {
-    return `throws ${error.name}`;
-  }
-};
-const each = (inputs, make) => inputs.map((item) => [JSON.stringify(item), outcome(() => make(item))]);
 // A description that keeps what a clone must keep: identity within the value (by the order
 // objects are first met), types, own keys, values, prototypes of the builtins.
 const describe = (root) => {

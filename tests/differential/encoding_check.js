@@ -2,14 +2,6 @@
 // size), TextDecoder (fatal or not, BOM ignored or not, whole and streamed in two chunks split
 // at every byte), atob and btoa. Run in krepis and node; see url_check.js for the shape.
 const { strings, byteSequences, base64, binary } = input;
-const outcome = (make) => {
-  try {
-    return make();
-  } catch (error) {
-    return `throws ${error.name}`;
-  }
-};
-const each = (inputs, make) => inputs.map((item) => [JSON.stringify(item), outcome(() => make(item))]);
 const units = (text) => Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
 const encoder = new TextEncoder();
 const decoderOptions = [

@@ -1,15 +1,7 @@
 // The URL part of tests/differential: run in krepis (the corpus is the global `input`) and in
-// node (node_run.js). Its completion value maps each section to [case, outcome] pairs, an
-// outcome being data: a URL's parts, or the name of the error it throws.
+// node (node_run.js), after check_prelude.js. An outcome is a URL's parts, or the name of the
+// error it throws.
 const { cases, searchParams, setters } = input;
-const outcome = (make) => {
-  try {
-    return make();
-  } catch (error) {
-    return `throws ${error.name}`;
-  }
-};
-const each = (inputs, make) => inputs.map((item) => [JSON.stringify(item), outcome(() => make(item))]);
 const parts = (url) => [url.href, url.origin, url.protocol, url.username, url.password, url.host,
   url.hostname, url.port, url.pathname, url.search, url.hash, [...url.searchParams]];
 const setterBases = ['http://user:pw@example.com:8080/p?q=1#f', 'foo://h/p?q', 'file:///C:/x'];
