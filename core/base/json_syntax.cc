@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
+#include <utility>
 
 #include "core/base/utf8.h"
 
@@ -38,6 +41,18 @@ struct FirstError : nlohmann::json_sax<json> {
   }
 };
 
+// `text` in krepis's words: the second of the pair whose first it is, else `otherwise`
+// (by default `text` itself).
+std::string_view in_words(
+    std::string_view text,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> words,
+    std::optional<std::string_view> otherwise = std::nullopt) {
+  for (const auto& [theirs, ours] : words) {
+    if (text == theirs) return ours;
+  }
+  return otherwise.value_or(text);
+}
+
 // nlohmann's message in krepis's words: "[json.exception.parse_error.101] parse error at
 // line 2, column 3: syntax error while parsing object key - invalid literal; last read:
 // '...'; expected string literal" becomes "at line 2, column 3: not a JSON value, in an
@@ -64,41 +79,30 @@ std::string in_our_words(const std::string& what) {
     rest.remove_prefix(dash + 3);
   }
   const std::size_t end_of_reason = std::min(rest.find("; "), rest.size());
-  std::string reason(rest.substr(0, end_of_reason));
+  const std::string_view reason = rest.substr(0, end_of_reason);
   // "; expected ..." ends the message, after the "last read" part with the input's bytes.
   constexpr std::string_view kExpected = "; expected ";
   const std::size_t expected_at = rest.rfind(kExpected);
-  std::string expected = expected_at == std::string_view::npos || expected_at < end_of_reason
-                             ? ""
-                             : std::string(rest.substr(expected_at + kExpected.size()));
-  if (reason == "unexpected end of input") {
-    reason = "the text ends too soon";
-  } else if (reason == "invalid literal") {
-    reason = "not a JSON value";
-  } else if (reason == "unexpected number literal") {
-    reason = "an unexpected number";
-  } else if (reason == "unexpected string literal") {
-    reason = "an unexpected string";
-  }
-  std::string where;
-  if (context == "object key") {
-    where = ", in an object key";
-  } else if (context == "object separator") {
-    where = ", after an object key";
-  } else if (context == "object") {
-    where = ", in an object";
-  } else if (context == "array") {
-    where = ", in an array";
-  }
-  if (expected == "'[', '{', or a literal") {
-    expected = "a value";
-  } else if (expected == "string literal") {
-    expected = "a string";
-  } else if (expected == "end of input") {
-    expected = "nothing more";
-  }
-  return fmt::format("at {}: {}{}{}", position, reason, where,
-                     expected.empty() ? "" : " (expected " + expected + ")");
+  const std::string_view expected =
+      expected_at == std::string_view::npos || expected_at < end_of_reason
+          ? std::string_view()
+          : rest.substr(expected_at + kExpected.size());
+  const std::string_view reason_words =
+      in_words(reason, {{"unexpected end of input", "the text ends too soon"},
+                        {"invalid literal", "not a JSON value"},
+                        {"unexpected number literal", "an unexpected number"},
+                        {"unexpected string literal", "an unexpected string"}});
+  const std::string_view where = in_words(context,
+                                          {{"object key", ", in an object key"},
+                                           {"object separator", ", after an object key"},
+                                           {"object", ", in an object"},
+                                           {"array", ", in an array"}},
+                                          "");
+  const std::string_view expected_words = in_words(expected, {{"'[', '{', or a literal", "a value"},
+                                                              {"string literal", "a string"},
+                                                              {"end of input", "nothing more"}});
+  return fmt::format("at {}: {}{}{}", position, reason_words, where,
+                     expected_words.empty() ? "" : fmt::format(" (expected {})", expected_words));
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
