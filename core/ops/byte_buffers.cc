@@ -9,12 +9,20 @@
 #include "core/ops/op_call.h"
 
 namespace krepis {
+namespace {
+
+// What V8 throws when the allocator refuses an ArrayBuffer: the same error for the same cause.
+void refuse_allocation(OpCall& call) {
+  call.isolate()->ThrowException(v8::Exception::RangeError(
+      v8::String::NewFromUtf8Literal(call.isolate(), "Array buffer allocation failed")));
+}
+
+}  // namespace
 
 v8::MaybeLocal<v8::ArrayBuffer> buffer_of(OpCall& call, v8::Local<v8::ArrayBufferView> view) {
   const CappedAllocator& allocator = *call.host().allocator;
   if (!view->HasBuffer() && allocator.in_use() + view->ByteLength() > allocator.cap()) {
-    call.isolate()->ThrowException(v8::Exception::RangeError(
-        v8::String::NewFromUtf8Literal(call.isolate(), "Array buffer allocation failed")));
+    refuse_allocation(call);
     return {};
   }
   return view->Buffer();
@@ -44,8 +52,7 @@ v8::MaybeLocal<v8::Uint8Array> new_bytes(OpCall& call, std::size_t size) {
   CappedAllocator& allocator = *call.host().allocator;
   void* data = size == 0 ? nullptr : allocator.AllocateUninitialized(size);
   if (size > 0 && data == nullptr) {
-    call.isolate()->ThrowException(v8::Exception::RangeError(
-        v8::String::NewFromUtf8Literal(call.isolate(), "Array buffer allocation failed")));
+    refuse_allocation(call);
     return {};
   }
   std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
