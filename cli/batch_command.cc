@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "cli/progress.h"
 #include "cli/signal_watch.h"
@@ -71,6 +73,52 @@ std::string batch_line(const RunReport& report, std::size_t name_width) {
   return line;
 }
 
+// Every skipped entry with --verbose; without it, a word on nested folders, which are the
+// one kind a user may have meant as jobs.
+void say_what_was_skipped(const BatchPlan& plan, const BatchOptions& options) {
+  std::size_t nested = 0;
+  const SkippedEntry* first_nested = nullptr;
+  for (const SkippedEntry& entry : plan.skipped) {
+    if (options.verbose) {
+      print_error(fmt::format("skipped {}: {}", one_line((std::filesystem::path(options.dir) /
+                                                          entry.name).string()),
+                              entry.why));
+    } else if (entry.name.ends_with('/') && entry.why.starts_with("a nested folder")) {
+      if (nested++ == 0) first_nested = &entry;
+    }
+  }
+  if (first_nested == nullptr) return;
+  print_error(fmt::format(
+      "skipped {}{}: jobs are looked for one level down only, as DIR/<tenant>/<job>.js "
+      "(--verbose names every skipped file)",
+      one_line((std::filesystem::path(options.dir) / first_nested->name).string()),
+      nested > 1 ? fmt::format(" and {} more", counted(nested - 1, "nested folder")) : ""));
+}
+
+// Tenants of DIR that the manifest lacks, once each, before their jobs' `denied` lines.
+void say_unknown_tenants(const Manifest& manifest, const BatchPlan& plan,
+                         const std::string& dir) {
+  constexpr std::size_t kNamedAtMost = 10;
+  std::vector<std::pair<std::string, std::size_t>> unknown;  // tenant, its jobs
+  for (const BatchJob& job : plan.jobs) {
+    if (manifest.find(job.tenant) != nullptr) continue;
+    if (unknown.empty() || unknown.back().first != job.tenant) unknown.emplace_back(job.tenant, 0);
+    ++unknown.back().second;
+  }
+  for (std::size_t i = 0; i < unknown.size() && i < kNamedAtMost; ++i) {
+    const auto& [tenant, jobs] = unknown[i];
+    print_error(fmt::format(
+        "{}: {}; its {} will be reported denied",
+        one_line((std::filesystem::path(dir) / tenant).string()),
+        one_line(unknown_tenant_message(manifest, tenant)), counted(jobs, "job")));
+  }
+  if (unknown.size() > kNamedAtMost) {
+    print_error(fmt::format("and {} more that {} does not define",
+                            counted(unknown.size() - kNamedAtMost, "tenant folder"),
+                            manifest.source));
+  }
+}
+
 }  // namespace
 
 void add_batch_command(CLI::App& app, BatchOptions& options) {
@@ -98,6 +146,11 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
       ->type_name("N");
   batch->add_flag("--json", options.json,
                   "One JSON object per job as it finishes, then {\"summary\": ...}");
+  batch->add_flag("--failures-only", options.failures_only,
+                  "Print only the reports of jobs that did not end ok, then the summary");
+  batch->add_flag("-q,--quiet", options.quiet, "As --failures-only, and no progress line");
+  batch->add_flag("-v,--verbose", options.verbose,
+                  "Name each skipped file and folder, and why it is not a job, on stderr");
   batch->footer(R"(Reports stream as jobs finish, one line each; a summary follows (counts per
 status and tenant, wall-time percentiles, throughput, pool figures). Jobs of tenants the
 manifest does not define, unreadable or non-UTF-8 scripts and inputs that are not JSON are
@@ -106,17 +159,20 @@ warm isolates; a job that ends its worker (a builtin that outgrows the heap cap,
 termination that never lands) is reported `oom`, `timeout` or `crashed`, and the next job
 gets a new worker. SIGINT or SIGTERM: no new job starts, the jobs in flight finish, the
 summary is printed (exit 130 / 143); a second signal ends at once. Merge shards' --json
-output with `krepis summarize`.
+output with `krepis summarize`. While jobs run, a progress line (done/total, rate, ETA,
+failures) is drawn on stderr when it is a terminal, even when stdout goes to a file.
 
 Examples:
   krepis batch jobs/
   krepis batch --tenants tenants.toml --jobs 4 --json jobs/ > results.jsonl
   krepis batch --shard 2/8 jobs/
   krepis batch --shard auto --shards 8 jobs/    (in a Kubernetes Indexed Job)
+  krepis batch -q jobs/ 2>/dev/null    (only the jobs that failed, and the summary)
 
-Exit status: as for `krepis run` over all jobs; 130 / 143 when interrupted; 74 when stdout
-could not be written (no more jobs start once a report is lost). The summary's exit_status
-is the status the process exits with.)");
+Exit status: as for `krepis run` over all jobs; 2 when DIR holds no jobs at all (a shard
+with none, when other shards have some, exits 0); 130 / 143 when interrupted; 74 when
+stdout could not be written (no more jobs start once a report is lost). The summary's
+exit_status is the status the process exits with.)");
 }
 
 int batch_command(const BatchOptions& options) {
@@ -142,18 +198,28 @@ int batch_command(const BatchOptions& options) {
   summary.workers = workers;
   summary.skipped_files = plan->skipped.size();
   summary.other_shards = plan->other_shards;
+  say_what_was_skipped(*plan, options);
   if (plan->jobs.empty()) {
-    print_error(fmt::format("{}: no jobs here{} (a job is DIR/<tenant>/<job>.js)", options.dir,
-                            shard->count > 1 ? " for this shard" : ""));
+    // A shard may well have nothing to do; a folder without a single job is a mistake.
+    const bool none_at_all = plan->other_shards == 0;
+    print_error(fmt::format("{}: no jobs {} (a job is DIR/<tenant>/<job>.js){}", options.dir,
+                            none_at_all ? "here" : "for this shard",
+                            plan->skipped.empty() || options.verbose
+                                ? ""
+                                : fmt::format("; {} skipped, --verbose names them",
+                                              counted(plan->skipped.size(), "file"))));
+    summary.exit_status = none_at_all ? kUsageError : 0;
     if (options.json) print_out("{}\n", summary.to_json().dump());
-    return 0;
+    return summary.exit_status;
   }
+  say_unknown_tenants(*manifest, *plan, options.dir);
 
   std::size_t name_width = 0;
   for (const BatchJob& job : plan->jobs) {
     name_width = std::max(name_width, one_line(job.name).size());
   }
-  Progress progress(plan->jobs.size(), options.json);
+  Progress progress(plan->jobs.size(), !options.quiet);
+  const bool failures_only = options.failures_only || options.quiet;
   std::mutex output;
   std::size_t failed = 0;
   std::atomic<BatchRunner*> active_runner = nullptr;
@@ -161,9 +227,11 @@ int batch_command(const BatchOptions& options) {
     std::lock_guard lock(output);
     summary.add(report);
     if (report.status != RunStatus::kOk) ++failed;
-    progress.clear();
-    print_out("{}\n", options.json ? json_line(report) : batch_line(report, name_width));
-    std::fflush(stdout);
+    if (!failures_only || report.status != RunStatus::kOk) {
+      progress.clear();
+      print_out("{}\n", options.json ? json_line(report) : batch_line(report, name_width));
+      std::fflush(stdout);
+    }
     progress.update(summary.jobs(), failed);
     // Reports that cannot be written are lost: start no more jobs, and say so at the end.
     if (stdout_failed()) {

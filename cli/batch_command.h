@@ -18,6 +18,12 @@ struct BatchOptions {
   std::optional<std::string> shard;
   std::optional<std::int64_t> shards;
   bool json = false;
+  // Print only the reports of jobs that did not end ok (and the summary); quiet also draws
+  // no progress line.
+  bool failures_only = false;
+  bool quiet = false;
+  // Name each skipped file, and why, on stderr.
+  bool verbose = false;
 };
 
 void add_batch_command(CLI::App& app, BatchOptions& options);

@@ -5,12 +5,22 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 namespace krepis::cli {
 
-Progress::Progress(std::size_t total, bool json)
-    : enabled_(!json && ::isatty(STDERR_FILENO) == 1 && std::getenv("CI") == nullptr && total > 0),
-      total_(total) {}
+namespace {
+
+bool terminal_draws_it() {
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDERR_FILENO) == 1 && std::getenv("CI") == nullptr &&
+         (term == nullptr || std::string_view(term) != "dumb");
+}
+
+}  // namespace
+
+Progress::Progress(std::size_t total, bool wanted)
+    : enabled_(wanted && total > 0 && terminal_draws_it()), total_(total) {}
 
 void Progress::update(std::size_t done, std::size_t failed) {
   if (!enabled_) return;

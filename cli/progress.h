@@ -1,5 +1,6 @@
 // A live progress line on stderr, for people: done/total, rate, ETA, failures so far. Only
-// when stderr is a terminal and the output is not --json; never in pipes or CI logs.
+// when stderr is a terminal that understands it (not TERM=dumb), whatever stdout is (a file
+// of --json lines too); never in pipes or CI logs.
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,8 @@ namespace krepis::cli {
 
 class Progress {
  public:
-  Progress(std::size_t total, bool json);
+  // wanted: false for --quiet.
+  Progress(std::size_t total, bool wanted);
   bool enabled() const { return enabled_; }
   // A job finished; redraws at most every 100 ms.
   void update(std::size_t done, std::size_t failed);

@@ -18,12 +18,11 @@ std::size_t count_of(const std::map<std::string, std::size_t>& counts, RunStatus
   return found == counts.end() ? 0 : found->second;
 }
 
-// "1 job", "2 jobs".
+}  // namespace
+
 std::string counted(std::size_t count, std::string_view noun) {
   return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
 }
-
-}  // namespace
 
 void print_summary(const BatchSummary& summary, bool json) {
   if (json) {
@@ -47,6 +46,9 @@ void print_summary(const BatchSummary& summary, bool json) {
   if (summary.shards > 1) line += fmt::format(", {} shards merged", summary.shards);
   if (summary.skipped_files > 0) {
     line += fmt::format("; {} skipped (not jobs)", counted(summary.skipped_files, "file"));
+  }
+  if (summary.output_truncated > 0) {
+    line += fmt::format("; {} cut at the output cap", counted(summary.output_truncated, "run"));
   }
   if (summary.interrupted) {
     line += fmt::format("; INTERRUPTED: {} not started", counted(summary.not_started, "job"));

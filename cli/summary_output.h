@@ -2,9 +2,16 @@
 // or the contract's {"summary": ...} line.
 #pragma once
 
+#include <cstddef>
+#include <string>
+#include <string_view>
+
 #include "core/batch/batch_summary.h"
 
 namespace krepis::cli {
+
+// "1 job", "2 jobs": a count with its noun, plural when it is not one.
+std::string counted(std::size_t count, std::string_view noun);
 
 void print_summary(const BatchSummary& summary, bool json);
 

@@ -32,6 +32,8 @@ nlohmann::json to_json(const Manifest& manifest) {
         {"heap_mb", heap_mb(tenant)},
         {"deadline_ms", tenant.limits.deadline.count()},
         {"max_isolates", tenant.max_isolates},
+        {"max_output_lines", tenant.output_caps.max_lines},
+        {"max_output_kb", tenant.output_caps.max_bytes / 1024},
         {"ops", tenant.ops},
         {"fs_root", tenant.fs_root ? nlohmann::json(tenant.fs_root->string()) : nullptr},
         {"env", env_names(tenant)},

@@ -130,6 +130,10 @@ std::string human_report_text(const RunReport& report, bool colour) {
   if (report.result_json && *report.result_json != "null") {
     text += fmt::format("{}result: {}\n", kIndent, one_line(*report.result_json));
   }
+  if (report.output_truncated) {
+    text += fmt::format(
+        "{}output truncated: past the tier's max_output_lines or max_output_kb\n", kIndent);
+  }
   if (report.error) {
     const std::string error = one_line(*report.error);
     if (report.stopped_by != StopReason::kNone) {

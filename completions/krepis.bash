@@ -9,7 +9,7 @@ _krepis() {
     return
   fi
   case $prev in
-    --tenants) _filedir toml; return ;;
+    --tenants) _filedir; return ;;
     --input) _filedir json; return ;;
     --report) COMPREPLY=($(compgen -W "stdout stderr none" -- "$cur")); _filedir; return ;;
     --tenant)
@@ -17,8 +17,10 @@ _krepis() {
       for ((i = 1; i < cword; i++)); do
         [[ ${words[i]} == --tenants ]] && manifest=${words[i + 1]}
       done
-      [[ -r $manifest ]] &&
-        COMPREPLY=($(compgen -W "$(sed -n 's/^\[tenants\.\([a-z0-9_-]*\)\].*/\1/p' "$manifest")" -- "$cur"))
+      # Without a manifest krepis has one tenant, the built-in `default`.
+      local ids=default
+      [[ -r $manifest ]] && ids=$(sed -n 's/^\[tenants\.\([a-z0-9_-]*\)\].*/\1/p' "$manifest")
+      COMPREPLY=($(compgen -W "$ids" -- "$cur"))
       return
       ;;
     --heap-mb | --deadline-ms | --jobs | --shards | -e | --eval) return ;;
@@ -28,7 +30,7 @@ _krepis() {
   local options
   case ${words[1]} in
     run) options="$common --tenant --input --report -p --print -e --eval" ;;
-    batch) options="$common --jobs --shard --shards" ;;
+    batch) options="$common --jobs --shard --shards --failures-only -q --quiet -v --verbose" ;;
     repl) options="$common --tenant --fresh" ;;
     summarize) options="--json --help" ;;
     tenants) options="$common" ;;

@@ -233,7 +233,7 @@ class Reader {
     std::string path = "tiers." + name;
     check_keys(table, path,
                {"ops", "heap_mb", "deadline_ms", "read_quota_mb", "write_quota_mb", "max_script_mb",
-                "max_input_mb"});
+                "max_input_mb", "max_output_lines", "max_output_kb"});
     TierSpec tier;
     tier.name = name;
     tier.limits = limits(table, path, Limits{});
@@ -248,6 +248,12 @@ class Reader {
     }
     if (auto mb = integer(table, "write_quota_mb", path, 0, kMaxQuotaMb, " MB")) {
       tier.write_quota_bytes = static_cast<std::size_t>(*mb) * kMiB;
+    }
+    if (auto lines = integer(table, "max_output_lines", path, 1, kMaxOutputLines, " lines")) {
+      tier.output_caps.max_lines = static_cast<std::size_t>(*lines);
+    }
+    if (auto kb = integer(table, "max_output_kb", path, 1, kMaxOutputKb, " KB")) {
+      tier.output_caps.max_bytes = static_cast<std::size_t>(*kb) * 1024;
     }
     if (!table.contains("ops")) return tier;
     const toml::value& ops = table.at("ops");
@@ -295,6 +301,7 @@ class Reader {
     tenant.max_script_bytes = tier->second.max_script_bytes;
     tenant.max_input_bytes = tier->second.max_input_bytes;
     tenant.write_quota_bytes = tier->second.write_quota_bytes;
+    tenant.output_caps = tier->second.output_caps;
     tenant.limits = limits(table, path, tier->second.limits);
     tenant.max_isolates = std::min(kDefaultTenantMaxIsolates, manifest.pool.max_isolates);
     if (auto n = integer(table, "max_isolates", path, 1,

@@ -13,6 +13,7 @@
 
 #include "core/base/limits.h"
 #include "core/base/result.h"
+#include "core/base/run_output.h"
 
 namespace krepis {
 
@@ -40,6 +41,11 @@ inline constexpr std::int64_t kMaxQuotaMb = 4096;
 // runs it reads no more (the file's size is checked before it is read).
 inline constexpr std::size_t kDefaultJobFileMb = 16;
 inline constexpr std::int64_t kMaxJobFileMb = 64;
+// What one run may log, in lines and KiB (OutputCaps has the defaults). A report holds its
+// output whole and a worker sends it in one frame (worker_wire.h's kMaxFrameBytes counts
+// 16 MiB of it, escaped), so these bound memory as much as reading.
+inline constexpr std::int64_t kMaxOutputLines = 1'000'000;
+inline constexpr std::int64_t kMaxOutputKb = 16 * 1024;
 
 struct TierSpec {
   std::string name;
@@ -50,6 +56,7 @@ struct TierSpec {
   std::size_t write_quota_bytes = kDefaultQuotaMb * kMiB;
   std::size_t max_script_bytes = kDefaultJobFileMb * kMiB;
   std::size_t max_input_bytes = kDefaultJobFileMb * kMiB;
+  OutputCaps output_caps;
 };
 
 struct TenantSpec {
@@ -63,6 +70,8 @@ struct TenantSpec {
   // Size limits of a batch job's script and input files (its tier's).
   std::size_t max_script_bytes = kDefaultJobFileMb * kMiB;
   std::size_t max_input_bytes = kDefaultJobFileMb * kMiB;
+  // What one run may log before the rest is dropped (its tier's).
+  OutputCaps output_caps;
   // The tenant's folder, absolute; restricted file ops cannot reach outside it.
   std::optional<std::filesystem::path> fs_root;
   std::map<std::string, std::string> env;

@@ -56,6 +56,8 @@ bool has_value(const RunReport& report, StopReason reason) {
   // The contract has stopped_by for timeout and oom only.
   return reason != StopReason::kNone && report.status != RunStatus::kError;
 }
+// A flag shown when set is shown when true.
+bool has_value(const RunReport&, bool flag) { return flag; }
 template <class T>
 bool has_value(const RunReport&, const std::optional<T>& value) {
   return value.has_value();

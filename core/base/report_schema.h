@@ -50,6 +50,7 @@ struct ReportField {
 //   hint         for the operator, when an error comes from an op the tier does not grant
 //   output       what the script logged, capped; a final line says so when lines dropped
 //   output_levels  the console level of each output entry: log, info, warn, error, debug
+//   output_truncated  true when the tier's output cap dropped entries (absent otherwise)
 #define KREPIS_REPORT_FIELDS(FIELD)                                                        \
   FIELD(std::string, tenant, "tenant", "string", kAlways, kPlain)                          \
   FIELD(std::string, script, "script", "string", kAlways, kPlain)                          \
@@ -70,6 +71,7 @@ struct ReportField {
   FIELD(std::vector<std::string>, output, "output", "array of strings", kWhenSet, kPlain)  \
   FIELD(std::vector<std::string>, output_levels, "output_levels", "array of strings", kWhenSet, \
         kPlain)                                                                            \
+  FIELD(bool, output_truncated, "output_truncated", "true", kWhenSet, kPlain)              \
   FIELD(std::optional<std::string>, result_type, "result_type", "string", kWhenSet, kPlain) \
   FIELD(std::optional<std::string>, result_json, "result", "any JSON", kWhenSet, kRawJson) \
   FIELD(std::optional<std::string>, result_text, "result_text", "string", kWireOnly, kPlain)

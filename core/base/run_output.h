@@ -31,6 +31,8 @@ class RunOutput {
 
   // False once the cap is reached: callers skip formatting what would be dropped anyway.
   bool accepting() const { return dropped_ == 0; }
+  // Something was dropped: the report says output_truncated.
+  bool truncated() const { return dropped_ > 0; }
   void add(LogLevel level, std::string entry);
   // Counts an entry that was not even formatted because the cap was reached.
   void drop() { ++dropped_; }

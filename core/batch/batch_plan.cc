@@ -30,7 +30,7 @@ std::vector<fs::directory_entry> sorted_entries(const fs::path& dir, std::error_
 // than vanish.
 std::vector<BatchJob> tenant_jobs(const std::string& tenant,
                                   const std::vector<fs::directory_entry>& files,
-                                  std::vector<std::string>& skipped) {
+                                  std::vector<SkippedEntry>& skipped) {
   std::error_code code;
   std::map<std::string, fs::path> inputs;  // by stem
   std::set<std::string> stems;
@@ -51,8 +51,15 @@ std::vector<BatchJob> tenant_jobs(const std::string& tenant,
       jobs.push_back(std::move(job));
     } else if (!is_folder && extension == ".json" && stems.count(stem)) {
       continue;  // the input of a job
+    } else if (is_folder) {
+      skipped.push_back({tenant + "/" + name + "/",
+                         "a nested folder: jobs are looked for one level down only, as "
+                         "DIR/<tenant>/<job>.js"});
+    } else if (extension == ".json") {
+      skipped.push_back({tenant + "/" + name,
+                         fmt::format("an input without its job ({}.js)", escape_invalid_utf8(stem))});
     } else {
-      skipped.push_back(tenant + "/" + name + (is_folder ? "/" : ""));
+      skipped.push_back({tenant + "/" + name, "not a job (.js) or a job's input (.json)"});
     }
   }
   return jobs;
@@ -77,13 +84,16 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
     const std::string tenant = escape_invalid_utf8(tenant_dir.path().filename().string());
     if (!tenant_dir.is_directory(code)) {
       // Counted by one shard only, so merged shards count it once.
-      if (shard.index == 0) plan.skipped.push_back(tenant);
+      if (shard.index == 0) {
+        plan.skipped.push_back(
+            {tenant, "a file at the top of DIR: jobs are in tenant folders, DIR/<tenant>/<job>.js"});
+      }
       continue;
     }
     if (!shard.takes(tenant)) {
       // Its files are another shard's to count; only its jobs are counted here, as that
       // shard counts them.
-      std::vector<std::string> theirs;
+      std::vector<SkippedEntry> theirs;
       std::vector<fs::directory_entry> files = sorted_entries(tenant_dir.path(), code);
       plan.other_shards += tenant_jobs(tenant, files, theirs).size();
       code.clear();
@@ -92,7 +102,7 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
     std::vector<fs::directory_entry> files = sorted_entries(tenant_dir.path(), code);
     if (code) {
       // An unreadable tenant folder: say so as a skipped entry rather than stop the batch.
-      plan.skipped.push_back(fmt::format("{}/ ({})", tenant, code.message()));
+      plan.skipped.push_back({tenant + "/", "the folder cannot be read: " + code.message()});
       code.clear();
       continue;
     }

@@ -23,10 +23,17 @@ struct BatchJob {
   std::string name;
 };
 
+// A file or folder of DIR that is not a job or a job's input, and why, for `--verbose`.
+struct SkippedEntry {
+  std::string name;  // relative to DIR, as reports name jobs; folders end in '/'
+  std::string why;   // "a nested folder: jobs are only DIR/<tenant>/<job>.js", ...
+  bool operator==(const SkippedEntry&) const = default;
+};
+
 struct BatchPlan {
   std::vector<BatchJob> jobs;  // by tenant, then by name
   // Files and folders that are not jobs or inputs (a README, an input without its job).
-  std::vector<std::string> skipped;
+  std::vector<SkippedEntry> skipped;
   // Jobs of tenants in other shards.
   std::size_t other_shards = 0;
 };

@@ -17,18 +17,19 @@ nlohmann::json pool_json(const PoolFigures& figures) {
   return pool;
 }
 
-void count(BatchSummary& summary, const std::string& tenant, RunStatus status, double wall_ms) {
-  const std::string name(to_string(status));
+void count(BatchSummary& summary, const std::string& tenant, const RunReport& report) {
+  const std::string name(to_string(report.status));
   ++summary.counts[name];
   ++summary.tenants[tenant][name];
-  if (status != RunStatus::kDenied) summary.wall_ms.push_back(wall_ms);
-  summary.exit_status = combine_exit_status(summary.exit_status, exit_status_for(status));
+  if (report.status != RunStatus::kDenied) summary.wall_ms.push_back(report.wall_ms);
+  if (report.output_truncated) ++summary.output_truncated;
+  summary.exit_status = combine_exit_status(summary.exit_status, exit_status_for(report.status));
 }
 
 }  // namespace
 
 void BatchSummary::add(const RunReport& report) {
-  count(*this, report.tenant, report.status, report.wall_ms);
+  count(*this, report.tenant, report);
 }
 
 std::size_t BatchSummary::jobs() const {
@@ -68,6 +69,7 @@ nlohmann::json BatchSummary::to_json() const {
         {"skipped_files", skipped_files},
         {"other_shards", other_shards},
         {"not_started", not_started},
+        {"output_truncated", output_truncated},
         {"interrupted", interrupted},
         {"shards", shards},
         {"exit_status", exit_status},
@@ -100,8 +102,7 @@ bool BatchSummary::merge_line(const nlohmann::json& line) {
   std::optional<RunReport> report = report_from_json(line);
   if (!report) return false;
   static const std::string kNoTenant = "?";
-  count(*this, report->tenant.empty() ? kNoTenant : report->tenant, report->status,
-        report->wall_ms);
+  count(*this, report->tenant.empty() ? kNoTenant : report->tenant, *report);
   return true;
 }
 

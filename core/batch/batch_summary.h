@@ -22,6 +22,8 @@ struct BatchSummary {
   std::size_t skipped_files = 0;
   std::size_t other_shards = 0;
   std::size_t not_started = 0;
+  // Runs whose output the tier's cap cut (their reports say output_truncated).
+  std::size_t output_truncated = 0;
   bool interrupted = false;
   PoolFigures pool;
   // Batches this summary covers: 1 for a batch; for merged output, the summaries merged

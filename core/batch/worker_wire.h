@@ -27,7 +27,8 @@ struct WorkerReply {
 };
 
 // Frames past this are refused: a job is at most a 64 MiB script and a 64 MiB input, a
-// report at most a 16 MiB result and 1 MiB of output.
+// report at most a 16 MiB result and 16 MiB of output (the tier's max_output_kb), each of
+// which JSON's escapes may grow.
 inline constexpr std::size_t kMaxFrameBytes = 192 * 1024 * 1024;
 
 // Writes one frame, all of it; false if the peer is gone (EPIPE) or on any other error.

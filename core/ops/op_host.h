@@ -40,6 +40,8 @@ struct OpGrants {
   std::map<std::string, std::string> env;
   std::size_t read_quota_bytes = kDefaultReadQuotaBytes;
   std::size_t write_quota_bytes = kDefaultWriteQuotaBytes;
+  // What one run may log (the tier's max_output_lines and max_output_kb).
+  OutputCaps output_caps = {};
 
   bool grants(std::string_view op) const;
 };

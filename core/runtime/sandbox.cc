@@ -258,7 +258,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
 
   const auto wall_start = std::chrono::steady_clock::now();
   const double cpu_start = thread_cpu_ms();
-  RunOutput output(live);
+  RunOutput output(live, op_host_.grants.output_caps);
   UnhandledRejections rejections;
   ExecutionResult result;
   HeapFigures figures;
@@ -370,6 +370,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     report.status = RunStatus::kError;
     report.error = "execution ended without a result";
   }
+  report.output_truncated = output.truncated();
   report.output = output.take();
   report.output_levels = output.take_levels();
   ++runs_done_;

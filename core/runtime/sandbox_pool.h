@@ -21,7 +21,8 @@ inline OpGrants grants_for(const TenantSpec& tenant) {
                   tenant.fs_root,
                   tenant.env,
                   tenant.read_quota_bytes,
-                  tenant.write_quota_bytes};
+                  tenant.write_quota_bytes,
+                  tenant.output_caps};
 }
 
 // Makes each tenant's sandboxes with its heap cap; the pool's retire_heap_percent bounds each

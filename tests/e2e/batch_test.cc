@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -162,7 +163,7 @@ TEST_CASE("human output: one aligned line per job, then the summary table") {
   CHECK(run.err.find("jobs/s") == std::string::npos);
 }
 
-TEST_CASE("on a terminal, a progress line on stderr; none with --json") {
+TEST_CASE("on a terminal, a progress line on stderr, with --json too; none with --quiet") {
   fs::path root = temp_folder();
   write_file(root / "tenants.toml", "[tenants.a]\n");
   for (int i = 0; i < 5; ++i) write_file(root / "jobs" / "a" / fmt::format("{}.js", i), "1");
@@ -175,10 +176,27 @@ TEST_CASE("on a terminal, a progress line on stderr; none with --json") {
     CHECK(batch.wait_exit() == 0);
     CHECK(batch.output().find("jobs/s  ETA") != std::string::npos);
   }
-  PtySession quiet({"batch", "--json", "--jobs", "1", "--tenants", manifest, jobs}, env);
+  {
+    // stdout to a file, stderr the terminal: the progress still shows.
+    const std::string lines = (root / "out.jsonl").string();
+    PtySession batch({"batch", "--json", "--jobs", "1", "--tenants", manifest, jobs}, env, lines);
+    CHECK(batch.wait_for("[5/5]"));
+    CHECK(batch.wait_exit() == 0);
+    std::ifstream file(lines);
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    CHECK(text.find("ETA") == std::string::npos);
+    CHECK(text.find("\"summary\"") != std::string::npos);
+  }
+  PtySession quiet({"batch", "--json", "--quiet", "--jobs", "1", "--tenants", manifest, jobs},
+                   env);
   CHECK(quiet.wait_exit() == 0);
   CHECK(quiet.output().find("ETA") == std::string::npos);
   CHECK(quiet.output().find("\"summary\"") != std::string::npos);
+  // TERM=dumb cannot erase a line: no progress there either.
+  PtySession dumb({"batch", "--jobs", "1", "--tenants", manifest, jobs}, {"NO_COLOR=1", "CI",
+                                                                          "TERM=dumb"});
+  CHECK(dumb.wait_exit() == 0);
+  CHECK(dumb.output().find("ETA") == std::string::npos);
 }
 
 TEST_CASE("a tenant's isolate stays warm while another tenant runs in between") {
@@ -332,8 +350,21 @@ TEST_CASE("--shard auto reads a Kubernetes Indexed Job's or a Slurm array's inde
 TEST_CASE("an empty or missing folder") {
   fs::path empty = temp_folder();
   ProcessResult run = run_krepis({"batch", empty.string()});
-  CHECK(run.exit_status == 0);
-  CHECK(run.err.find("no jobs here") != std::string::npos);
+  CHECK(run.exit_status == 2);
+  CHECK(run.err == "krepis: " + empty.string() + ": no jobs here (a job is DIR/<tenant>/<job>.js)\n");
+  // A shard whose tenants are all another's has nothing to do, and that is fine.
+  write_file(empty / "a" / "1.js", "1");
+  int idle_shards = 0;
+  for (const char* shard : {"0/2", "1/2"}) {
+    ProcessResult part = run_krepis({"batch", "--json", "--shard", shard, "--tenants",
+                                     temp_file("t.toml", "[tenants.a]\n"), empty.string()});
+    CHECK(part.exit_status == 0);
+    if (part.err.find("no jobs for this shard") != std::string::npos) {
+      ++idle_shards;
+      CHECK(part.json_lines().back()["summary"]["other_shards"] == 1);
+    }
+  }
+  CHECK(idle_shards == 1);
   ProcessResult missing = run_krepis({"batch", (empty / "nope").string()});
   CHECK(missing.exit_status == 2);
   CHECK(missing.err.find("no such folder") != std::string::npos);

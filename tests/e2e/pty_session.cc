@@ -1,5 +1,6 @@
 #include "e2e/pty_session.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -18,7 +19,8 @@ constexpr auto kPatience = std::chrono::seconds(30);
 
 }  // namespace
 
-PtySession::PtySession(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+PtySession::PtySession(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                       const std::string& stdout_path) {
   std::vector<std::string> argv_strings{KREPIS_BIN};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   pid_ = ::forkpty(&fd_, nullptr, nullptr, nullptr);
@@ -30,6 +32,10 @@ PtySession::PtySession(const std::vector<std::string>& args, const std::vector<s
       } else {
         ::putenv(const_cast<char*>(entry.c_str()));
       }
+    }
+    if (!stdout_path.empty()) {
+      int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (out < 0 || ::dup2(out, STDOUT_FILENO) < 0) ::_exit(127);
     }
     std::vector<char*> argv;
     for (std::string& arg : argv_strings) argv.push_back(arg.data());

@@ -11,8 +11,10 @@ namespace krepis::test {
 
 class PtySession {
  public:
-  // env: NAME=VALUE to set, or NAME to unset, in krepis's environment.
-  PtySession(const std::vector<std::string>& args, const std::vector<std::string>& env);
+  // env: NAME=VALUE to set, or NAME to unset, in krepis's environment. stdout_path, when
+  // given, is where krepis's stdout goes instead (stdin and stderr stay the terminal).
+  PtySession(const std::vector<std::string>& args, const std::vector<std::string>& env,
+             const std::string& stdout_path = {});
   ~PtySession();
   PtySession(const PtySession&) = delete;
   PtySession& operator=(const PtySession&) = delete;

@@ -32,7 +32,9 @@ TEST_CASE("a folder named like a job is skipped, and no shard counts it as a job
   REQUIRE(plan.ok());
   REQUIRE(plan->jobs.size() == 1);
   CHECK(plan->jobs[0].name == "acme/real.js");
-  CHECK(plan->skipped == std::vector<std::string>{"acme/folder.js/"});
+  REQUIRE(plan->skipped.size() == 1);
+  CHECK(plan->skipped[0].name == "acme/folder.js/");
+  CHECK(plan->skipped[0].why.starts_with("a nested folder: jobs are looked for one level down"));
   // Each shard counts the jobs of the tenants it does not take: one job in all.
   CHECK(jobs_in_other_shards(batch.path) == 1);
 }
@@ -53,7 +55,30 @@ TEST_CASE("a job's input that cannot be read is still its input, so the job says
   CHECK(*plan->jobs[0].input == batch.path / "acme" / "job.json");
   CHECK(plan->jobs[1].name == "acme/other.js");
   CHECK_FALSE(plan->jobs[1].input);
-  CHECK(plan->skipped == std::vector<std::string>{"acme/other.json/"});
+  REQUIRE(plan->skipped.size() == 1);
+  CHECK(plan->skipped[0].name == "acme/other.json/");
+}
+
+TEST_CASE("each skipped entry says why it is not a job") {
+  test::ScratchFolder batch;
+  fs::create_directories(batch.path / "acme" / "deeper");
+  std::ofstream(batch.path / "README") << "";
+  std::ofstream(batch.path / "acme" / "notes.txt") << "";
+  std::ofstream(batch.path / "acme" / "lonely.json") << "{}";
+  auto plan = plan_batch(batch.path, Shard{});
+  REQUIRE(plan.ok());
+  CHECK(plan->jobs.empty());
+  auto why = [&](const std::string& name) {
+    for (const SkippedEntry& entry : plan->skipped) {
+      if (entry.name == name) return entry.why;
+    }
+    return std::string("(not skipped)");
+  };
+  CHECK(plan->skipped.size() == 4);
+  CHECK(why("README").starts_with("a file at the top of DIR"));
+  CHECK(why("acme/deeper/").starts_with("a nested folder"));
+  CHECK(why("acme/notes.txt") == "not a job (.js) or a job's input (.json)");
+  CHECK(why("acme/lonely.json") == "an input without its job (lonely.js)");
 }
 
 }  // namespace

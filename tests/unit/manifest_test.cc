@@ -164,6 +164,25 @@ TEST_CASE("a tier bounds its batch jobs' script and input files") {
               "out of range");
 }
 
+TEST_CASE("a tier caps what one run may log, in lines and KiB") {
+  Manifest manifest = expect_valid(
+      "[tiers.t]\nmax_output_lines = 50\nmax_output_kb = 16384\n[tenants.a]\ntier = \"t\"\n"
+      "[tenants.b]\n");
+  CHECK(manifest.find("a")->output_caps.max_lines == 50);
+  CHECK(manifest.find("a")->output_caps.max_bytes == 16 * kMiB);
+  CHECK(manifest.find("b")->output_caps.max_lines == 10'000);
+  CHECK(manifest.find("b")->output_caps.max_bytes == kMiB);
+  check_error("[tiers.t]\nmax_output_lines = 0\n[tenants.a]\n", 2, "tiers.t.max_output_lines",
+              "0 lines is out of range: it must be between 1 and 1000000 lines");
+  check_error("[tiers.t]\nmax_output_kb = 16385\n[tenants.a]\n", 2, "tiers.t.max_output_kb",
+              "between 1 and 16384 KB");
+  check_error("[tiers.t]\nmax_output_kb = \"1\"\n[tenants.a]\n", 2, "tiers.t.max_output_kb",
+              "must be an integer");
+  // A tenant cannot set it: it is the tier's.
+  check_error("[tenants.a]\nmax_output_lines = 5\n", 2, "tenants.a.max_output_lines",
+              "unknown key");
+}
+
 TEST_CASE("fs_root must be an existing folder, relative to the manifest's folder") {
   ScratchFolder scratch;
   fs::create_directories(scratch.path / "data" / "a");

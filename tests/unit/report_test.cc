@@ -107,6 +107,7 @@ RunReport every_field_set() {
   report.hint = "tier 'free' does not grant fs.read (the script calls krepis.fs.readText)";
   report.output = {"first line", "second\tline"};
   report.output_levels = {"log", "warn"};
+  report.output_truncated = true;
   report.result_type = "object";
   report.result_json = R"({"a":[1,"x",null],"b":{"c":true}})";
   report.result_text = "{ a: [ 1, 'x', null ], b: { c: true } }";
