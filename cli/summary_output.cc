@@ -51,7 +51,9 @@ void print_summary(const BatchSummary& summary, bool json) {
     line += fmt::format("; {} cut at the output cap", counted(summary.output_truncated, "run"));
   }
   if (summary.interrupted) {
-    line += fmt::format("; INTERRUPTED: {} not started", counted(summary.not_started, "job"));
+    // The status the process exits with, so that a person reading the log knows it too.
+    line += fmt::format("; INTERRUPTED: {} not started (exit status {})",
+                        counted(summary.not_started, "job"), summary.exit_status);
   }
   print_out("{}\n\n", line);
 

@@ -372,7 +372,7 @@ TEST_CASE("an empty or missing folder") {
 }
 
 // Starts a batch of slow jobs, waits for the first report, then sends the signal.
-ProcessResult interrupted_batch(int signal, std::size_t& jobs) {
+ProcessResult interrupted_batch(int signal, std::size_t& jobs, bool as_json = true) {
   fs::path root = temp_folder();
   write_file(root / "tenants.toml", "[tenants.slow]\ndeadline_ms = 2000\n");
   jobs = 40;
@@ -380,9 +380,10 @@ ProcessResult interrupted_batch(int signal, std::size_t& jobs) {
     write_file(root / "jobs" / "slow" / fmt::format("{:02}.js", i),
           "const t = Date.now(); while (Date.now() - t < 50) {} 'done'");
   }
-  RunningKrepis running =
-      start_krepis({"batch", "--json", "--jobs", "1", "--tenants", (root / "tenants.toml").string(),
-                    (root / "jobs").string()});
+  std::vector<std::string> args{"batch", "--jobs", "1", "--tenants",
+                                (root / "tenants.toml").string(), (root / "jobs").string()};
+  if (as_json) args.insert(args.begin() + 1, "--json");
+  RunningKrepis running = start_krepis(args);
   REQUIRE(running.wait_for_output("\n"));  // the first report
   ::kill(running.pid, signal);
   return running.wait();
@@ -411,6 +412,13 @@ TEST_CASE("SIGTERM mid-batch: exit 143") {
   BatchOutput output = parse(run);
   CHECK(output.summary["interrupted"] == true);
   CHECK(output.summary["exit_status"] == 143);  // the status the process really exits with
+}
+
+TEST_CASE("SIGINT mid-batch in human mode: the summary line says the exit status used") {
+  std::size_t jobs = 0;
+  ProcessResult run = interrupted_batch(SIGINT, jobs, false);
+  CHECK(run.exit_status == 130);
+  CHECK(run.out.find(" not started (exit status 130)\n") != std::string::npos);
 }
 
 TEST_CASE("a batch whose stdout is full says so and exits 74, not 0") {
