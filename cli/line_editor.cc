@@ -34,6 +34,10 @@ LineEditor::LineEditor(std::optional<std::filesystem::path> history_file)
   rl_readline_name = "krepis";
   // Signals are the watcher thread's business, not libedit's.
   rl_catch_signals = 0;
+  // A word for Tab is a dotted path of identifiers: '.' and '$' do not break it.
+  rl_basic_word_break_characters = " \t\n\"\\'`@><=;|&{}()[]+-*/%!~^?:,";
+  rl_completion_entry_function = &LineEditor::next_completion;
+  rl_completion_append_character = '\0';
   using_history();
   stifle_history(kHistoryEntries);
   if (history_file_) {
@@ -53,6 +57,14 @@ void LineEditor::on_line(char* line) {
   self->got_line_ = true;
   if (line != nullptr) self->line_ = std::string(line);
   std::free(line);
+}
+
+char* LineEditor::next_completion(const char* text, int state) {
+  LineEditor* self = reading_;
+  if (self == nullptr || !self->completer_) return nullptr;
+  if (state == 0) self->matches_ = self->completer_(text);
+  if (static_cast<std::size_t>(state) >= self->matches_.size()) return nullptr;
+  return ::strdup(self->matches_[static_cast<std::size_t>(state)].c_str());
 }
 
 LineEditor::Outcome LineEditor::read(const std::string& prompt, std::string& line) {

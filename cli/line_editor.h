@@ -8,8 +8,10 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/base/unique_fd.h"
 
@@ -32,18 +34,26 @@ class LineEditor {
   // Whether a cancel() came since the last read ended; clears it.
   bool take_cancel();
   void remember(const std::string& entry);
+  // What Tab offers for the word before the cursor (a dotted path like `Math.fl`): the
+  // whole words it could become. Called on the reading thread, inside read().
+  using Completer = std::function<std::vector<std::string>(const std::string& word)>;
+  void set_completer(Completer completer) { completer_ = std::move(completer); }
 
   // $XDG_STATE_HOME/krepis/history, else ~/.local/state/krepis/history; none without HOME.
   static std::optional<std::filesystem::path> default_history_file();
 
  private:
   static void on_line(char* line);
+  // libedit's completion generator: the `state`-th match for `text`, malloc'd, or null.
+  static char* next_completion(const char* text, int state);
 
   std::optional<std::filesystem::path> history_file_;
   UniqueFd cancel_fd_;  // an eventfd
   bool got_line_ = false;
   std::optional<std::string> line_;
   std::string last_remembered_;
+  Completer completer_;
+  std::vector<std::string> matches_;  // of the Tab in progress
   static LineEditor* reading_;
 };
 

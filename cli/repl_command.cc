@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -14,9 +17,11 @@
 #include "cli/line_editor.h"
 #include "cli/repl_input.h"
 #include "cli/signal_watch.h"
+#include "cli/summary_output.h"
 #include "cli/terminal.h"
 #include "cli/usage_errors.h"
 #include "core/base/did_you_mean.h"
+#include "core/base/json_syntax.h"
 #include "core/base/limits.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
@@ -31,8 +36,10 @@ namespace {
 
 constexpr const char* kHelp =
     R"(Each entry runs under the tenant's heap cap and deadline; its value is printed as
-console.log prints it, then a usage line. An entry that is not complete yet (an open
-bracket, an unterminated template) continues on the next line.
+console.log prints it, then a usage line, and `_` holds it for the next entries (until an
+entry gives `_` a value of its own). An entry that is not complete yet (an open bracket,
+an unterminated template) continues on the next line. Errors name the entry: repl:3:1:7
+is line 1, column 7 of the third entry.
 
   .help                  this text
   .tenant ID             switch tenant (isolates stay warm; a tenant whose tier grants
@@ -41,6 +48,10 @@ bracket, an unterminated template) continues on the next line.
                          show or change this session's limits for the current tenant
   .stats                 the pool's figures and this isolate's heap
   .load FILE             run a file as one entry
+  .save FILE             write this session's entries to FILE, one after another
+  .editor                type several lines, then run them as one entry (Ctrl-D runs,
+                         Ctrl-C drops them)
+  .input FILE|none       the JSON in FILE is `input` for the entries that follow
   .fresh on|off          a new context for every entry (as in a batch), or one kept context
   .reset                 start a new context now
   .json on|off           print each entry's report as the contract's JSON line
@@ -49,8 +60,9 @@ bracket, an unterminated template) continues on the next line.
 Ctrl-C cancels the line being typed, or stops the entry that is running.)";
 
 const std::vector<std::string>& command_names() {
-  static const std::vector<std::string> kNames = {".help",  ".tenant", ".limits", ".stats", ".load",
-                                                  ".fresh", ".reset",  ".json",   ".exit"};
+  static const std::vector<std::string> kNames = {
+      ".help", ".tenant", ".limits", ".stats", ".load", ".save", ".editor",
+      ".input", ".fresh", ".reset", ".json", ".exit"};
   return kNames;
 }
 
@@ -80,7 +92,35 @@ class ReplSession {
   }
 
   // The line editor whose line Ctrl-C cancels when no entry runs; none for piped input.
-  void attach(LineEditor* editor) { editor_ = editor; }
+  void attach(LineEditor* editor) {
+    editor_ = editor;
+    if (editor_ != nullptr) editor_->set_completer([this](const std::string& word) {
+      return complete(word);
+    });
+  }
+
+  // Tab: dot-commands, or the globals and properties of the session's context, found in
+  // the worker without running the script's code (core/runtime/completions.h).
+  std::vector<std::string> complete(const std::string& word) {
+    std::vector<std::string> matches;
+    if (word.starts_with('.')) {
+      for (const std::string& name : command_names()) {
+        if (name.starts_with(word)) matches.push_back(name);
+      }
+      return matches;
+    }
+    std::vector<std::string> path;
+    std::size_t start = 0;
+    for (std::size_t dot; (dot = word.find('.', start)) != std::string::npos; start = dot + 1) {
+      path.push_back(word.substr(start, dot - start));
+      if (path.back().empty()) return {};
+    }
+    const std::string stem = word.substr(0, start);
+    for (std::string& name : worker_.completions(tenant_, path, word.substr(start))) {
+      matches.push_back(stem + name);
+    }
+    return matches;
+  }
 
   // Ctrl-C, from the signal watcher: stops the entry that is running, else cancels the line
   // being typed. It is decided under the lock that run_entry holds while it hands an entry
@@ -95,9 +135,15 @@ class ReplSession {
     }
   }
 
-  void run_entry(const std::string& code, const std::string& name) {
-    Job job{tenant_.id, name, code, std::nullopt, tenant_.limits.deadline};
+  // Runs what was typed (or loaded: `name` is then the file's) as the next entry.
+  void run_entry(const std::string& code, std::optional<std::string> name = std::nullopt) {
+    ++entries_run_;
+    Job job{tenant_.id, name.value_or(fmt::format("repl:{}", entries_run_)), code, input_json_,
+            tenant_.limits.deadline};
+    job.input_name = input_name_;
     job.inspect_result = true;
+    job.remember_result = true;
+    if (!name) typed_.push_back(code);
     {
       std::lock_guard lock(running_mutex_);
       running_ = true;
@@ -144,6 +190,10 @@ class ReplSession {
       stats();
     } else if (name == ".load") {
       load(args);
+    } else if (name == ".save") {
+      save(args);
+    } else if (name == ".input") {
+      input(args);
     } else if (name == ".fresh" || name == ".json") {
       toggle(name, args);
     } else if (name == ".reset") {
@@ -271,6 +321,48 @@ class ReplSession {
     run_entry(*file, args[0]);
   }
 
+  void save(const std::vector<std::string>& args) {
+    if (args.size() != 1) {
+      print_out(".save takes one file\n");
+      return;
+    }
+    std::string text;
+    for (const std::string& entry : typed_) text += entry;
+    std::ofstream file(args[0], std::ios::binary | std::ios::trunc);
+    file << text;
+    file.close();
+    if (!file) {
+      print_out("{}: cannot write it: {}\n", one_line(args[0]), std::strerror(errno));
+      return;
+    }
+    print_out("{} saved to {}\n", counted(typed_.size(), "entry", "entries"), one_line(args[0]));
+  }
+
+  void input(const std::vector<std::string>& args) {
+    if (args.size() != 1) {
+      print_out(".input takes one JSON file, or none; {}\n",
+                input_json_ ? "input is " + one_line(input_name_) : "no input is set");
+      return;
+    }
+    if (args[0] == "none") {
+      input_json_.reset();
+      print_out("no input: `input` keeps its last value in this context, and a new one has none\n");
+      return;
+    }
+    Result<std::string> file = read_text_file(args[0]);
+    if (!file.ok()) {
+      print_out("{}\n", one_line(file.error().message));
+      return;
+    }
+    if (std::optional<std::string> problem = json_syntax_error(args[0], *file)) {
+      print_out("{}\n", one_line(*problem));
+      return;
+    }
+    input_json_ = std::move(*file);
+    input_name_ = "input " + args[0];
+    print_out("`input` is {} for the entries that follow\n", one_line(args[0]));
+  }
+
   void toggle(const std::string& name, const std::vector<std::string>& args) {
     if (args.size() != 1 || (args[0] != "on" && args[0] != "off")) {
       print_out("{} takes on or off\n", name);
@@ -297,6 +389,10 @@ class ReplSession {
   LineEditor* editor_ = nullptr;
   bool running_ = false;  // an entry is handed to the runtime (under running_mutex_)
   int worst_ = 0;
+  std::size_t entries_run_ = 0;     // entries are named repl:1, repl:2, ... in errors
+  std::vector<std::string> typed_;  // what .save writes: the entries typed, not loaded
+  std::optional<std::string> input_json_;  // .input: the JSON every entry gets as `input`
+  std::string input_name_ = "input";
 };
 
 // Reads entries until the end, from the terminal (with editing and history) or a pipe.
@@ -318,6 +414,10 @@ class EntryReader {
       if (stop.load()) break;
       if (entry.empty() && line.starts_with(".")) {
         if (editor_) editor_->remember(line);
+        if (line.find_first_not_of(" \t", 7) == std::string::npos && line.starts_with(".editor")) {
+          if (!editor_mode(stop)) return;
+          continue;
+        }
         if (!session_.command(line)) return;
         continue;
       }
@@ -328,13 +428,48 @@ class EntryReader {
       entry.clear();
       if (code.find_first_not_of(" \t\r\n") == std::string::npos) continue;
       if (editor_) editor_->remember(code.substr(0, code.size() - 1));
-      session_.run_entry(code, "repl");
+      session_.run_entry(code);
     }
     // Input ended in the middle of an entry: run what there is (V8 says what is missing).
-    if (!entry.empty() && !stop.load() && !editor_) session_.run_entry(entry, "repl");
+    if (!entry.empty() && !stop.load() && !editor_) session_.run_entry(entry);
   }
 
  private:
+  // .editor: lines until Ctrl-D (or the input's end), run as one entry; Ctrl-C drops them.
+  // False when the input has ended.
+  bool editor_mode(const std::atomic<bool>& stop) {
+    if (editor_) print_out("// editor mode: Ctrl-D runs what you typed, Ctrl-C drops it\n");
+    std::fflush(stdout);
+    std::string code;
+    bool more = true;
+    for (;;) {
+      std::string line;
+      if (!editor_) {
+        more = static_cast<bool>(std::getline(std::cin, line));
+        if (!more) break;
+      } else {
+        LineEditor::Outcome outcome = editor_->read("... ", line);
+        if (outcome == LineEditor::Outcome::kEnd) {
+          std::fputs("\n", stdout);
+          break;
+        }
+        if (outcome == LineEditor::Outcome::kCancelled) {
+          print_out("(dropped)\n");
+          return true;
+        }
+      }
+      if (stop.load()) return false;
+      code += line;
+      code += '\n';
+    }
+    if (stop.load()) return false;
+    if (code.find_first_not_of(" \t\r\n") != std::string::npos) {
+      if (editor_) editor_->remember(code.substr(0, code.size() - 1));
+      session_.run_entry(code);
+    }
+    return more;
+  }
+
   // False at the end of the input.
   bool next_line(const std::string& prompt, std::string& line, std::string& entry) {
     if (!editor_) return static_cast<bool>(std::getline(std::cin, line));

@@ -20,8 +20,9 @@ std::size_t count_of(const std::map<std::string, std::size_t>& counts, RunStatus
 
 }  // namespace
 
-std::string counted(std::size_t count, std::string_view noun) {
-  return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+std::string counted(std::size_t count, std::string_view noun, std::string_view plural) {
+  if (count == 1) return fmt::format("1 {}", noun);
+  return plural.empty() ? fmt::format("{} {}s", count, noun) : fmt::format("{} {}", count, plural);
 }
 
 void print_summary(const BatchSummary& summary, bool json) {

@@ -10,8 +10,9 @@
 
 namespace krepis::cli {
 
-// "1 job", "2 jobs": a count with its noun, plural when it is not one.
-std::string counted(std::size_t count, std::string_view noun);
+// "1 job", "2 jobs": a count with its noun, plural when it is not one (`plural`, when the
+// noun does not just take an s: "entry", "entries").
+std::string counted(std::size_t count, std::string_view noun, std::string_view plural = {});
 
 void print_summary(const BatchSummary& summary, bool json);
 

@@ -19,6 +19,9 @@ struct Job {
   // Also describe the result as console.log would (the REPL prints it); a result that JSON
   // cannot hold (a cycle, a function) is then no error.
   bool inspect_result = false;
+  // The REPL: in a kept context, a successful entry's value becomes the global `_`, until
+  // the script gives `_` a value of its own.
+  bool remember_result = false;
   // Where input_json came from, for that message: "input PATH".
   std::string input_name = "input";
   // A batch job names its files instead of carrying them: the process that runs it reads

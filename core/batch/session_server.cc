@@ -70,7 +70,7 @@ int serve_session(int socket, int control, const Manifest& manifest, Confinement
                   RuntimeOptions{.last_words =
                                      [&](const RunReport& report) {
                                        replies.last_words(encode_session_reply(
-                                           {{report, runtime.figures(), true}, true, {}}));
+                                           {{report, runtime.figures(), true}, true, {}, {}}));
                                      },
                                  .confine = std::move(policy)});
   Runtime::Session session(runtime, true);
@@ -114,6 +114,18 @@ int serve_session(int socket, int control, const Manifest& manifest, Confinement
       case SessionRequest::Kind::kRelease:
         session.release();
         break;
+      case SessionRequest::Kind::kComplete: {
+        SessionReply answer;
+        if (const TenantSpec* spec = manifest.find(request->job.tenant)) {
+          TenantSpec as_session = *spec;
+          as_session.limits.heap_bytes = request->heap_bytes;
+          as_session.limits.deadline = request->job.deadline;
+          answer.completions = session.completions(as_session, request->path, request->prefix);
+        }
+        answer.run.figures = runtime.figures();
+        if (!reply(answer)) return kWorkerServed;
+        break;
+      }
       case SessionRequest::Kind::kFigures: {
         SessionReply answer;
         answer.run.figures = runtime.figures();

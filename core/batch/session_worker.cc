@@ -177,6 +177,41 @@ void SessionWorker::release() {
   if (children_[current_]) send(*children_[current_], request);
 }
 
+std::vector<std::string> SessionWorker::completions(const TenantSpec& tenant,
+                                                   const std::vector<std::string>& path,
+                                                   const std::string& prefix) {
+  SessionRequest request;
+  request.kind = SessionRequest::Kind::kComplete;
+  request.job = Job{tenant.id, "repl", "", std::nullopt, tenant.limits.deadline};
+  request.heap_bytes = tenant.limits.heap_bytes;
+  request.path = path;
+  request.prefix = prefix;
+  Child* child = nullptr;
+  Slot slot = kShared;
+  {
+    std::lock_guard lock(mutex_);
+    std::string why;
+    child = child_for(tenant, why);
+    slot = current_;
+  }
+  if (child == nullptr) return {};
+  send(*child, request);
+  // With no context yet, the child makes one with an empty entry: it may take a deadline.
+  std::optional<std::string> frame = child->process.readable_within(tenant.limits.deadline + grace_)
+                                         ? read_frame(child->process.socket())
+                                         : std::nullopt;
+  std::optional<SessionReply> reply = frame ? decode_session_reply(*frame) : std::nullopt;
+  if (!reply || reply->run.last) {
+    // As for .stats: the next entry says the child went, and with it the kept context.
+    std::lock_guard lock(mutex_);
+    found_ended_[slot] = end_child(slot, ChildProcess::Ending::kStop);
+    if (!frame) *found_ended_[slot] = "did not answer Tab, and " + *found_ended_[slot];
+    return {};
+  }
+  child->live = reply->run.figures;
+  return std::move(reply->completions);
+}
+
 SessionWorker::Figures SessionWorker::figures() {
   Figures figures;
   for (Slot slot : {kShared, kLocked}) {

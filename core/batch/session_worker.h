@@ -59,6 +59,12 @@ class SessionWorker {
   // Gives the isolate back to the worker's pool, without the session's context.
   void release();
 
+  // The REPL's Tab: names after `path` that start with `prefix` in the tenant's context
+  // (core/runtime/completions.h); none when the worker cannot say.
+  std::vector<std::string> completions(const TenantSpec& tenant,
+                                       const std::vector<std::string>& path,
+                                       const std::string& prefix);
+
   struct Figures {
     PoolFigures pool;  // every worker process's of this session, summed
     std::optional<IsolateFigures> isolate;

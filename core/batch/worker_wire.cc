@@ -145,8 +145,8 @@ json job_map(const Job& job) {
   return {{"tenant", job.tenant},          {"script", job.script_name},
           {"source", job.source},          {"input", optional_text(job.input_json)},
           {"input_name", job.input_name},  {"deadline_ms", job.deadline.count()},
-          {"inspect", job.inspect_result}, {"script_file", job.script_file},
-          {"input_file", job.input_file}};
+          {"inspect", job.inspect_result}, {"remember", job.remember_result},
+          {"script_file", job.script_file}, {"input_file", job.input_file}};
 }
 
 // Throws json::exception on a missing field or a wrong type.
@@ -159,6 +159,7 @@ Job job_from(const json& frame) {
   job.input_name = frame.at("input_name").get<std::string>();
   job.deadline = std::chrono::milliseconds(frame.at("deadline_ms").get<std::int64_t>());
   job.inspect_result = frame.at("inspect").get<bool>();
+  job.remember_result = frame.at("remember").get<bool>();
   job.script_file = frame.at("script_file").get<std::string>();
   job.input_file = frame.at("input_file").get<std::string>();
   return job;
@@ -210,7 +211,13 @@ std::string encode_session_request(const SessionRequest& request) {
                 {"heap_bytes", request.heap_bytes},
                 {"live_output", request.live_output},
                 {"keep_context", request.keep_context}};
-  if (request.kind == SessionRequest::Kind::kRun) frame["job"] = job_map(request.job);
+  if (request.kind == SessionRequest::Kind::kRun || request.kind == SessionRequest::Kind::kComplete) {
+    frame["job"] = job_map(request.job);
+  }
+  if (request.kind == SessionRequest::Kind::kComplete) {
+    frame["path"] = request.path;
+    frame["prefix"] = request.prefix;
+  }
   return to_bytes(frame);
 }
 
@@ -219,13 +226,19 @@ std::optional<SessionRequest> decode_session_request(std::string_view bytes) {
     json frame = json::from_msgpack(bytes);
     SessionRequest request;
     const int kind = frame.at("kind").get<int>();
-    if (kind < 0 || kind > static_cast<int>(SessionRequest::Kind::kFigures)) return std::nullopt;
+    if (kind < 0 || kind > static_cast<int>(SessionRequest::Kind::kComplete)) return std::nullopt;
     request.kind = static_cast<SessionRequest::Kind>(kind);
     request.entry = frame.at("entry").get<std::uint64_t>();
     request.heap_bytes = frame.at("heap_bytes").get<std::size_t>();
     request.live_output = frame.at("live_output").get<bool>();
     request.keep_context = frame.at("keep_context").get<bool>();
-    if (request.kind == SessionRequest::Kind::kRun) request.job = job_from(frame.at("job"));
+    if (request.kind == SessionRequest::Kind::kRun || request.kind == SessionRequest::Kind::kComplete) {
+      request.job = job_from(frame.at("job"));
+    }
+    if (request.kind == SessionRequest::Kind::kComplete) {
+      request.path = frame.at("path").get<std::vector<std::string>>();
+      request.prefix = frame.at("prefix").get<std::string>();
+    }
     return request;
   } catch (const json::exception&) {
     return std::nullopt;
@@ -235,6 +248,7 @@ std::optional<SessionRequest> decode_session_request(std::string_view bytes) {
 std::string encode_session_reply(const SessionReply& reply) {
   json frame = reply_map(reply.run);
   frame["isolate_lost"] = reply.isolate_lost;
+  if (!reply.completions.empty()) frame["completions"] = reply.completions;
   if (reply.isolate) {
     const IsolateFigures& heap = *reply.isolate;
     frame["isolate"] = {heap.used_bytes,     heap.total_bytes, heap.limit_bytes,
@@ -250,6 +264,9 @@ std::optional<SessionReply> decode_session_reply(std::string_view bytes) {
     SessionReply reply;
     if (!reply_from(frame, reply.run)) return std::nullopt;
     reply.isolate_lost = frame.at("isolate_lost").get<bool>();
+    if (frame.contains("completions")) {
+      reply.completions = frame.at("completions").get<std::vector<std::string>>();
+    }
     if (frame.contains("isolate")) {
       const json& heap = frame.at("isolate");
       reply.isolate = IsolateFigures{heap.at(0).get<std::size_t>(), heap.at(1).get<std::size_t>(),

@@ -43,7 +43,7 @@ std::optional<WorkerReply> decode_reply(std::string_view bytes);
 
 // What the REPL asks of its worker process (Runtime::Session's calls).
 struct SessionRequest {
-  enum class Kind { kRun, kKeepContext, kResetContext, kRelease, kFigures };
+  enum class Kind { kRun, kKeepContext, kResetContext, kRelease, kFigures, kComplete };
   Kind kind = Kind::kRun;
   // kRun: the entry's number (interrupts name it), the job, the session's heap cap for the
   // tenant (`.limits` may change it), and whether console output is printed as it comes.
@@ -52,13 +52,19 @@ struct SessionRequest {
   std::size_t heap_bytes = 0;
   bool live_output = false;
   bool keep_context = false;  // kKeepContext
+  // kComplete: the names to offer after `path` (global.a.b for {"a", "b"}) that start with
+  // `prefix`, as `tenant` (the tenant of `job`) sees them.
+  std::vector<std::string> path;
+  std::string prefix;
 };
 
-// The answer to kRun (report, isolate_lost, last) or kFigures (figures, isolate).
+// The answer to kRun (report, isolate_lost, last), kFigures (figures, isolate) or
+// kComplete (completions).
 struct SessionReply {
   WorkerReply run;
   bool isolate_lost = false;
   std::optional<IsolateFigures> isolate;
+  std::vector<std::string> completions;
 };
 
 std::string encode_session_request(const SessionRequest& request);

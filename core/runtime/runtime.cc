@@ -210,6 +210,21 @@ void Runtime::Session::reset_context() {
 
 void Runtime::Session::release() { state_->release(); }
 
+std::vector<std::string> Runtime::Session::completions(const TenantSpec& tenant,
+                                                      const std::vector<std::string>& path,
+                                                      std::string_view prefix) {
+  State& s = *state_;
+  const bool kept = s.keep_context;
+  if (!s.lease || !(*s.lease)->has_kept_context()) {
+    keep_context(true);
+    run(tenant, Job{tenant.id, "repl", "", std::nullopt, tenant.limits.deadline}, nullptr);
+  }
+  std::vector<std::string> names;
+  if (s.lease) names = (*s.lease)->completions(path, prefix);
+  if (!kept) keep_context(false);
+  return names;
+}
+
 std::optional<IsolateFigures> Runtime::Session::isolate_figures() {
   if (!state_->lease) return std::nullopt;
   Sandbox& sandbox = **state_->lease;

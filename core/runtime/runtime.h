@@ -7,6 +7,9 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/base/job.h"
 #include "core/base/manifest.h"
@@ -97,6 +100,12 @@ class Runtime {
     void reset_context();
     // Gives the isolate back to the pool (warm), without the session's context.
     void release();
+
+    // The REPL's Tab: names in the session's context (completions.h). With no context yet,
+    // an empty entry makes one first (and, when contexts are not kept, it is dropped after).
+    std::vector<std::string> completions(const TenantSpec& tenant,
+                                         const std::vector<std::string>& path,
+                                         std::string_view prefix);
 
     // The leased isolate's figures; nothing before the first entry or after release().
     std::optional<IsolateFigures> isolate_figures();

@@ -9,6 +9,7 @@
 
 #include "core/base/cpu_clock.h"
 #include "core/ops/registry.h"
+#include "core/runtime/completions.h"
 #include "core/runtime/grant_hint.h"
 #include "core/runtime/isolate_slots.h"
 #include "core/runtime/script_execution.h"
@@ -132,6 +133,17 @@ void Sandbox::interrupt() noexcept {
   interrupt_requested_.store(true);
   stop_.trip(StopReason::kInterrupted);
   isolate_->TerminateExecution();
+}
+
+std::vector<std::string> Sandbox::completions(const std::vector<std::string>& path,
+                                              std::string_view prefix) {
+  if (!has_kept_context()) return {};
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::Context> context = kept_->context.Get(isolate_);
+  v8::Context::Scope context_scope(context);
+  return property_completions(context, path, prefix);
 }
 
 Sandbox::HeapStatistics Sandbox::heap_statistics() {

@@ -18,6 +18,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/base/job.h"
 #include "core/base/limits.h"
@@ -63,6 +65,9 @@ class Sandbox final : private DeadlineTarget {
   void keep_context(bool keep);
   void forget_context();
   bool has_kept_context() const { return kept_ != nullptr && !kept_->context.IsEmpty(); }
+  // The REPL's Tab: names in the kept context (completions.h); none without one.
+  std::vector<std::string> completions(const std::vector<std::string>& path,
+                                       std::string_view prefix);
 
   // Stops the run in progress, or the next one if none has begun yet, as an error
   // ("interrupted"); callable from any thread. A request left when a run ends is dropped.

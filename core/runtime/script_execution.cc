@@ -97,7 +97,8 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
   if (kept != nullptr && !kept->context.IsEmpty()) {
     v8::Local<v8::Context> context = kept->context.Get(isolate_);
     v8::Context::Scope context_scope(context);
-    return in_context(job, templates, context, *kept->queue, kept->stringify.Get(isolate_), false);
+    return in_context(job, templates, context, *kept->queue, kept->stringify.Get(isolate_), false,
+                      kept);
   }
   // A queue per context: whatever the run leaves pending dies with it.
   std::unique_ptr<v8::MicrotaskQueue> queue =
@@ -115,7 +116,7 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
     v8::Context::Scope context_scope(context);
     // Empty only when terminated: the run then ends before it would be used.
     stringify = intrinsic_stringify(context).FromMaybe(v8::Local<v8::Function>());
-    result = in_context(job, templates, context, *queue, stringify, true);
+    result = in_context(job, templates, context, *queue, stringify, true, kept);
   }
   // A context whose JSON.stringify could not be taken (terminated at once) is not kept: every
   // later entry would lack it.
@@ -159,30 +160,66 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
       !install_builtin_globals(context, host) || !install_crypto_global(context, host)) {
     return false;
   }
-  if (job.input_json) {
-    v8::Local<v8::String> text;
-    v8::Local<v8::Value> input;
-    if (!to_v8(isolate_, *job.input_json).ToLocal(&text) ||
-        !v8::JSON::Parse(context, text).ToLocal(&input) ||
-        !to_v8(isolate_, "input").ToLocal(&key) || global->Set(context, key, input).IsNothing()) {
-      if (!stopped()) {
-        result.denied = true;
-        result.error = json_syntax_error(job.input_name, *job.input_json)
-                           .value_or(job.input_name + ": not a JSON value V8 can parse");
-      }
-      return false;
+  return install_input(job, context, result);
+}
+
+bool ScriptExecution::install_input(const Job& job, v8::Local<v8::Context> context,
+                                    ExecutionResult& result) {
+  if (!job.input_json) return true;
+  v8::Local<v8::String> text;
+  v8::Local<v8::Value> input;
+  v8::Local<v8::String> key;
+  if (!to_v8(isolate_, *job.input_json).ToLocal(&text) ||
+      !v8::JSON::Parse(context, text).ToLocal(&input) || !to_v8(isolate_, "input").ToLocal(&key) ||
+      context->Global()->Set(context, key, input).IsNothing()) {
+    if (!stopped()) {
+      result.denied = true;
+      result.error = json_syntax_error(job.input_name, *job.input_json)
+                         .value_or(job.input_name + ": not a JSON value V8 can parse");
     }
+    return false;
   }
   return true;
+}
+
+void ScriptExecution::remember_result(v8::Local<v8::Context> context, KeptContext& kept,
+                                      v8::Local<v8::Value> value) {
+  if (kept.underscore_taken) return;
+  v8::Local<v8::Object> global = context->Global();
+  v8::Local<v8::String> key;
+  v8::Local<v8::String> value_key;
+  v8::Local<v8::Value> descriptor;
+  if (!to_v8(isolate_, "_").ToLocal(&key) || !to_v8(isolate_, "value").ToLocal(&value_key) ||
+      !global->GetOwnPropertyDescriptor(context, key).ToLocal(&descriptor)) {
+    return;
+  }
+  if (!descriptor->IsUndefined()) {
+    // `_` is ours while it is a data property holding what we put there. The descriptor is
+    // an ordinary object V8 made: reading its own `value` runs no script.
+    v8::Local<v8::Object> fields = descriptor.As<v8::Object>();
+    v8::Local<v8::Value> current;
+    if (!fields->HasOwnProperty(context, value_key).FromMaybe(false) ||
+        !fields->Get(context, value_key).ToLocal(&current) || kept.underscore.IsEmpty() ||
+        !current->StrictEquals(kept.underscore.Get(isolate_))) {
+      kept.underscore_taken = true;
+      return;
+    }
+  }
+  if (global->DefineOwnProperty(context, key, value, v8::DontEnum).FromMaybe(false)) {
+    kept.underscore.Reset(isolate_, value);
+  }
 }
 
 ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplates& templates,
                                             v8::Local<v8::Context> context,
                                             v8::MicrotaskQueue& queue,
-                                            v8::Local<v8::Function> stringify, bool fresh) {
+                                            v8::Local<v8::Function> stringify, bool fresh,
+                                            KeptContext* kept) {
   ExecutionResult result;
   v8::TryCatch try_catch(isolate_);
   if (fresh && !prepare_globals(job, templates, context, result)) return result;
+  // A kept context had its globals made by its first entry; a later one may bring an input.
+  if (!fresh && !install_input(job, context, result)) return result;
 
   v8::Local<v8::String> source;
   v8::Local<v8::String> name;
@@ -238,6 +275,7 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
         break;
     }
   }
+  if (kept != nullptr && job.remember_result) remember_result(context, *kept, value);
   // A value past the cap must not be turned into an even larger string.
   if (!heap_guard_.check_now()) return result;
 

@@ -34,6 +34,10 @@ struct KeptContext {
   std::unique_ptr<v8::MicrotaskQueue> queue;
   // Its JSON.stringify as it was before any script ran (result_json.h).
   v8::Global<v8::Function> stringify;
+  // The value last given to the global `_` (Job::remember_result); once the script gives
+  // `_` another, `_` is the script's and is left alone.
+  v8::Global<v8::Value> underscore;
+  bool underscore_taken = false;
 };
 
 struct ExecutionResult {
@@ -77,12 +81,19 @@ class ScriptExecution {
              v8::Local<v8::Promise> awaited);
   bool stopped() const;
   // `stringify`: the context's own JSON.stringify, taken before any script ran in it.
+  // `kept`: the kept context's state when `context` is it (new or not), else null.
   ExecutionResult in_context(const Job& job, const ContextTemplates& templates,
                              v8::Local<v8::Context> context, v8::MicrotaskQueue& queue,
-                             v8::Local<v8::Function> stringify, bool fresh);
+                             v8::Local<v8::Function> stringify, bool fresh, KeptContext* kept);
   // Replaces or removes the globals a run must (not) have; false if stopped meanwhile.
   bool prepare_globals(const Job& job, const ContextTemplates& templates,
                        v8::Local<v8::Context> context, ExecutionResult& result);
+  // Sets the global `input` from the job's JSON; false (the run denied, unless stopped) when
+  // it is not JSON.
+  bool install_input(const Job& job, v8::Local<v8::Context> context, ExecutionResult& result);
+  // The kept context's `_` becomes `value`, unless the script has taken `_` for itself.
+  void remember_result(v8::Local<v8::Context> context, KeptContext& kept,
+                       v8::Local<v8::Value> value);
 
   v8::Isolate* isolate_;
   Engine& engine_;

@@ -1,0 +1,131 @@
+#include "core/runtime/completions.h"
+
+#include <v8-container.h>
+#include <v8-exception.h>
+#include <v8-script.h>
+#include <v8-isolate.h>
+#include <v8-object.h>
+#include <v8-primitive.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/engine/v8_text.h"
+
+namespace krepis {
+namespace {
+
+// Prototype chains are short; a longer one is built to make us walk.
+constexpr int kMaxChain = 64;
+
+bool is_identifier(std::string_view name) {
+  if (name.empty()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                        c == '$' || c >= 0x80;
+    if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
+
+enum class Found { kValue, kAbsent, kUntouchable };
+
+// The value of `name` found on `object` or its prototypes as a data property. kAbsent when
+// no object of the chain has it; kUntouchable when one has it as an accessor, or a Proxy
+// (whose traps are the script's code) stands in the chain.
+Found data_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object,
+                    const std::string& name, v8::Local<v8::Value>& value) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::String> key;
+  v8::Local<v8::String> value_key;
+  if (!to_v8(isolate, name).ToLocal(&key) || !to_v8(isolate, "value").ToLocal(&value_key)) {
+    return Found::kUntouchable;
+  }
+  for (int depth = 0; depth < kMaxChain; ++depth) {
+    if (object->IsProxy()) return Found::kUntouchable;
+    v8::Local<v8::Value> descriptor;
+    if (!object->GetOwnPropertyDescriptor(context, key).ToLocal(&descriptor)) {
+      return Found::kUntouchable;
+    }
+    if (!descriptor->IsUndefined()) {
+      // V8 made the descriptor: an ordinary object whose own `value` is read without a
+      // lookup that could reach a getter on Object.prototype.
+      v8::Local<v8::Object> fields = descriptor.As<v8::Object>();
+      if (!fields->HasOwnProperty(context, value_key).FromMaybe(false) ||
+          !fields->Get(context, value_key).ToLocal(&value)) {
+        return Found::kUntouchable;
+      }
+      return Found::kValue;
+    }
+    v8::Local<v8::Value> prototype = object->GetPrototype();
+    if (!prototype->IsObject()) return Found::kAbsent;
+    object = prototype.As<v8::Object>();
+  }
+  return Found::kUntouchable;
+}
+
+// A `let`, `const` or `class` of an earlier entry: a binding of the script scope, not a
+// property of the global object, which the API does not list. Evaluating the bare name
+// reads it, and runs nothing of the script's when the global object's chain has no such
+// name and no Proxy (data_property said kAbsent): the name then resolves to the binding,
+// or to a ReferenceError.
+v8::MaybeLocal<v8::Value> script_binding(v8::Local<v8::Context> context, const std::string& name) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::String> source;
+  v8::Local<v8::Script> script;
+  if (!to_v8(isolate, name).ToLocal(&source) ||
+      !v8::Script::Compile(context, source).ToLocal(&script)) {
+    return {};
+  }
+  return script->Run(context);
+}
+
+}  // namespace
+
+std::vector<std::string> property_completions(v8::Local<v8::Context> context,
+                                              const std::vector<std::string>& path,
+                                              std::string_view prefix) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Value> current = context->Global();
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (!current->IsObject() || !is_identifier(path[i])) return {};
+    v8::Local<v8::Value> next;
+    switch (data_property(context, current.As<v8::Object>(), path[i], next)) {
+      case Found::kValue:
+        current = next;
+        break;
+      case Found::kAbsent:
+        if (i > 0 || !script_binding(context, path[i]).ToLocal(&current)) return {};
+        break;
+      case Found::kUntouchable:
+        return {};
+    }
+  }
+  if (!current->IsObject()) return {};
+  std::set<std::string> names;
+  v8::Local<v8::Object> object = current.As<v8::Object>();
+  for (int depth = 0; depth < kMaxChain && names.size() < kMaxCompletions; ++depth) {
+    if (object->IsProxy()) break;
+    v8::Local<v8::Array> keys;
+    if (!object
+             ->GetOwnPropertyNames(context, v8::PropertyFilter::SKIP_SYMBOLS,
+                                   v8::KeyConversionMode::kConvertToString)
+             .ToLocal(&keys)) {
+      break;
+    }
+    for (std::uint32_t i = 0; i < keys->Length() && names.size() < kMaxCompletions; ++i) {
+      v8::Local<v8::Value> key;
+      if (!keys->Get(context, i).ToLocal(&key) || !key->IsString()) continue;
+      std::string name = to_utf8(isolate, key.As<v8::String>());
+      if (name.starts_with(prefix) && is_identifier(name)) names.insert(std::move(name));
+    }
+    v8::Local<v8::Value> prototype = object->GetPrototype();
+    if (!prototype->IsObject()) break;
+    object = prototype.As<v8::Object>();
+  }
+  return {names.begin(), names.end()};
+}
+
+}  // namespace krepis

@@ -1,0 +1,149 @@
+// The REPL's conveniences: Tab completes globals and properties without running the
+// script's getters, `_` holds the last result, .save writes the entries, .editor takes
+// several lines as one entry, .input sets `input`, and errors name the entry
+// (repl:<entry>:<line>:<column>).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "e2e/krepis_process.h"
+#include "e2e/pty_session.h"
+
+namespace krepis::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Session {
+  fs::path root = temp_folder();
+  fs::path manifest = root / "tenants.toml";
+  // A terminal libedit edits on (TERM=dumb turns editing off, and with it Tab).
+  std::vector<std::string> env{"XDG_STATE_HOME=" + (root / "state").string(), "NO_COLOR=1",
+                               "TERM=xterm"};
+  Session() { write_file(manifest, "[tenants.a]\ndeadline_ms = 5000\n"); }
+  std::vector<std::string> args() const {
+    return {"repl", "--tenants", manifest.string(), "--tenant", "a"};
+  }
+  ProcessResult piped(const std::string& input) const {
+    return start_krepis(args(), {"", {}, temp_file("entries.js", input)}).wait();
+  }
+};
+
+std::string read_all(const fs::path& path) {
+  std::ifstream file(path);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+TEST_CASE_FIXTURE(Session, "pty: Tab completes a global, then a property of it") {
+  PtySession repl(args(), env);
+  REQUIRE(repl.wait_for("a> "));
+  // One match: the word is completed in place (the screen shows it in pieces, so what runs
+  // says what the line became).
+  repl.send("Mat\t");
+  repl.send(".fl\t");
+  repl.send("(2.5)\r");
+  CHECK(repl.wait_for("\r\n2\r\n"));
+  REQUIRE(repl.wait_for("a> "));
+  // The session's own globals too.
+  repl.send("const inventory = {apples: 3, pears: 4}\r");
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("inventory.ap\t");
+  repl.send("\r");
+  CHECK(repl.wait_for("\r\n3\r\n"));
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("\x04");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE_FIXTURE(Session, "pty: Tab never runs a getter or a Proxy trap of the session's") {
+  PtySession repl(args(), env);
+  REQUIRE(repl.wait_for("a> "));
+  repl.send(
+      "let touched = 0; const lazy = { get deep() { touched++; return {secret: 1}; } }; "
+      "const trap = new Proxy({}, { ownKeys() { touched++; return ['x']; }, "
+      "getOwnPropertyDescriptor() { touched++; } })\r");
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("lazy.deep.se\t");
+  repl.send("\x15");  // Ctrl-U: drop the line
+  repl.send("trap.x\t");
+  repl.send("\x15");
+  repl.send("'touched ' + touched\r");
+  CHECK(repl.wait_for("touched 0"));
+  REQUIRE(repl.wait_for("a> "));
+  // The name of an accessor is offered (it is not run): the entry runs it.
+  repl.send("lazy.de\t.secret\r");
+  CHECK(repl.wait_for("\r\n1\r\n"));
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("\x04");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE_FIXTURE(Session, "pty: .editor runs several lines as one entry at Ctrl-D") {
+  PtySession repl(args(), env);
+  REQUIRE(repl.wait_for("a> "));
+  repl.send(".editor\r");
+  REQUIRE(repl.wait_for("editor mode"));
+  // Each line once the editor asks for it: keys typed before it does may be dropped as the
+  // terminal's mode changes.
+  for (const char* line : {"const a = 20;\r", "const b = 22;\r", "a + b\r", "\x04"}) {
+    REQUIRE(repl.wait_for("... "));
+    repl.send(line);
+  }
+  CHECK(repl.wait_for("\r\n42\r\n"));
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("\x04");
+  CHECK(repl.wait_exit() == 0);
+}
+
+TEST_CASE_FIXTURE(Session, "`_` holds the last result until an entry takes `_` for itself") {
+  ProcessResult run = piped("6 * 7\n_ + 1\n_ = 'mine'\n100\n_\n");
+  CHECK(run.exit_status == 0);
+  CHECK(run.out.find("42\nok") != std::string::npos);
+  CHECK(run.out.find("43\nok") != std::string::npos);
+  // After `_ = 'mine'`, 100 does not replace it.
+  CHECK(run.out.find("100\nok") != std::string::npos);
+  CHECK(run.out.rfind("mine\nok") > run.out.find("100\nok"));
+}
+
+TEST_CASE_FIXTURE(Session, "errors name the entry: repl:<entry>:<line>:<column>") {
+  ProcessResult run = piped("1\nconst f = () => {\n  missing();\n}\nf()\n");
+  CHECK(run.exit_status == 1);
+  // The third entry, its first line; the function was defined at line 2 of the second.
+  CHECK(run.out.find("repl:3:1:1: Uncaught ReferenceError: missing is not defined") ==
+        std::string::npos);
+  CHECK(run.out.find("repl:2:2:3: Uncaught ReferenceError: missing is not defined") !=
+        std::string::npos);
+  CHECK(run.out.find("at f (repl:2:2:3)") != std::string::npos);
+  CHECK(run.out.find("at repl:3:1:1") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Session, ".save writes the typed entries, and .load runs them again") {
+  const fs::path saved = root / "session.js";
+  ProcessResult run = piped("let total = 1\ntotal += 41\n.save " + saved.string() + "\n");
+  CHECK(run.exit_status == 0);
+  CHECK(run.out.find("2 entries saved to " + saved.string()) != std::string::npos);
+  CHECK(read_all(saved) == "let total = 1\ntotal += 41\n");
+  ProcessResult again = piped(".load " + saved.string() + "\ntotal\n");
+  CHECK(again.out.find("\n42\nok") != std::string::npos);
+  ProcessResult nowhere = piped(".save " + (root / "no" / "such" / "x.js").string() + "\n");
+  CHECK(nowhere.out.find("cannot write it: No such file or directory") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Session, ".input sets `input` for the entries that follow") {
+  const std::string data = temp_file("data.json", R"({"n": 41})");
+  const std::string broken = temp_file("broken.json", "{\"n\": 41,}");
+  ProcessResult run = piped("typeof input\n.input " + data + "\ninput.n + 1\n.input " + broken +
+                            "\ninput.n\n.input none\n");
+  CHECK(run.exit_status == 0);
+  CHECK(run.out.find("undefined\nok") != std::string::npos);
+  CHECK(run.out.find("\n42\nok") != std::string::npos);
+  // A file that is not JSON is refused, in krepis's words, and the last input stays.
+  CHECK(run.out.find(broken + ": not valid JSON") != std::string::npos);
+  CHECK(run.out.find("\n41\nok") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace krepis::test
