@@ -147,7 +147,8 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
   batch->add_flag("--json", options.json,
                   "One JSON object per job as it finishes, then {\"summary\": ...}");
   batch->add_flag("--failures-only", options.failures_only,
-                  "Print only the reports of jobs that did not end ok, then the summary");
+                  "Print only the reports of jobs that did not end ok, then the summary (which "
+                  "counts every job; `krepis summarize` of such output sees the failures only)");
   batch->add_flag("-q,--quiet", options.quiet, "As --failures-only, and no progress line");
   batch->add_flag("-v,--verbose", options.verbose,
                   "Name each skipped file and folder, and why it is not a job, on stderr");

@@ -62,7 +62,13 @@ void LineEditor::on_line(char* line) {
 char* LineEditor::next_completion(const char* text, int state) {
   LineEditor* self = reading_;
   if (self == nullptr || !self->completer_) return nullptr;
-  if (state == 0) self->matches_ = self->completer_(text);
+  if (state == 0) {
+    const std::size_t length = std::strlen(text);
+    const std::size_t point = rl_point < 0 ? 0 : static_cast<std::size_t>(rl_point);
+    const std::string before(rl_line_buffer != nullptr && point >= length ? rl_line_buffer : "",
+                             point >= length ? point - length : 0);
+    self->matches_ = self->completer_(text, before);
+  }
   if (static_cast<std::size_t>(state) >= self->matches_.size()) return nullptr;
   return ::strdup(self->matches_[static_cast<std::size_t>(state)].c_str());
 }

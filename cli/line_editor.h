@@ -34,9 +34,11 @@ class LineEditor {
   // Whether a cancel() came since the last read ended; clears it.
   bool take_cancel();
   void remember(const std::string& entry);
-  // What Tab offers for the word before the cursor (a dotted path like `Math.fl`): the
-  // whole words it could become. Called on the reading thread, inside read().
-  using Completer = std::function<std::vector<std::string>(const std::string& word)>;
+  // What Tab offers for the word before the cursor (a dotted path like `Math.fl`), given
+  // the line before that word: the whole words it could become. Called on the reading
+  // thread, inside read().
+  using Completer =
+      std::function<std::vector<std::string>(const std::string& word, const std::string& before)>;
   void set_completer(Completer completer) { completer_ = std::move(completer); }
 
   // $XDG_STATE_HOME/krepis/history, else ~/.local/state/krepis/history; none without HOME.

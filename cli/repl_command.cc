@@ -94,16 +94,20 @@ class ReplSession {
   // The line editor whose line Ctrl-C cancels when no entry runs; none for piped input.
   void attach(LineEditor* editor) {
     editor_ = editor;
-    if (editor_ != nullptr) editor_->set_completer([this](const std::string& word) {
-      return complete(word);
-    });
+    if (editor_ != nullptr) {
+      editor_->set_completer([this](const std::string& word, const std::string& before) {
+        return complete(word, before);
+      });
+    }
   }
 
   // Tab: dot-commands, or the globals and properties of the session's context, found in
   // the worker without running the script's code (core/runtime/completions.h).
-  std::vector<std::string> complete(const std::string& word) {
+  std::vector<std::string> complete(const std::string& word, const std::string& before) {
     std::vector<std::string> matches;
     if (word.starts_with('.')) {
+      // A command only where one can be: alone on its line (`x[0].ed` is no `.editor`).
+      if (before.find_first_not_of(" \t") != std::string::npos) return {};
       for (const std::string& name : command_names()) {
         if (name.starts_with(word)) matches.push_back(name);
       }

@@ -18,12 +18,14 @@ namespace {
 // Prototype chains are short; a longer one is built to make us walk.
 constexpr int kMaxChain = 64;
 
+// ASCII identifiers only: a name offered is printed on the operator's terminal and inserted
+// into the line (no C1 control, no bidi override of the script's), and a name evaluated by
+// script_binding must be a bare name and nothing else (no-break space is whitespace to JS).
 bool is_identifier(std::string_view name) {
   if (name.empty()) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(name[i]);
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                        c == '$' || c >= 0x80;
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
     if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
   }
   return true;
@@ -44,6 +46,12 @@ Found data_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object
   }
   for (int depth = 0; depth < kMaxChain; ++depth) {
     if (object->IsProxy()) return Found::kUntouchable;
+    // A native accessor runs host code that may run the script's: a lazy global made on
+    // first read (its making calls setters of the script's), an Error's `stack` (which
+    // calls Error.prepareStackTrace). Asking whether there is one runs nothing.
+    if (object->HasRealNamedCallbackProperty(context, key).FromMaybe(true)) {
+      return Found::kUntouchable;
+    }
     v8::Local<v8::Value> descriptor;
     if (!object->GetOwnPropertyDescriptor(context, key).ToLocal(&descriptor)) {
       return Found::kUntouchable;
@@ -108,10 +116,12 @@ std::vector<std::string> property_completions(v8::Local<v8::Context> context,
   v8::Local<v8::Object> object = current.As<v8::Object>();
   for (int depth = 0; depth < kMaxChain && names.size() < kMaxCompletions; ++depth) {
     if (object->IsProxy()) break;
+    // Without indices: a big array or string has millions, and none is a name to offer.
     v8::Local<v8::Array> keys;
     if (!object
-             ->GetOwnPropertyNames(context, v8::PropertyFilter::SKIP_SYMBOLS,
-                                   v8::KeyConversionMode::kConvertToString)
+             ->GetPropertyNames(context, v8::KeyCollectionMode::kOwnOnly,
+                                v8::PropertyFilter::SKIP_SYMBOLS, v8::IndexFilter::kSkipIndices,
+                                v8::KeyConversionMode::kConvertToString)
              .ToLocal(&keys)) {
       break;
     }

@@ -171,7 +171,8 @@ bool ScriptExecution::install_input(const Job& job, v8::Local<v8::Context> conte
   v8::Local<v8::String> key;
   if (!to_v8(isolate_, *job.input_json).ToLocal(&text) ||
       !v8::JSON::Parse(context, text).ToLocal(&input) || !to_v8(isolate_, "input").ToLocal(&key) ||
-      context->Global()->Set(context, key, input).IsNothing()) {
+      // Defined, not set: in a kept context a setter of the script's may sit there.
+      !context->Global()->DefineOwnProperty(context, key, input).FromMaybe(false)) {
     if (!stopped()) {
       result.denied = true;
       result.error = json_syntax_error(job.input_name, *job.input_json)
@@ -200,8 +201,9 @@ void ScriptExecution::remember_result(v8::Local<v8::Context> context, KeptContex
     v8::Local<v8::Value> current;
     if (!fields->HasOwnProperty(context, value_key).FromMaybe(false) ||
         !fields->Get(context, value_key).ToLocal(&current) || kept.underscore.IsEmpty() ||
-        !current->StrictEquals(kept.underscore.Get(isolate_))) {
+        !current->SameValue(kept.underscore.Get(isolate_))) {
       kept.underscore_taken = true;
+      kept.underscore.Reset();  // the script's `_` now; ours must not keep a value alive
       return;
     }
   }

@@ -81,6 +81,28 @@ TEST_CASE_FIXTURE(Session, "pty: Tab never runs a getter or a Proxy trap of the 
   CHECK(repl.wait_exit() == 0);
 }
 
+TEST_CASE_FIXTURE(Session, "pty: Tab makes no lazy global and reads no index of a huge object") {
+  PtySession repl(args(), env);
+  REQUIRE(repl.wait_for("a> "));
+  // Making `crypto` would set its `subtle`, through a setter of the script's.
+  repl.send(
+      "Object.defineProperty(Object.prototype, 'subtle', {set() { globalThis.hit = 'ran'; }, "
+      "configurable: true}); var big = new String('x'.repeat(1 << 24)); 'ready'\r");
+  REQUIRE(repl.wait_for("ready"));
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("crypto.getR\t");
+  repl.send("\x15");
+  repl.send("typeof hit\r");
+  CHECK(repl.wait_for("\r\nundefined\r\n"));
+  REQUIRE(repl.wait_for("a> "));
+  // 16 million indices are no names: the one name that matches is found at once.
+  repl.send("big.len\t\r");
+  CHECK(repl.wait_for("\r\n16777216\r\n"));
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("\x04");
+  CHECK(repl.wait_exit() == 0);
+}
+
 TEST_CASE_FIXTURE(Session, "pty: .editor runs several lines as one entry at Ctrl-D") {
   PtySession repl(args(), env);
   REQUIRE(repl.wait_for("a> "));
@@ -106,6 +128,13 @@ TEST_CASE_FIXTURE(Session, "`_` holds the last result until an entry takes `_` f
   // After `_ = 'mine'`, 100 does not replace it.
   CHECK(run.out.find("100\nok") != std::string::npos);
   CHECK(run.out.rfind("mine\nok") > run.out.find("100\nok"));
+}
+
+TEST_CASE_FIXTURE(Session, "`_` holds NaN like any other value") {
+  ProcessResult run = piped("0/0\n1 + 1\n_\n");
+  CHECK(run.out.find("NaN\nok") != std::string::npos);
+  CHECK(run.out.rfind("2\nok") > run.out.find("NaN\nok"));
+  CHECK(run.out.find("2\nok", run.out.find("2\nok") + 1) != std::string::npos);
 }
 
 TEST_CASE_FIXTURE(Session, "errors name the entry: repl:<entry>:<line>:<column>") {
