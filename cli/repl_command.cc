@@ -38,8 +38,8 @@ constexpr const char* kHelp =
     R"(Each entry runs under the tenant's heap cap and deadline; its value is printed as
 console.log prints it, then a usage line, and `_` holds it for the next entries (until an
 entry gives `_` a value of its own). An entry that is not complete yet (an open bracket,
-an unterminated template) continues on the next line. Errors name the entry: repl:3:1:7
-is line 1, column 7 of the third entry.
+an unterminated template) continues on the next line. `await` works at the top level of
+an entry. Errors name the entry: repl:3:1:7 is line 1, column 7 of the third entry.
 
   .help                  this text
   .tenant ID             switch tenant (isolates stay warm; a tenant whose tier grants

@@ -26,6 +26,7 @@
 #include "core/ops/timers.h"
 #include "core/runtime/isolate_slots.h"
 #include "core/runtime/result_json.h"
+#include "core/runtime/top_level_await.h"
 #include "core/runtime/unhandled_rejections.h"
 
 namespace krepis {
@@ -233,8 +234,20 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
   v8::ScriptOrigin origin(isolate_, name);
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> value;
-  if (!v8::Script::Compile(context, source, &origin).ToLocal(&script) ||
-      !script->Run(context).ToLocal(&value)) {
+  bool compiled = v8::Script::Compile(context, source, &origin).ToLocal(&script);
+  // The REPL's top-level await: an entry V8 refused for it runs rewritten (same lines).
+  if (!compiled && job.remember_result && !stopped() && try_catch.HasCaught() &&
+      !try_catch.Message().IsEmpty() &&
+      is_top_level_await_error(to_utf8(isolate_, try_catch.Message()->Get()))) {
+    std::optional<std::string> rewritten = rewrite_top_level_await(isolate_, job.source);
+    v8::Local<v8::String> rewritten_source;
+    if (rewritten && to_v8(isolate_, *rewritten).ToLocal(&rewritten_source)) {
+      try_catch.Reset();
+      v8::ScriptOrigin shifted(isolate_, name, -1);  // the first line is the rewrite's
+      compiled = v8::Script::Compile(context, rewritten_source, &shifted).ToLocal(&script);
+    }
+  }
+  if (!compiled || !script->Run(context).ToLocal(&value)) {
     if (!stopped() && try_catch.HasCaught()) {
       result.error = describe_exception(context, try_catch.Exception(), try_catch.Message());
       result.error_detail = error_detail(context, try_catch.Exception(), try_catch.Message());

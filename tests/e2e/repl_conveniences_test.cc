@@ -137,6 +137,37 @@ TEST_CASE_FIXTURE(Session, "`_` holds NaN like any other value") {
   CHECK(run.out.find("2\nok", run.out.find("2\nok") + 1) != std::string::npos);
 }
 
+TEST_CASE_FIXTURE(Session, "top-level await: declarations carry to later entries, the value is awaited") {
+  ProcessResult run = piped(
+      "const {a, b} = await Promise.resolve({a: 20, b: 22})\n"
+      "a + b\n"
+      "await new Promise((resolve) => setTimeout(() => resolve('late'), 10))\n"
+      "_\n"
+      "async function twice(n) { return 2 * n; }\n"
+      "let doubled = await twice(a); function named() {} class Kept {}\n"
+      "[doubled, typeof named, typeof Kept]\n");
+  CHECK(run.exit_status == 0);
+  CHECK(run.out.find("undefined\nok") != std::string::npos);  // the declaration's value
+  CHECK(run.out.find("\n42\nok") != std::string::npos);
+  CHECK(run.out.find("\nlate\nok") != std::string::npos);
+  CHECK(run.out.find("late\nok", run.out.find("\nlate\nok") + 2) != std::string::npos);
+  CHECK(run.out.find("[ 40, 'function', 'function' ]") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Session, "top-level await: errors keep the entry's lines, and await in a plain function stays an error") {
+  ProcessResult run = piped(".editor\nawait 1;\nthrow new Error('second line')\n");
+  CHECK(run.exit_status == 1);
+  CHECK(run.out.find("repl:1:2:7: Uncaught (in promise) Error: second line") != std::string::npos);
+  ProcessResult plain = piped("function f() { await 1 }\n");
+  CHECK(plain.exit_status == 1);
+  CHECK(plain.out.find("repl:1:1:16: Uncaught SyntaxError: await is only valid in async "
+                       "functions") != std::string::npos);
+  // Never past the deadline: the rewrite runs within the entry's.
+  ProcessResult slow = piped("await new Promise(() => { for (;;) {} })\n1 + 1\n");
+  CHECK(slow.exit_status == 124);
+  CHECK(slow.out.find("\n2\nok") != std::string::npos);
+}
+
 TEST_CASE_FIXTURE(Session, "errors name the entry: repl:<entry>:<line>:<column>") {
   ProcessResult run = piped("1\nconst f = () => {\n  missing();\n}\nf()\n");
   CHECK(run.exit_status == 1);
