@@ -234,18 +234,21 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
   v8::ScriptOrigin origin(isolate_, name);
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> value;
-  bool compiled = v8::Script::Compile(context, source, &origin).ToLocal(&script);
-  // The REPL's top-level await: an entry V8 refused for it runs rewritten (same lines).
-  if (!compiled && job.remember_result && !stopped() && try_catch.HasCaught() &&
-      !try_catch.Message().IsEmpty() &&
-      is_top_level_await_error(to_utf8(isolate_, try_catch.Message()->Get()))) {
-    std::optional<std::string> rewritten = rewrite_top_level_await(isolate_, job.source);
-    v8::Local<v8::String> rewritten_source;
-    if (rewritten && to_v8(isolate_, *rewritten).ToLocal(&rewritten_source)) {
-      try_catch.Reset();
-      v8::ScriptOrigin shifted(isolate_, name, -1);  // the first line is the rewrite's
-      compiled = v8::Script::Compile(context, rewritten_source, &shifted).ToLocal(&script);
-    }
+  // The REPL's top-level await: an entry that awaits outside its functions runs rewritten
+  // (same lines), its value carried in an object's `value`.
+  std::optional<std::string> rewritten;
+  if (job.remember_result && may_await_at_top_level(job.source)) {
+    rewritten = rewrite_top_level_await(isolate_, job.source);
+    if (stopped()) return result;
+  }
+  bool compiled = false;
+  if (v8::Local<v8::String> rewritten_source;
+      rewritten && to_v8(isolate_, *rewritten).ToLocal(&rewritten_source)) {
+    v8::ScriptOrigin shifted(isolate_, name, -1);  // its first line is the rewrite's
+    compiled = v8::Script::Compile(context, rewritten_source, &shifted).ToLocal(&script);
+  } else {
+    rewritten.reset();
+    compiled = v8::Script::Compile(context, source, &origin).ToLocal(&script);
   }
   if (!compiled || !script->Run(context).ToLocal(&value)) {
     if (!stopped() && try_catch.HasCaught()) {
@@ -288,6 +291,17 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
       case v8::Promise::kFulfilled:
         value = awaited->Result();
         break;
+    }
+  }
+  if (rewritten) {
+    // {value: ...}, an object literal of the rewrite: its own data property, read as such.
+    v8::Local<v8::String> value_key;
+    v8::Local<v8::Value> carried;
+    if (value->IsObject() && to_v8(isolate_, "value").ToLocal(&value_key) &&
+        value.As<v8::Object>()->GetRealNamedProperty(context, value_key).ToLocal(&carried)) {
+      value = carried;
+    } else {
+      value = v8::Undefined(isolate_);  // the entry ended in no expression
     }
   }
   if (kept != nullptr && job.remember_result) remember_result(context, *kept, value);

@@ -13,8 +13,8 @@ namespace embedded {
 extern const std::string_view kTopLevelAwait;
 }  // namespace embedded
 
-bool is_top_level_await_error(std::string_view message) {
-  return message.find("await is only valid in async functions") != std::string_view::npos;
+bool may_await_at_top_level(std::string_view source) {
+  return source.find("await") != std::string_view::npos;
 }
 
 std::optional<std::string> rewrite_top_level_await(v8::Isolate* isolate, std::string_view source) {
@@ -44,8 +44,12 @@ std::optional<std::string> rewrite_top_level_await(v8::Isolate* isolate, std::st
       !rewrite->IsFunction() ||
       !rewrite.As<v8::Function>()->Call(context, context->Global(), 1, &argument).ToLocal(&rewritten) ||
       !rewritten->IsString()) {
+    context->DetachGlobal();
+    isolate->ContextDisposedNotification();
     return std::nullopt;
   }
+  context->DetachGlobal();
+  isolate->ContextDisposedNotification();
   return to_utf8(isolate, rewritten.As<v8::String>());
 }
 

@@ -154,6 +154,29 @@ TEST_CASE_FIXTURE(Session, "top-level await: declarations carry to later entries
   CHECK(run.out.find("[ 40, 'function', 'function' ]") != std::string::npos);
 }
 
+TEST_CASE_FIXTURE(Session, "top-level await: the rewrite keeps what the code means") {
+  ProcessResult run = piped(
+      // A bracketed comma expression keeps its brackets.
+      "await 1; const b = (0, 5)\n"
+      "'b=' + b\n"
+      // A function declaration is hoisted, as written.
+      "await 1; var h = g(); function g() { return 7 }\n"
+      "'hoisted=' + h + ',' + g()\n"
+      // A thenable the entry makes is its value, not awaited (its `then` never runs).
+      "let called = false; await 1; ({then() { called = true; }, tag: 'thenable'})\n"
+      "'called=' + called\n"
+      // `await (x)` and await inside an expression are awaits, not calls of a global `await`.
+      "globalThis.await = () => 'a call'; 'paren=' + await (Promise.resolve(3))\n"
+      "String(await Promise.resolve('inside'))\n");
+  CHECK(run.exit_status == 0);
+  CHECK(run.out.find("\nb=5\nok") != std::string::npos);
+  CHECK(run.out.find("\nhoisted=7,7\nok") != std::string::npos);
+  CHECK(run.out.find("tag: 'thenable'") != std::string::npos);
+  CHECK(run.out.find("\ncalled=false\nok") != std::string::npos);
+  CHECK(run.out.find("\nparen=3\nok") != std::string::npos);
+  CHECK(run.out.find("\ninside\nok") != std::string::npos);
+}
+
 TEST_CASE_FIXTURE(Session, "top-level await: errors keep the entry's lines, and await in a plain function stays an error") {
   ProcessResult run = piped(".editor\nawait 1;\nthrow new Error('second line')\n");
   CHECK(run.exit_status == 1);
