@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/progress.h"
+#include "cli/resume_log.h"
 #include "cli/signal_watch.h"
 #include "cli/summary_output.h"
 #include "cli/terminal.h"
@@ -152,6 +153,11 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
   batch->add_flag("-q,--quiet", options.quiet, "As --failures-only, and no progress line");
   batch->add_flag("-v,--verbose", options.verbose,
                   "Name each skipped file and folder, and why it is not a job, on stderr");
+  batch
+      ->add_option("--resume", options.resume,
+                   "The batch's JSON Lines record: jobs reported in it do not run again, and the "
+                   "new reports and the summary are appended to it (created if missing)")
+      ->type_name("FILE");
   batch->footer(R"(Reports stream as jobs finish, one line each; a summary follows (counts per
 status and tenant, wall-time percentiles, throughput, pool figures). Jobs of tenants the
 manifest does not define, unreadable or non-UTF-8 scripts and inputs that are not JSON are
@@ -169,8 +175,14 @@ Examples:
   krepis batch --shard 2/8 jobs/
   krepis batch --shard auto --shards 8 jobs/    (in a Kubernetes Indexed Job)
   krepis batch -q jobs/ 2>/dev/null    (only the jobs that failed, and the summary)
+  krepis batch --resume done.jsonl jobs/  (again after a kill: only what is not in done.jsonl)
 
-Exit status: as for `krepis run` over all jobs; 2 when DIR holds no jobs at all (a shard
+With --resume FILE, each job is reported in FILE exactly once however often the batch is
+killed and run again: a job in flight at the kill runs again, and a last line cut mid-write
+is dropped from FILE first. `krepis summarize FILE` then counts each job once.
+
+Exit status: as for `krepis run` over all jobs (with --resume, those in FILE too); 2 when
+DIR holds no jobs at all (a shard
 with none, when other shards have some, exits 0); 130 / 143 when interrupted; 74 when
 stdout could not be written (no more jobs start once a report is lost). The summary's
 exit_status is the status the process exits with.)");
@@ -213,6 +225,29 @@ int batch_command(const BatchOptions& options) {
     if (options.json) print_out("{}\n", summary.to_json().dump());
     return summary.exit_status;
   }
+  std::optional<ResumeLog> record;
+  if (options.resume) {
+    std::string error;
+    record = ResumeLog::open(*options.resume, error);
+    if (!record) {
+      print_error(error);
+      return kUsageError;
+    }
+    if (record->dropped_bytes() > 0) {
+      print_error(fmt::format("--resume {}: dropped its last line, cut as it was written ({}); "
+                              "that job runs again",
+                              one_line(record->path()), counted(record->dropped_bytes(), "byte")));
+    }
+    std::erase_if(plan->jobs, [&](const BatchJob& job) { return record->done(job.name); });
+    summary.already_reported = record->done_count();
+    summary.exit_status = record->recorded_exit_status();
+    if (plan->jobs.empty()) {
+      print_error(fmt::format("--resume {}: every job is reported there already; nothing to run",
+                              one_line(record->path())));
+      if (options.json) print_out("{}\n", summary.to_json().dump());
+      return summary.exit_status;
+    }
+  }
   say_unknown_tenants(*manifest, *plan, options.dir);
 
   std::size_t name_width = 0;
@@ -224,10 +259,12 @@ int batch_command(const BatchOptions& options) {
   std::mutex output;
   std::size_t failed = 0;
   std::atomic<BatchRunner*> active_runner = nullptr;
+  bool record_failed = false;  // under `output`
   auto print_report = [&](const RunReport& report) {
     std::lock_guard lock(output);
     summary.add(report);
     if (report.status != RunStatus::kOk) ++failed;
+    if (record && !record->append(json_line(report))) record_failed = true;
     if (!failures_only || report.status != RunStatus::kOk) {
       progress.clear();
       print_out("{}\n", options.json ? json_line(report) : batch_line(report, name_width));
@@ -235,7 +272,7 @@ int batch_command(const BatchOptions& options) {
     }
     progress.update(summary.jobs(), failed);
     // Reports that cannot be written are lost: start no more jobs, and say so at the end.
-    if (stdout_failed()) {
+    if (stdout_failed() || record_failed) {
       if (BatchRunner* running = active_runner.load()) running->stop();
     }
   };
@@ -277,6 +314,12 @@ int batch_command(const BatchOptions& options) {
   // into kOutputLost, but then the summary is lost too).
   if (summary.interrupted) summary.exit_status = 128 + signals.received();
   if (stdout_failed()) summary.exit_status = kOutputLost;
+  if (record && (record_failed || !record->append(summary.to_json().dump()))) {
+    print_error(fmt::format("--resume {}: cannot append to it: reports were lost (run the same "
+                            "command again to run their jobs again)",
+                            one_line(record->path())));
+    summary.exit_status = kOutputLost;
+  }
   progress.clear();
   print_summary(summary, options.json);
   return summary.exit_status;

@@ -24,6 +24,8 @@ struct BatchOptions {
   bool quiet = false;
   // Name each skipped file, and why, on stderr.
   bool verbose = false;
+  // The batch's JSON Lines record: jobs reported there are skipped, new reports appended.
+  std::optional<std::string> resume;
 };
 
 void add_batch_command(CLI::App& app, BatchOptions& options);

@@ -48,6 +48,10 @@ void print_summary(const BatchSummary& summary, bool json) {
   if (summary.skipped_files > 0) {
     line += fmt::format("; {} skipped (not jobs)", counted(summary.skipped_files, "file"));
   }
+  if (summary.already_reported > 0) {
+    line += fmt::format("; {} reported before (--resume)",
+                        counted(summary.already_reported, "job"));
+  }
   if (summary.output_truncated > 0) {
     line += fmt::format("; {} cut at the output cap", counted(summary.output_truncated, "run"));
   }

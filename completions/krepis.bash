@@ -11,6 +11,7 @@ _krepis() {
   case $prev in
     --tenants) _filedir; return ;;
     --input) _filedir json; return ;;
+    --resume) _filedir jsonl; return ;;
     --report) COMPREPLY=($(compgen -W "stdout stderr none" -- "$cur")); _filedir; return ;;
     --tenant)
       local manifest=tenants.toml i
@@ -30,7 +31,7 @@ _krepis() {
   local options
   case ${words[1]} in
     run) options="$common --tenant --input --report -p --print -e --eval" ;;
-    batch) options="$common --jobs --shard --shards --failures-only -q --quiet -v --verbose" ;;
+    batch) options="$common --jobs --shard --shards --failures-only -q --quiet -v --verbose --resume" ;;
     repl) options="$common --tenant --fresh" ;;
     summarize) options="--json --help" ;;
     tenants) options="$common" ;;

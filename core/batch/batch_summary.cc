@@ -70,6 +70,7 @@ nlohmann::json BatchSummary::to_json() const {
         {"other_shards", other_shards},
         {"not_started", not_started},
         {"output_truncated", output_truncated},
+        {"already_reported", already_reported},
         {"interrupted", interrupted},
         {"shards", shards},
         {"exit_status", exit_status},

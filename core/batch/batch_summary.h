@@ -24,6 +24,8 @@ struct BatchSummary {
   std::size_t not_started = 0;
   // Runs whose output the tier's cap cut (their reports say output_truncated).
   std::size_t output_truncated = 0;
+  // Jobs left out because --resume's record already held their reports.
+  std::size_t already_reported = 0;
   bool interrupted = false;
   PoolFigures pool;
   // Batches this summary covers: 1 for a batch; for merged output, the summaries merged

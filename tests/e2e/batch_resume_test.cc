@@ -1,0 +1,162 @@
+// `krepis batch --resume FILE`: a batch killed halfway and run again reports each job exactly
+// once in FILE, a last line cut mid-write is dropped and its job runs again, and a file that
+// is not a batch's record, or is stdout's own, is refused.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "e2e/krepis_process.h"
+
+namespace krepis::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct ResumableBatch {
+  fs::path root = temp_folder();
+  fs::path dir = root / "jobs";
+  fs::path manifest = root / "tenants.toml";
+  fs::path record = root / "record.jsonl";
+  static constexpr int kJobs = 30;
+
+  ResumableBatch() {
+    write_file(manifest, "[tenants.a]\ndeadline_ms = 5000\n[tenants.b]\ndeadline_ms = 5000\n");
+    for (int i = 0; i < kJobs; ++i) {
+      // Slow enough that a kill lands halfway, far from any deadline.
+      write_file(dir / (i % 2 == 0 ? "a" : "b") / fmt::format("{:02}.js", i),
+                 "const t = Date.now(); while (Date.now() - t < 30) {} 'done'");
+    }
+  }
+  std::vector<std::string> args() const {
+    return {"batch", "--json", "--jobs", "1", "--tenants", manifest.string(), "--resume",
+            record.string(), dir.string()};
+  }
+  // script -> times reported in the record; the record's lines that are no report
+  // (summaries) counted apart.
+  std::map<std::string, int> reported(int& summaries) const {
+    std::map<std::string, int> times;
+    std::ifstream file(record);
+    summaries = 0;
+    for (std::string line; std::getline(file, line);) {
+      // A kill may cut the last line as it is written (no newline after it): resuming drops
+      // it. Every other line must be whole.
+      json parsed = json::parse(line, nullptr, false);
+      if (parsed.is_discarded() && file.eof()) break;
+      REQUIRE_MESSAGE(!parsed.is_discarded(), line);
+      if (parsed.contains("summary")) {
+        ++summaries;
+      } else {
+        ++times[parsed["script"].get<std::string>()];
+      }
+    }
+    return times;
+  }
+};
+
+std::string read_all(const fs::path& path) {
+  std::ifstream file(path);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+TEST_CASE("a batch killed halfway and resumed reports every job exactly once") {
+  ResumableBatch batch;
+  RunningKrepis first = start_krepis(batch.args());
+  // A report out (it is in the record before it is on stdout), then a kill that leaves the
+  // batch no time to finish anything.
+  REQUIRE(first.wait_for_output("\n"));
+  ::kill(first.pid, SIGKILL);
+  first.wait();
+  int summaries = 0;
+  // How far it got depends on the machine, not on the test: anything from one job to all.
+  const std::size_t before = batch.reported(summaries).size();
+  CHECK(before >= 1);
+
+  ProcessResult resumed = run_krepis(batch.args());
+  CHECK(resumed.exit_status == 0);
+  // Only the jobs without a report ran now (a summary line alone when none was left).
+  CHECK(resumed.json_lines().size() == ResumableBatch::kJobs - before + 1);
+  CHECK(resumed.json_lines().back()["summary"]["already_reported"] == before);
+
+  std::map<std::string, int> times = batch.reported(summaries);
+  CHECK(times.size() == static_cast<std::size_t>(ResumableBatch::kJobs));
+  for (const auto& [script, count] : times) CHECK_MESSAGE(count == 1, script);
+  CHECK(summaries == 1);
+  ProcessResult summarized = run_krepis({"summarize", "--json", batch.record.string()});
+  CHECK(summarized.json_lines().back()["summary"]["jobs"] == ResumableBatch::kJobs);
+
+  // Once all are done, running it again runs nothing and says so.
+  ProcessResult again = run_krepis(batch.args());
+  CHECK(again.exit_status == 0);
+  CHECK(again.err.find("every job is reported there already; nothing to run") !=
+        std::string::npos);
+  CHECK(batch.reported(summaries).size() == static_cast<std::size_t>(ResumableBatch::kJobs));
+}
+
+TEST_CASE("a last line cut mid-write is dropped, and its job runs again") {
+  ResumableBatch batch;
+  ProcessResult whole = run_krepis(batch.args());
+  REQUIRE(whole.exit_status == 0);
+  // Keep two reports, and half of a third, as a kill mid-write would leave them.
+  std::istringstream lines(read_all(batch.record));
+  std::string first, second, third;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  std::getline(lines, third);
+  {
+    std::ofstream cut(batch.record, std::ios::trunc);
+    cut << first << '\n' << second << '\n' << third.substr(0, third.size() / 2);
+  }
+  ProcessResult resumed = run_krepis(batch.args());
+  CHECK(resumed.exit_status == 0);
+  CHECK(resumed.err.find("dropped its last line, cut as it was written") != std::string::npos);
+  int summaries = 0;
+  std::map<std::string, int> times = batch.reported(summaries);  // every line whole again
+  CHECK(times.size() == static_cast<std::size_t>(ResumableBatch::kJobs));
+  for (const auto& [script, count] : times) CHECK_MESSAGE(count == 1, script);
+  // The cut line's job ran again, now.
+  const std::string cut_job = json::parse(third)["script"].get<std::string>();
+  bool ran_again = false;
+  for (const json& line : resumed.json_lines()) {
+    ran_again = ran_again || (line.contains("script") && line["script"] == cut_job);
+  }
+  CHECK(ran_again);
+  CHECK(resumed.json_lines().back()["summary"]["already_reported"] == 2);
+}
+
+TEST_CASE("--resume refuses a file that is no batch's record, and stdout's own file") {
+  ResumableBatch batch;
+  write_file(batch.record, "{\"summary\": {}}\nnot json at all\n");
+  ProcessResult garbage = run_krepis(batch.args());
+  CHECK(garbage.exit_status == 2);
+  CHECK(garbage.err.find("--resume " + batch.record.string() +
+                         ":2: neither a report nor a summary line") != std::string::npos);
+  CHECK(read_all(batch.record) == "{\"summary\": {}}\nnot json at all\n");  // left as it was
+
+  write_file(batch.record, "");
+  RunningKrepis same =
+      start_krepis(batch.args(), SpawnOptions{.stdin_path = "/dev/null",
+                                              .stdout_path = batch.record.string()});
+  ProcessResult refused = same.wait();
+  CHECK(refused.exit_status == 2);
+  CHECK(refused.err.find("it is stdout's file too") != std::string::npos);
+}
+
+TEST_CASE("a resumed batch exits with the worst status of all its jobs, recorded ones too") {
+  ResumableBatch batch;
+  write_file(batch.dir / "a" / "00.js", "throw new Error('recorded failure')");
+  ProcessResult first = run_krepis(batch.args());
+  CHECK(first.exit_status == 1);
+  ProcessResult again = run_krepis(batch.args());
+  CHECK(again.exit_status == 1);
+}
+
+}  // namespace
+}  // namespace krepis::test
