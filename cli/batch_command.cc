@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/progress.h"
+#include "cli/result_folder.h"
 #include "cli/resume_log.h"
 #include "cli/signal_watch.h"
 #include "cli/summary_output.h"
@@ -158,6 +159,12 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
                    "The batch's JSON Lines record: jobs reported in it do not run again, and the "
                    "new reports and the summary are appended to it (created if missing)")
       ->type_name("FILE");
+  batch
+      ->add_option("--out", options.out,
+                   "Also write each job's report (result, output, figures) to "
+                   "DIR/<tenant>/<job>.json, whole or not at all; with --resume, a job whose file "
+                   "is there counts as done")
+      ->type_name("DIR");
   batch->footer(R"(Reports stream as jobs finish, one line each; a summary follows (counts per
 status and tenant, wall-time percentiles, throughput, pool figures). Jobs of tenants the
 manifest does not define, unreadable or non-UTF-8 scripts and inputs that are not JSON are
@@ -225,6 +232,15 @@ int batch_command(const BatchOptions& options) {
     if (options.json) print_out("{}\n", summary.to_json().dump());
     return summary.exit_status;
   }
+  std::optional<ResultFolder> results;
+  if (options.out) {
+    std::string error;
+    results = ResultFolder::open(*options.out, options.dir, error);
+    if (!results) {
+      print_error(error);
+      return kUsageError;
+    }
+  }
   std::optional<ResumeLog> record;
   if (options.resume) {
     std::string error;
@@ -238,8 +254,11 @@ int batch_command(const BatchOptions& options) {
                               "that job runs again",
                               one_line(record->path()), counted(record->dropped_bytes(), "byte")));
     }
-    std::erase_if(plan->jobs, [&](const BatchJob& job) { return record->done(job.name); });
-    summary.already_reported = record->done_count();
+    const std::size_t planned = plan->jobs.size();
+    std::erase_if(plan->jobs, [&](const BatchJob& job) {
+      return record->done(job.name) || (results && results->complete(job.name));
+    });
+    summary.already_reported = planned - plan->jobs.size();
     summary.exit_status = record->recorded_exit_status();
     if (plan->jobs.empty()) {
       print_error(fmt::format("--resume {}: every job is reported there already; nothing to run",
@@ -259,12 +278,17 @@ int batch_command(const BatchOptions& options) {
   std::mutex output;
   std::size_t failed = 0;
   std::atomic<BatchRunner*> active_runner = nullptr;
-  bool record_failed = false;  // under `output`
+  bool reports_lost = false;  // to --resume or --out; under `output`
   auto print_report = [&](const RunReport& report) {
     std::lock_guard lock(output);
     summary.add(report);
     if (report.status != RunStatus::kOk) ++failed;
-    if (record && !record->append(json_line(report))) record_failed = true;
+    if (record && !record->append(json_line(report))) reports_lost = true;
+    if (std::string error;
+        results && !reports_lost && !results->write(report.script, json_line(report), error)) {
+      print_error(error);
+      reports_lost = true;
+    }
     if (!failures_only || report.status != RunStatus::kOk) {
       progress.clear();
       print_out("{}\n", options.json ? json_line(report) : batch_line(report, name_width));
@@ -272,7 +296,7 @@ int batch_command(const BatchOptions& options) {
     }
     progress.update(summary.jobs(), failed);
     // Reports that cannot be written are lost: start no more jobs, and say so at the end.
-    if (stdout_failed() || record_failed) {
+    if (stdout_failed() || reports_lost) {
       if (BatchRunner* running = active_runner.load()) running->stop();
     }
   };
@@ -314,10 +338,11 @@ int batch_command(const BatchOptions& options) {
   // into kOutputLost, but then the summary is lost too).
   if (summary.interrupted) summary.exit_status = 128 + signals.received();
   if (stdout_failed()) summary.exit_status = kOutputLost;
-  if (record && (record_failed || !record->append(summary.to_json().dump()))) {
-    print_error(fmt::format("--resume {}: cannot append to it: reports were lost (run the same "
-                            "command again to run their jobs again)",
-                            one_line(record->path())));
+  if (reports_lost || (record && !record->append(summary.to_json().dump()))) {
+    print_error(record ? fmt::format("--resume {}: reports were lost (run the same command "
+                                     "again to run their jobs again)",
+                                     one_line(record->path()))
+                       : std::string("--out: results were lost; no more jobs were started"));
     summary.exit_status = kOutputLost;
   }
   progress.clear();

@@ -26,6 +26,8 @@ struct BatchOptions {
   bool verbose = false;
   // The batch's JSON Lines record: jobs reported there are skipped, new reports appended.
   std::optional<std::string> resume;
+  // Each job's report also as DIR/<tenant>/<job>.json.
+  std::optional<std::string> out;
 };
 
 void add_batch_command(CLI::App& app, BatchOptions& options);

@@ -12,6 +12,7 @@ _krepis() {
     --tenants) _filedir; return ;;
     --input) _filedir json; return ;;
     --resume) _filedir jsonl; return ;;
+    --out) _filedir -d; return ;;
     --report) COMPREPLY=($(compgen -W "stdout stderr none" -- "$cur")); _filedir; return ;;
     --tenant)
       local manifest=tenants.toml i
@@ -31,7 +32,7 @@ _krepis() {
   local options
   case ${words[1]} in
     run) options="$common --tenant --input --report -p --print -e --eval" ;;
-    batch) options="$common --jobs --shard --shards --failures-only -q --quiet -v --verbose --resume" ;;
+    batch) options="$common --jobs --shard --shards --failures-only -q --quiet -v --verbose --resume --out" ;;
     repl) options="$common --tenant --fresh" ;;
     summarize) options="--json --help" ;;
     tenants) options="$common" ;;

@@ -101,7 +101,7 @@ TEST_CASE("a tenant folder the manifest lacks is named once, up front, and its j
   CHECK(reports["acmee/typo2.js"]["status"] == "denied");
 }
 
-TEST_CASE("--verbose names each skipped file and why; without it nested folders are explained") {
+TEST_CASE("--verbose names each skipped file and why, without it nested folders are explained") {
   OperatorBatch batch;
   ProcessResult plain = batch.run({"--json"});
   const std::string nested = (batch.dir / "beta" / "deeper").string() + "/";

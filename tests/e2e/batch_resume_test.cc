@@ -1,6 +1,7 @@
 // `krepis batch --resume FILE`: a batch killed halfway and run again reports each job exactly
 // once in FILE, a last line cut mid-write is dropped and its job runs again, and a file that
-// is not a batch's record, or is stdout's own, is refused.
+// is not a batch's record, or is stdout's own, is refused. `--out DIR`: each job's report as
+// DIR/<tenant>/<job>.json, whole, never outside DIR, and counted as done by --resume.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -156,6 +157,72 @@ TEST_CASE("a resumed batch exits with the worst status of all its jobs, recorded
   CHECK(first.exit_status == 1);
   ProcessResult again = run_krepis(batch.args());
   CHECK(again.exit_status == 1);
+}
+
+TEST_CASE("--out writes each job's report whole as DIR/<tenant>/<job>.json") {
+  ResumableBatch batch;
+  const fs::path out = batch.root / "results";
+  ProcessResult run = run_krepis({"batch", "--json", "--tenants", batch.manifest.string(),
+                                  "--out", out.string(), batch.dir.string()});
+  CHECK(run.exit_status == 0);
+  std::map<std::string, json> lines = reports_by_script(run);
+  REQUIRE(lines.size() == static_cast<std::size_t>(ResumableBatch::kJobs));
+  for (const auto& [script, line] : lines) {
+    const std::string tenant = script.substr(0, script.find('/'));
+    const std::string job = script.substr(script.find('/') + 1);
+    const fs::path file = out / tenant / (job.substr(0, job.size() - 3) + ".json");
+    REQUIRE_MESSAGE(fs::is_regular_file(file), file);
+    CHECK(json::parse(read_all(file)) == line);
+  }
+  // Nothing else: no temporary file left behind.
+  std::size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(out)) files += entry.is_regular_file();
+  CHECK(files == static_cast<std::size_t>(ResumableBatch::kJobs));
+}
+
+TEST_CASE("--out never writes outside DIR: a symlink planted there is refused") {
+  ResumableBatch batch;
+  const fs::path out = batch.root / "results";
+  const fs::path elsewhere = batch.root / "elsewhere";
+  fs::create_directories(out);
+  fs::create_directories(elsewhere);
+  fs::create_directory_symlink(elsewhere, out / "a");
+  ProcessResult run = run_krepis({"batch", "--json", "--jobs", "1", "--tenants",
+                                  batch.manifest.string(), "--out", out.string(),
+                                  batch.dir.string()});
+  CHECK(run.exit_status == 74);
+  CHECK(run.err.find("cannot use the folder a: not a folder (a symlink is refused)") !=
+        std::string::npos);
+  CHECK(fs::is_empty(elsewhere));
+  // Beneath the batch's own folder, results would pass for jobs and inputs.
+  ProcessResult inside = run_krepis({"batch", "--tenants", batch.manifest.string(), "--out",
+                                     (batch.dir / "a").string(), batch.dir.string()});
+  CHECK(inside.exit_status == 2);
+  CHECK(inside.err.find("it is in the batch's folder") != std::string::npos);
+}
+
+TEST_CASE("with --resume, a job whose result file is whole counts as done, a broken one runs") {
+  ResumableBatch batch;
+  const fs::path out = batch.root / "results";
+  // Results of two jobs from an earlier run: one whole, one cut.
+  ProcessResult earlier = run_krepis({"batch", "--json", "--tenants", batch.manifest.string(),
+                                      "--out", out.string(), batch.dir.string()});
+  REQUIRE(earlier.exit_status == 0);
+  fs::remove_all(out / "b");
+  const std::string whole = read_all(out / "a" / "02.json");
+  fs::remove_all(out / "a");
+  write_file(out / "a" / "02.json", whole);
+  write_file(out / "a" / "04.json", whole.substr(0, whole.size() / 2));
+  ProcessResult resumed = run_krepis({"batch", "--json", "--tenants", batch.manifest.string(),
+                                      "--resume", batch.record.string(), "--out", out.string(),
+                                      batch.dir.string()});
+  CHECK(resumed.exit_status == 0);
+  std::map<std::string, json> ran = reports_by_script(resumed);
+  CHECK(ran.size() == static_cast<std::size_t>(ResumableBatch::kJobs) - 1);
+  CHECK(ran.count("a/02.js") == 0);
+  CHECK(ran.count("a/04.js") == 1);
+  CHECK(resumed.json_lines().back()["summary"]["already_reported"] == 1);
+  CHECK(json::parse(read_all(out / "a" / "04.json"))["status"] == "ok");
 }
 
 }  // namespace

@@ -163,7 +163,7 @@ TEST_CASE("human output: one aligned line per job, then the summary table") {
   CHECK(run.err.find("jobs/s") == std::string::npos);
 }
 
-TEST_CASE("on a terminal, a progress line on stderr, with --json too; none with --quiet") {
+TEST_CASE("on a terminal, a progress line on stderr, with --json too, none with --quiet") {
   fs::path root = temp_folder();
   write_file(root / "tenants.toml", "[tenants.a]\n");
   for (int i = 0; i < 5; ++i) write_file(root / "jobs" / "a" / fmt::format("{}.js", i), "1");

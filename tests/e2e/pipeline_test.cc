@@ -135,7 +135,7 @@ TEST_CASE_FIXTURE(PipelineFixture,
 }
 
 TEST_CASE_FIXTURE(PipelineFixture,
-                  "stdin is read once; --report must be writable; -p prints only successes") {
+                  "stdin is read once, --report must be writable, -p prints only successes") {
   Shell twice = shell(folder.path, "echo 1 | $KREPIS run --input - - 2>&1");
   CHECK(twice.status == 2);
   CHECK(twice.out ==

@@ -155,7 +155,7 @@ TEST_CASE_FIXTURE(ReplFixture, "piped: entries line by line, no prompt, the wors
   CHECK(run.out.find('\x1b') == std::string::npos);
 }
 
-TEST_CASE_FIXTURE(ReplFixture, "piped: a heap bomb, then an entry that works; exit 3") {
+TEST_CASE_FIXTURE(ReplFixture, "piped: a heap bomb, then an entry that works, exit 3") {
   ProcessResult run =
       piped(*this, "const h = []; for (;;) h.push(new Float64Array(1 << 20))\n'after'\n");
   CHECK(run.exit_status == 3);

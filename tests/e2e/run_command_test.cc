@@ -44,7 +44,7 @@ TEST_CASE("the JSON line has the contract's fields and types") {
   CHECK_FALSE(line.contains("stopped_by"));
 }
 
-TEST_CASE("-e runs inline code; one isolate serves every script of an invocation") {
+TEST_CASE("-e runs inline code, one isolate serves every script of an invocation") {
   ProcessResult run = run_krepis({"run", "--json", "-e", "6 * 7"});
   CHECK(run.exit_status == 0);
   auto lines = run.json_lines();
@@ -214,7 +214,7 @@ TEST_CASE("bad options are usage errors: a message, exit 2, nothing run") {
   CHECK(heap.err.find("between 16 and 8192") != std::string::npos);
 }
 
-TEST_CASE("--input exposes a JSON file as `input`; invalid JSON is a usage error") {
+TEST_CASE("--input exposes a JSON file as `input`, invalid JSON is a usage error") {
   std::string input = temp_file("in.json", R"({"values": [1, 2], "name": "x"})");
   ProcessResult run = run_krepis({"run", "--json", "--input", input, script("uses-input.js")});
   CHECK(run.exit_status == 0);

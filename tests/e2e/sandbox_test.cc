@@ -26,7 +26,7 @@ bool kernel_has_landlock() {
 }
 
 TEST_CASE("a batch job that makes a forbidden system call from native code ends its worker "
-          "process; it is reported crashed with the reason, and the batch goes on") {
+          "process, and is reported crashed with the reason, and the batch goes on") {
   const fs::path root = temp_folder();
   write_file(root / "tenants.toml", "[tenants.t]\ndeadline_ms = 60000\n");
   for (const char* call : {"execve", "socket", "ptrace", "fork", "setown"}) {

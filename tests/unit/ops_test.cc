@@ -414,7 +414,7 @@ TEST_CASE_FIXTURE(OpsFixture, "TextEncoder, TextDecoder, atob and btoa behave as
   CHECK(big.status == RunStatus::kOom);
 }
 
-TEST_CASE_FIXTURE(OpsFixture, "structuredClone copies deeply through V8's serializer; queueMicrotask queues") {
+TEST_CASE_FIXTURE(OpsFixture, "structuredClone copies deeply through V8's serializer, queueMicrotask queues") {
   RunReport report = run(R"(
     const out = {};
     const o = {m: new Map([[1, {d: new Date(0)}]]), s: new Set(['a']), r: /x/gi,

@@ -68,7 +68,7 @@ int use(FakePool& pool, const TenantSpec& spec, bool* cold = nullptr) {
   return lease->serial;
 }
 
-TEST_CASE_FIXTURE(Fixture, "a tenant's runs reuse its warm instance; tenants never share") {
+TEST_CASE_FIXTURE(Fixture, "a tenant's runs reuse its warm instance, tenants never share") {
   auto pool = make_pool();
   bool cold = false;
   int a1 = use(*pool, tenant("a"), &cold);
@@ -142,7 +142,7 @@ TEST_CASE_FIXTURE(Fixture, "at the global cap with every instance in use, a run 
   CHECK(pool->figures().alive == 1);
 }
 
-TEST_CASE_FIXTURE(Fixture, "idle instances go after idle_timeout; one in use never does") {
+TEST_CASE_FIXTURE(Fixture, "idle instances go after idle_timeout, one in use never does") {
   settings.idle_timeout = milliseconds(1000);
   auto pool = make_pool();
   use(*pool, tenant("a"));

@@ -155,7 +155,7 @@ TEST_CASE("a child that does not answer past deadline and grace is killed, and r
   CHECK(worker.run(job("'next'"), tenant()).result_json == "'next'");
 }
 
-TEST_CASE("a garbled reply ends the child; last words end it after their report") {
+TEST_CASE("a garbled reply ends the child, last words end it after their report") {
   ProcessWorker worker(stand_in_child);
   RunReport garbled = worker.run(job("garble"), tenant());
   CHECK(garbled.status == RunStatus::kCrashed);

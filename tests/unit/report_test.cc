@@ -62,7 +62,7 @@ TEST_CASE("a stopped run names its guard and has no result") {
   CHECK_FALSE(json.contains("output"));
 }
 
-TEST_CASE("exit statuses follow the contract; the highest wins") {
+TEST_CASE("exit statuses follow the contract, the highest wins") {
   CHECK(exit_status_for(RunStatus::kOk) == 0);
   CHECK(exit_status_for(RunStatus::kError) == 1);
   CHECK(exit_status_for(RunStatus::kOom) == 3);

@@ -34,7 +34,7 @@ TEST_CASE("the timer queue fires by due time, then in the order timers were set"
   CHECK(queue.live() == 0);
 }
 
-TEST_CASE("an interval comes again after each firing until cancelled; cancelling is final") {
+TEST_CASE("an interval comes again after each firing until cancelled, cancelling is final") {
   TimerQueue queue;
   const Time t0{};
   auto every = queue.add(t0, milliseconds(3), true);
@@ -235,7 +235,7 @@ TEST_CASE_FIXTURE(TimersFixture,
 }
 
 TEST_CASE_FIXTURE(TimersFixture,
-                  "100k timers fit; setting timers forever is bounded by the heap cap") {
+                  "100k timers fit, setting timers forever is bounded by the heap cap") {
   CHECK(result(R"(
     let fired = 0;
     for (let i = 0; i < 100000; i++) setTimeout(() => fired++, i % 3);
