@@ -157,7 +157,7 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
   batch
       ->add_option("--resume", options.resume,
                    "The batch's JSON Lines record: jobs reported in it do not run again, and the "
-                   "new reports and the summary are appended to it (created if missing)")
+                   "new reports are appended to it (created if missing; locked while in use)")
       ->type_name("FILE");
   batch
       ->add_option("--out", options.out,
@@ -255,9 +255,21 @@ int batch_command(const BatchOptions& options) {
                               one_line(record->path()), counted(record->dropped_bytes(), "byte")));
     }
     const std::size_t planned = plan->jobs.size();
+    bool copied = true;
     std::erase_if(plan->jobs, [&](const BatchJob& job) {
-      return record->done(job.name) || (results && results->complete(job.name));
+      if (record->done(job.name)) return true;
+      // Its result is in DIR, whole: done, and into the record with the others.
+      RunStatus status = RunStatus::kOk;
+      std::optional<std::string> line = results ? results->completed_report(job.name, status)
+                                                : std::nullopt;
+      if (!line) return false;
+      copied = copied && record->append(*line, exit_status_for(status));
+      return true;
     });
+    if (!copied) {
+      print_error(fmt::format("--resume {}: cannot append to it", one_line(record->path())));
+      return kOutputLost;
+    }
     summary.already_reported = planned - plan->jobs.size();
     summary.exit_status = record->recorded_exit_status();
     if (plan->jobs.empty()) {
@@ -278,16 +290,19 @@ int batch_command(const BatchOptions& options) {
   std::mutex output;
   std::size_t failed = 0;
   std::atomic<BatchRunner*> active_runner = nullptr;
-  bool reports_lost = false;  // to --resume or --out; under `output`
+  bool reports_lost = false;     // to --resume's record; under `output`
+  std::size_t results_lost = 0;  // to --out's folder; under `output`
   auto print_report = [&](const RunReport& report) {
     std::lock_guard lock(output);
     summary.add(report);
     if (report.status != RunStatus::kOk) ++failed;
-    if (record && !record->append(json_line(report))) reports_lost = true;
-    if (std::string error;
-        results && !reports_lost && !results->write(report.script, json_line(report), error)) {
+    // A record that took part of a line takes no more: the next --resume drops a cut last
+    // line only.
+    if (record && !reports_lost && !record->append(json_line(report), 0)) reports_lost = true;
+    // A result that cannot be written (a name too long for a file) is that job's loss only.
+    if (std::string error; results && !results->write(report.script, json_line(report), error)) {
       print_error(error);
-      reports_lost = true;
+      ++results_lost;
     }
     if (!failures_only || report.status != RunStatus::kOk) {
       progress.clear();
@@ -338,11 +353,15 @@ int batch_command(const BatchOptions& options) {
   // into kOutputLost, but then the summary is lost too).
   if (summary.interrupted) summary.exit_status = 128 + signals.received();
   if (stdout_failed()) summary.exit_status = kOutputLost;
-  if (reports_lost || (record && !record->append(summary.to_json().dump()))) {
-    print_error(record ? fmt::format("--resume {}: reports were lost (run the same command "
-                                     "again to run their jobs again)",
-                                     one_line(record->path()))
-                       : std::string("--out: results were lost; no more jobs were started"));
+  if (reports_lost) {
+    print_error(fmt::format("--resume {}: a report could not be appended, and no more jobs "
+                            "were started (run the same command again for the rest)",
+                            one_line(record->path())));
+    summary.exit_status = kOutputLost;
+  }
+  if (results_lost > 0) {
+    print_error(fmt::format("--out {}: {} could not be written", one_line(results->path()),
+                            counted(results_lost, "result")));
     summary.exit_status = kOutputLost;
   }
   progress.clear();

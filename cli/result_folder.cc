@@ -22,6 +22,28 @@ bool plain_name(std::string_view name) {
          name.find('\0') == std::string_view::npos;
 }
 
+// The bytes of a name as a report shows it: \xHH and \\ undone (core/base/utf8.h's
+// escape_invalid_utf8 wrote them).
+std::string name_bytes(std::string_view shown) {
+  std::string bytes;
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    if (shown[i] == '\\' && i + 1 < shown.size() && shown[i + 1] == '\\') {
+      bytes += '\\';
+      ++i;
+    } else if (shown[i] == '\\' && i + 3 < shown.size() && shown[i + 1] == 'x') {
+      bytes += static_cast<char>(std::stoi(std::string(shown.substr(i + 2, 2)), nullptr, 16));
+      i += 3;
+    } else {
+      bytes += shown[i];
+    }
+  }
+  return bytes;
+}
+
+// Past this a result file is no report krepis wrote (a result is at most 16 MiB of JSON,
+// output at most 16 MiB, both escaped).
+constexpr off_t kMaxResultFileBytes = 256 * 1024 * 1024;
+
 bool write_all(int fd, std::string_view text) {
   while (!text.empty()) {
     const ssize_t n = ::write(fd, text.data(), text.size());
@@ -37,10 +59,10 @@ bool write_all(int fd, std::string_view text) {
 std::optional<std::pair<std::string, std::string>> result_file_of(std::string_view job_name) {
   const std::size_t slash = job_name.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  std::string tenant(job_name.substr(0, slash));
-  std::string_view job = job_name.substr(slash + 1);
-  if (job.ends_with(".js")) job.remove_suffix(3);
-  std::string file = std::string(job) + ".json";
+  std::string tenant = name_bytes(job_name.substr(0, slash));
+  std::string job = name_bytes(job_name.substr(slash + 1));
+  if (job.ends_with(".js")) job.resize(job.size() - 3);
+  std::string file = job + ".json";
   if (!plain_name(tenant) || !plain_name(file) || job.empty()) return std::nullopt;
   return std::pair{std::move(tenant), std::move(file)};
 }
@@ -49,14 +71,9 @@ std::optional<ResultFolder> ResultFolder::open(const std::string& path,
                                                const std::string& batch_dir, std::string& error) {
   const std::string shown = one_line(path);
   std::error_code code;
-  std::filesystem::create_directories(path, code);
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) {
-    error = fmt::format("--out {}: {}", shown, std::strerror(errno));
-    return std::nullopt;
-  }
-  // Beneath the batch's folder (or it): the results would be read as jobs and inputs.
-  const std::filesystem::path out = std::filesystem::canonical(path, code);
+  // Beneath the batch's folder (or it): the results would be read as jobs and inputs. Asked
+  // before DIR is made, so a refused one leaves nothing there.
+  const std::filesystem::path out = std::filesystem::weakly_canonical(path, code);
   const std::filesystem::path jobs = std::filesystem::canonical(batch_dir, code);
   if (!code) {
     auto [mismatch, rest] = std::mismatch(jobs.begin(), jobs.end(), out.begin(), out.end());
@@ -66,6 +83,12 @@ std::optional<ResultFolder> ResultFolder::open(const std::string& path,
                           shown, one_line(batch_dir));
       return std::nullopt;
     }
+  }
+  std::filesystem::create_directories(path, code);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    error = fmt::format("--out {}: {}", shown, std::strerror(errno));
+    return std::nullopt;
   }
   return ResultFolder(path, std::move(fd));
 }
@@ -94,38 +117,49 @@ bool ResultFolder::write(const std::string& job_name, std::string_view report_li
                                                           : std::strerror(errno));
     return false;
   }
-  const std::string temporary = "." + name + ".tmp";
+  // A name of krepis's own, short whatever the job's, made afresh (O_EXCL, after removing
+  // any file planted there: a hard link to a file elsewhere, a FIFO).
+  const std::string temporary = fmt::format(".krepis-{}-{}.tmp", ::getpid(), ++temporaries_);
+  ::unlinkat(folder, temporary.c_str(), 0);
   UniqueFd fd(::openat(folder, temporary.c_str(),
-                       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   std::string text(report_line);
   text += '\n';
   if (!fd.valid() || !write_all(fd.get(), text) || ::close(fd.release()) != 0 ||
       ::renameat(folder, temporary.c_str(), folder, name.c_str()) != 0) {
-    error = fmt::format("--out {}: cannot write {}/{}: {}", one_line(path_), one_line(tenant),
-                        one_line(name), std::strerror(errno));
+    error = fmt::format("--out {}: cannot write the result of {}: {}", one_line(path_),
+                        one_line(job_name), std::strerror(errno));
     ::unlinkat(folder, temporary.c_str(), 0);
     return false;
   }
   return true;
 }
 
-bool ResultFolder::complete(const std::string& job_name) {
+std::optional<std::string> ResultFolder::completed_report(const std::string& job_name,
+                                                          RunStatus& status) {
   std::optional<std::pair<std::string, std::string>> file = result_file_of(job_name);
-  if (!file) return false;
+  if (!file) return std::nullopt;
   const int folder = tenant_folder(file->first, false);
-  if (folder < 0) return false;
-  UniqueFd fd(::openat(folder, file->second.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) return false;
+  if (folder < 0) return std::nullopt;
+  // Not blocking on a FIFO, and only a regular file of a report's size.
+  UniqueFd fd(::openat(folder, file->second.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat info {};
+  if (!fd.valid() || ::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode) ||
+      info.st_size > kMaxResultFileBytes) {
+    return std::nullopt;
+  }
   std::string text;
   char chunk[65536];
   for (ssize_t n; (n = ::read(fd.get(), chunk, sizeof chunk)) != 0;) {
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
+    if (n < 0) return std::nullopt;
     text.append(chunk, static_cast<std::size_t>(n));
   }
   nlohmann::json parsed = nlohmann::json::parse(nlohmann_parsable(text), nullptr, false);
   std::optional<RunReport> report = parsed.is_discarded() ? std::nullopt : report_from_json(parsed);
-  return report && report->script == job_name;
+  if (!report || report->script != job_name) return std::nullopt;
+  status = report->status;
+  return json_line(*report);  // one line, whatever the file's layout
 }
 
 }  // namespace krepis::cli

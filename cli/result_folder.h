@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/base/run_report.h"
 #include "core/base/unique_fd.h"
 
 namespace krepis::cli {
@@ -25,8 +26,9 @@ class ResultFolder {
   // Writes the report line of the job named "<tenant>/<job>.js" as DIR/<tenant>/<job>.json;
   // false, with `error` set, when it cannot.
   bool write(const std::string& job_name, std::string_view report_line, std::string& error);
-  // Whether DIR holds a whole report of the job (what --resume counts as done).
-  bool complete(const std::string& job_name);
+  // The job's whole report line, when DIR holds one (what --resume counts as done), and
+  // its status.
+  std::optional<std::string> completed_report(const std::string& job_name, RunStatus& status);
   const std::string& path() const { return path_; }
 
  private:
@@ -37,10 +39,12 @@ class ResultFolder {
   std::string path_;
   UniqueFd root_;
   std::map<std::string, UniqueFd> tenants_;
+  std::size_t temporaries_ = 0;  // names each temporary file apart
 };
 
-// "<tenant>/<job>.js" split into the tenant and the result file's name ("<job>.json");
-// nothing for a name that is not one folder and one file (none can be, from a plan).
+// "<tenant>/<job>.js" split into the tenant and the result file's name ("<job>.json"), as
+// the bytes of the folder's and the file's names (a report writes bytes that are not UTF-8
+// as \xHH); nothing for a name that is not one folder and one file (none can be, from a plan).
 std::optional<std::pair<std::string, std::string>> result_file_of(std::string_view job_name);
 
 }  // namespace krepis::cli

@@ -1,6 +1,7 @@
 #include "cli/resume_log.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +39,14 @@ std::optional<ResumeLog> ResumeLog::open(const std::string& path, std::string& e
         "--resume {}: it is stdout's file too, so each report would be written twice (krepis "
         "appends to it: leave stdout elsewhere)",
         shown);
+    return std::nullopt;
+  }
+  // One batch at a time per record: two would each run the jobs the other has not reported
+  // yet, and one could take the other's line in progress for a cut one.
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    error = fmt::format("--resume {}: another krepis batch is using it (it is locked); wait for "
+                        "that one to end",
+                        shown);
     return std::nullopt;
   }
   ResumeLog log(path, std::move(fd));
@@ -82,6 +91,14 @@ std::optional<ResumeLog> ResumeLog::open(const std::string& path, std::string& e
   }
   if (!pending.empty()) {
     // The last line was cut as it was written (the batch was killed): its job runs again.
+    // Only a line krepis began ({...) is dropped: any other text means this is no record.
+    if (pending.front() != '{') {
+      error = fmt::format(
+          "--resume {}:{}: neither a report nor a summary line: --resume takes the JSON Lines "
+          "of a batch (krepis batch --json, or an earlier --resume)",
+          shown, line_number + 1);
+      return std::nullopt;
+    }
     if (::ftruncate(log.fd_.get(), static_cast<off_t>(complete_bytes)) != 0) {
       error = fmt::format("--resume {}: cannot drop its cut last line: {}", shown,
                           std::strerror(errno));
@@ -92,7 +109,8 @@ std::optional<ResumeLog> ResumeLog::open(const std::string& path, std::string& e
   return log;
 }
 
-bool ResumeLog::append(std::string_view line) {
+bool ResumeLog::append(std::string_view line, int exit_status) {
+  recorded_exit_status_ = combine_exit_status(recorded_exit_status_, exit_status);
   std::string text(line);
   text += '\n';
   std::size_t written = 0;

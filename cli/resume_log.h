@@ -1,6 +1,8 @@
 // `krepis batch --resume FILE`: FILE is the batch's JSON Lines record. The jobs it already
-// holds a report of are done and do not run again; the reports of the jobs that run now, and
-// the summary, are appended to it as they come. A batch killed halfway (SIGKILL, a node
+// holds a report of are done and do not run again; the reports of the jobs that run now are
+// appended to it as they come (reports only: the summary of each run goes to stdout, so that
+// `krepis summarize FILE` sees each job once and no run's interruption). It is locked while
+// a batch uses it. A batch killed halfway (SIGKILL, a node
 // lost) is resumed by running the same command again: each job ends up reported exactly
 // once in FILE, and `krepis summarize FILE` counts each once. A job in flight at the kill
 // has no report, so it runs again; a last line cut mid-write is dropped from FILE first.
@@ -32,9 +34,9 @@ class ResumeLog {
   // Bytes of a last line cut mid-write that open() dropped (0 when none).
   std::size_t dropped_bytes() const { return dropped_bytes_; }
 
-  // Appends one line (a report or the summary, without its newline) in one write; false
-  // when it could not be written whole.
-  bool append(std::string_view line);
+  // Appends one report line (without its newline) in one write, and the exit status it
+  // implies to recorded_exit_status(); false when it could not be written whole.
+  bool append(std::string_view line, int exit_status);
   const std::string& path() const { return path_; }
 
  private:

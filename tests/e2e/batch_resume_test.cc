@@ -89,7 +89,7 @@ TEST_CASE("a batch killed halfway and resumed reports every job exactly once") {
   std::map<std::string, int> times = batch.reported(summaries);
   CHECK(times.size() == static_cast<std::size_t>(ResumableBatch::kJobs));
   for (const auto& [script, count] : times) CHECK_MESSAGE(count == 1, script);
-  CHECK(summaries == 1);
+  CHECK(summaries == 0);  // the record holds reports only: summaries go to stdout
   ProcessResult summarized = run_krepis({"summarize", "--json", batch.record.string()});
   CHECK(summarized.json_lines().back()["summary"]["jobs"] == ResumableBatch::kJobs);
 
@@ -196,9 +196,10 @@ TEST_CASE("--out never writes outside DIR: a symlink planted there is refused") 
   CHECK(fs::is_empty(elsewhere));
   // Beneath the batch's own folder, results would pass for jobs and inputs.
   ProcessResult inside = run_krepis({"batch", "--tenants", batch.manifest.string(), "--out",
-                                     (batch.dir / "a").string(), batch.dir.string()});
+                                     (batch.dir / "a" / "res").string(), batch.dir.string()});
   CHECK(inside.exit_status == 2);
   CHECK(inside.err.find("it is in the batch's folder") != std::string::npos);
+  CHECK_FALSE(fs::exists(batch.dir / "a" / "res"));  // refused before anything was made
 }
 
 TEST_CASE("with --resume, a job whose result file is whole counts as done, a broken one runs") {
@@ -223,6 +224,52 @@ TEST_CASE("with --resume, a job whose result file is whole counts as done, a bro
   CHECK(ran.count("a/04.js") == 1);
   CHECK(resumed.json_lines().back()["summary"]["already_reported"] == 1);
   CHECK(json::parse(read_all(out / "a" / "04.json"))["status"] == "ok");
+  // The job done in DIR is in the record too: every job once.
+  int summaries = 0;
+  std::map<std::string, int> times = batch.reported(summaries);
+  CHECK(times.size() == static_cast<std::size_t>(ResumableBatch::kJobs));
+  CHECK(times["a/02.js"] == 1);
+}
+
+TEST_CASE("one batch at a time per record, and text that is no record is left alone") {
+  ResumableBatch batch;
+  RunningKrepis first = start_krepis(batch.args());
+  REQUIRE(first.wait_for_output("\n"));  // it holds the record now
+  ProcessResult second = run_krepis(batch.args());
+  CHECK(second.exit_status == 2);
+  CHECK(second.err.find("another krepis batch is using it") != std::string::npos);
+  ::kill(first.pid, SIGKILL);
+  first.wait();
+
+  const fs::path notes = batch.root / "notes.txt";
+  write_file(notes, "important notes, no newline");
+  std::vector<std::string> args = batch.args();
+  args[args.size() - 2] = notes.string();
+  ProcessResult refused = run_krepis(args);
+  CHECK(refused.exit_status == 2);
+  CHECK(read_all(notes) == "important notes, no newline");
+}
+
+TEST_CASE("--out replaces a planted hard link rather than writing through it, and keeps odd names") {
+  ResumableBatch batch;
+  const fs::path out = batch.root / "results";
+  const fs::path outside = batch.root / "outside.txt";
+  write_file(outside, "keep me");
+  fs::create_directories(out / "a");
+  fs::create_hard_link(outside, out / "a" / "00.json");
+  // A tenant folder whose name is not UTF-8 (its jobs are denied: no manifest names it), and
+  // a job name near the longest a file may have: their results keep the names' bytes.
+  const std::string odd = "t\xff";
+  const std::string long_job(240, 'x');
+  write_file(batch.dir / odd / "j.js", "1");
+  write_file(batch.dir / "a" / (long_job + ".js"), "1");
+  ProcessResult run = run_krepis({"batch", "--json", "--tenants", batch.manifest.string(),
+                                  "--out", out.string(), batch.dir.string()});
+  CHECK(run.exit_status == 4);
+  CHECK(read_all(outside) == "keep me");
+  CHECK(json::parse(read_all(out / odd / "j.json"))["status"] == "denied");
+  CHECK(json::parse(read_all(out / "a" / (long_job + ".json")))["status"] == "ok");
+  CHECK(json::parse(read_all(out / "a" / "00.json"))["script"] == "a/00.js");
 }
 
 }  // namespace
