@@ -181,10 +181,10 @@ TEST_CASE_FIXTURE(Session, "top-level await: errors keep the entry's lines, and 
   ProcessResult run = piped(".editor\nawait 1;\nthrow new Error('second line')\n");
   // Under ASan and heavy load this once ended with a crashed worker (exit 4), not again in
   // 15 tries: the message keeps what the REPL said, for the next time.
-  CHECK_MESSAGE(run.exit_status == 1, run.out + run.err);
+  CHECK_MESSAGE(run.exit_status == 1, (run.out + run.err));
   CHECK(run.out.find("repl:1:2:7: Uncaught (in promise) Error: second line") != std::string::npos);
   ProcessResult plain = piped("function f() { await 1 }\n");
-  CHECK_MESSAGE(plain.exit_status == 1, plain.out + plain.err);
+  CHECK_MESSAGE(plain.exit_status == 1, (plain.out + plain.err));
   CHECK(plain.out.find("repl:1:1:16: Uncaught SyntaxError: await is only valid in async "
                        "functions") != std::string::npos);
   // Never past the deadline: the rewrite runs within the entry's.
