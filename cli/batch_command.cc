@@ -189,10 +189,10 @@ killed and run again: a job in flight at the kill runs again, and a last line cu
 is dropped from FILE first. `krepis summarize FILE` then counts each job once.
 
 Exit status: as for `krepis run` over all jobs (with --resume, those in FILE too); 2 when
-DIR holds no jobs at all (a shard
-with none, when other shards have some, exits 0); 130 / 143 when interrupted; 74 when
-stdout could not be written (no more jobs start once a report is lost). The summary's
-exit_status is the status the process exits with.)");
+DIR holds no jobs at all (a shard with none, when other shards have some, exits 0);
+130 / 143 when interrupted; 74 when stdout, FILE or a result in DIR could not be written
+(no more jobs start once a report is lost). The summary's exit_status is the status the
+process exits with.)");
 }
 
 int batch_command(const BatchOptions& options) {
