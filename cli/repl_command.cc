@@ -21,7 +21,6 @@
 #include "cli/terminal.h"
 #include "cli/usage_errors.h"
 #include "core/base/did_you_mean.h"
-#include "core/base/json_syntax.h"
 #include "core/base/limits.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
@@ -353,13 +352,9 @@ class ReplSession {
       print_out("no input: `input` keeps its last value in this context, and a new one has none\n");
       return;
     }
-    Result<std::string> file = read_text_file(args[0]);
+    Result<std::string> file = read_json_file(args[0]);
     if (!file.ok()) {
       print_out("{}\n", one_line(file.error().message));
-      return;
-    }
-    if (std::optional<std::string> problem = json_syntax_error(args[0], *file)) {
-      print_out("{}\n", one_line(*problem));
       return;
     }
     input_json_ = std::move(*file);
