@@ -8,19 +8,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cli/file_descriptors.h"
 #include "cli/terminal.h"
 #include "core/base/report.h"
 #include "core/base/unique_fd.h"
 
 namespace krepis::cli {
-
-namespace {
-
-bool same_file(const struct stat& a, const struct stat& b) {
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-}  // namespace
 
 std::optional<ReportSink> ReportSink::open(const std::string& where,
                                            const std::vector<std::string>& keep,

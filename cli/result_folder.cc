@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cli/file_descriptors.h"
 #include "core/base/json_syntax.h"
 #include "core/base/report.h"
 #include "core/base/utf8.h"
@@ -43,16 +44,6 @@ std::string name_bytes(std::string_view shown) {
 // Past this a result file is no report krepis wrote (a result is at most 16 MiB of JSON,
 // output at most 16 MiB, both escaped).
 constexpr off_t kMaxResultFileBytes = 256 * 1024 * 1024;
-
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 }  // namespace
 

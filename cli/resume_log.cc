@@ -10,6 +10,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "cli/file_descriptors.h"
 #include "core/base/json_syntax.h"
 #include "core/base/report.h"
 #include "core/base/utf8.h"
@@ -34,7 +35,7 @@ std::optional<ResumeLog> ResumeLog::open(const std::string& path, std::string& e
     error = fmt::format("--resume {}: not a regular file", shown);
     return std::nullopt;
   }
-  if (::fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == file.st_dev && out.st_ino == file.st_ino) {
+  if (::fstat(STDOUT_FILENO, &out) == 0 && same_file(out, file)) {
     error = fmt::format(
         "--resume {}: it is stdout's file too, so each report would be written twice (krepis "
         "appends to it: leave stdout elsewhere)",
@@ -113,14 +114,7 @@ bool ResumeLog::append(std::string_view line, int exit_status) {
   recorded_exit_status_ = combine_exit_status(recorded_exit_status_, exit_status);
   std::string text(line);
   text += '\n';
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd_.get(), text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    written += static_cast<std::size_t>(n);
-  }
-  return true;
+  return write_all(fd_.get(), text);
 }
 
 }  // namespace krepis::cli
