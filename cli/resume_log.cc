@@ -1,8 +1,8 @@
 #include "cli/resume_log.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +51,12 @@ std::optional<ResumeLog> ResumeLog::open(const std::string& path, std::string& e
     return std::nullopt;
   }
   ResumeLog log(path, std::move(fd));
+  auto not_a_record = [&](std::size_t line) {
+    return fmt::format(
+        "--resume {}:{}: neither a report nor a summary line: --resume takes the JSON Lines of "
+        "a batch (krepis batch --json, or an earlier --resume)",
+        shown, line);
+  };
   // Line by line, a chunk at a time: a record of many jobs is never held whole.
   std::string pending;
   std::size_t line_number = 0;
@@ -77,10 +83,7 @@ std::optional<ResumeLog> ResumeLog::open(const std::string& path, std::string& e
       std::optional<RunReport> report =
           parsed.is_discarded() ? std::nullopt : report_from_json(parsed);
       if (!report || report->script.empty()) {
-        error = fmt::format(
-            "--resume {}:{}: neither a report nor a summary line: --resume takes the JSON Lines "
-            "of a batch (krepis batch --json, or an earlier --resume)",
-            shown, line_number);
+        error = not_a_record(line_number);
         return std::nullopt;
       }
       log.done_.insert(report->script);
@@ -94,10 +97,7 @@ std::optional<ResumeLog> ResumeLog::open(const std::string& path, std::string& e
     // The last line was cut as it was written (the batch was killed): its job runs again.
     // Only a line krepis began ({...) is dropped: any other text means this is no record.
     if (pending.front() != '{') {
-      error = fmt::format(
-          "--resume {}:{}: neither a report nor a summary line: --resume takes the JSON Lines "
-          "of a batch (krepis batch --json, or an earlier --resume)",
-          shown, line_number + 1);
+      error = not_a_record(line_number + 1);
       return std::nullopt;
     }
     if (::ftruncate(log.fd_.get(), static_cast<off_t>(complete_bytes)) != 0) {
