@@ -195,43 +195,41 @@ std::vector<std::string> SessionWorker::completions(const TenantSpec& tenant,
     slot = current_;
   }
   if (child == nullptr) return {};
-  send(*child, request);
   // With no context yet, the child makes one with an empty entry: it may take a deadline.
-  std::optional<std::string> frame = child->process.readable_within(tenant.limits.deadline + grace_)
-                                         ? read_frame(child->process.socket())
+  std::optional<SessionReply> reply = ask(slot, request, tenant.limits.deadline + grace_, "Tab");
+  return reply ? std::move(reply->completions) : std::vector<std::string>{};
+}
+
+std::optional<SessionReply> SessionWorker::ask(Slot slot, const SessionRequest& request,
+                                               std::chrono::milliseconds wait,
+                                               const char* asked_for) {
+  Child& child = *children_[slot];
+  send(child, request);
+  std::optional<std::string> frame = child.process.readable_within(wait)
+                                         ? read_frame(child.process.socket())
                                          : std::nullopt;
   std::optional<SessionReply> reply = frame ? decode_session_reply(*frame) : std::nullopt;
-  if (!reply || reply->run.last) {
-    // As for .stats: the next entry says the child went, and with it the kept context.
-    std::lock_guard lock(mutex_);
-    found_ended_[slot] = end_child(slot, ChildProcess::Ending::kStop);
-    if (!frame) *found_ended_[slot] = "did not answer Tab, and " + *found_ended_[slot];
-    return {};
+  if (reply && !reply->run.last) {
+    child.live = reply->run.figures;
+    return reply;
   }
-  child->live = reply->run.figures;
-  return std::move(reply->completions);
+  // The next entry says the child went, and with it the kept context.
+  std::lock_guard lock(mutex_);
+  found_ended_[slot] = end_child(slot, ChildProcess::Ending::kStop);
+  if (!frame) {
+    *found_ended_[slot] = fmt::format("did not answer {}, and {}", asked_for, *found_ended_[slot]);
+  }
+  return std::nullopt;
 }
 
 SessionWorker::Figures SessionWorker::figures() {
   Figures figures;
   for (Slot slot : {kShared, kLocked}) {
-    std::optional<Child>& child = children_[slot];
-    if (!child) continue;
+    if (!children_[slot]) continue;
     SessionRequest request;
     request.kind = SessionRequest::Kind::kFigures;
-    send(*child, request);
-    std::optional<std::string> frame = child->process.readable_within(grace_)
-                                           ? read_frame(child->process.socket())
-                                           : std::nullopt;
-    std::optional<SessionReply> reply = frame ? decode_session_reply(*frame) : std::nullopt;
-    if (reply && !reply->run.last) {
-      child->live = reply->run.figures;
-      if (slot == current_) figures.isolate = reply->isolate;
-    } else {
-      std::lock_guard lock(mutex_);
-      found_ended_[slot] = end_child(slot, ChildProcess::Ending::kStop);
-      if (!frame) *found_ended_[slot] = "did not answer .stats, and " + *found_ended_[slot];
-    }
+    std::optional<SessionReply> reply = ask(slot, request, grace_, ".stats");
+    if (reply && slot == current_) figures.isolate = reply->isolate;
   }
   figures.pool = gone_;
   for (const std::optional<Child>& child : children_) {

@@ -85,6 +85,11 @@ class SessionWorker {
   Child* child_for(const TenantSpec& tenant, std::string& why);
   // Sends a request that has no answer; a dead child shows at its next entry.
   static void send(Child& child, const SessionRequest& request);
+  // A request with an answer (.stats, Tab) to the child in `slot`, waited for up to `wait`.
+  // A child that does not answer, or answers with last words, is ended, and the next entry
+  // says so (`asked_for` names what it did not answer: ".stats", "Tab").
+  std::optional<SessionReply> ask(Slot slot, const SessionRequest& request,
+                                  std::chrono::milliseconds wait, const char* asked_for);
   // The child is gone or must go: what it counted stays counted.
   std::string end_child(Slot slot, ChildProcess::Ending ending);
 
