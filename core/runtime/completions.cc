@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/engine/v8_text.h"
+#include "core/runtime/own_property.h"
 
 namespace krepis {
 namespace {
@@ -38,33 +39,16 @@ enum class Found { kValue, kAbsent, kUntouchable };
 // (whose traps are the script's code) stands in the chain.
 Found data_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object,
                     const std::string& name, v8::Local<v8::Value>& value) {
-  v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::String> key;
-  v8::Local<v8::String> value_key;
-  if (!to_v8(isolate, name).ToLocal(&key) || !to_v8(isolate, "value").ToLocal(&value_key)) {
-    return Found::kUntouchable;
-  }
+  if (!to_v8(context->GetIsolate(), name).ToLocal(&key)) return Found::kUntouchable;
   for (int depth = 0; depth < kMaxChain; ++depth) {
-    if (object->IsProxy()) return Found::kUntouchable;
-    // A native accessor runs host code that may run the script's: a lazy global made on
-    // first read (its making calls setters of the script's), an Error's `stack` (which
-    // calls Error.prepareStackTrace). Asking whether there is one runs nothing.
-    if (object->HasRealNamedCallbackProperty(context, key).FromMaybe(true)) {
-      return Found::kUntouchable;
-    }
-    v8::Local<v8::Value> descriptor;
-    if (!object->GetOwnPropertyDescriptor(context, key).ToLocal(&descriptor)) {
-      return Found::kUntouchable;
-    }
-    if (!descriptor->IsUndefined()) {
-      // V8 made the descriptor: an ordinary object whose own `value` is read without a
-      // lookup that could reach a getter on Object.prototype.
-      v8::Local<v8::Object> fields = descriptor.As<v8::Object>();
-      if (!fields->HasOwnProperty(context, value_key).FromMaybe(false) ||
-          !fields->Get(context, value_key).ToLocal(&value)) {
+    switch (own_property(context, object, key, value)) {
+      case OwnProperty::kData:
+        return Found::kValue;
+      case OwnProperty::kOther:
         return Found::kUntouchable;
-      }
-      return Found::kValue;
+      case OwnProperty::kAbsent:
+        break;
     }
     v8::Local<v8::Value> prototype = object->GetPrototype();
     if (!prototype->IsObject()) return Found::kAbsent;

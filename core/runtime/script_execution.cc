@@ -25,6 +25,7 @@
 #include "core/ops/structured_clone.h"
 #include "core/ops/timers.h"
 #include "core/runtime/isolate_slots.h"
+#include "core/runtime/own_property.h"
 #include "core/runtime/result_json.h"
 #include "core/runtime/top_level_await.h"
 #include "core/runtime/unhandled_rejections.h"
@@ -189,24 +190,17 @@ void ScriptExecution::remember_result(v8::Local<v8::Context> context, KeptContex
   if (kept.underscore_taken) return;
   v8::Local<v8::Object> global = context->Global();
   v8::Local<v8::String> key;
-  v8::Local<v8::String> value_key;
-  v8::Local<v8::Value> descriptor;
-  if (!to_v8(isolate_, "_").ToLocal(&key) || !to_v8(isolate_, "value").ToLocal(&value_key) ||
-      !global->GetOwnPropertyDescriptor(context, key).ToLocal(&descriptor)) {
+  if (!to_v8(isolate_, "_").ToLocal(&key)) return;
+  // `_` is ours while it is absent, or a data property holding what we put there.
+  v8::Local<v8::Value> current;
+  const OwnProperty held = own_property(context, global, key, current);
+  if (held == OwnProperty::kOther && stopped()) return;  // V8 said nothing: terminated
+  if (held == OwnProperty::kOther ||
+      (held == OwnProperty::kData &&
+       (kept.underscore.IsEmpty() || !current->SameValue(kept.underscore.Get(isolate_))))) {
+    kept.underscore_taken = true;
+    kept.underscore.Reset();  // the script's `_` now; ours must not keep a value alive
     return;
-  }
-  if (!descriptor->IsUndefined()) {
-    // `_` is ours while it is a data property holding what we put there. The descriptor is
-    // an ordinary object V8 made: reading its own `value` runs no script.
-    v8::Local<v8::Object> fields = descriptor.As<v8::Object>();
-    v8::Local<v8::Value> current;
-    if (!fields->HasOwnProperty(context, value_key).FromMaybe(false) ||
-        !fields->Get(context, value_key).ToLocal(&current) || kept.underscore.IsEmpty() ||
-        !current->SameValue(kept.underscore.Get(isolate_))) {
-      kept.underscore_taken = true;
-      kept.underscore.Reset();  // the script's `_` now; ours must not keep a value alive
-      return;
-    }
   }
   if (global->DefineOwnProperty(context, key, value, v8::DontEnum).FromMaybe(false)) {
     kept.underscore.Reset(isolate_, value);
