@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -61,11 +60,6 @@ struct ResumableBatch {
     return times;
   }
 };
-
-std::string read_all(const fs::path& path) {
-  std::ifstream file(path);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
 
 TEST_CASE("a batch killed halfway and resumed reports every job exactly once") {
   ResumableBatch batch;

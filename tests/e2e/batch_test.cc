@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -182,8 +181,7 @@ TEST_CASE("on a terminal, a progress line on stderr, with --json too, none with 
     PtySession batch({"batch", "--json", "--jobs", "1", "--tenants", manifest, jobs}, env, lines);
     CHECK(batch.wait_for("[5/5]"));
     CHECK(batch.wait_exit() == 0);
-    std::ifstream file(lines);
-    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const std::string text = read_all(lines);
     CHECK(text.find("ETA") == std::string::npos);
     CHECK(text.find("\"summary\"") != std::string::npos);
   }

@@ -20,14 +20,14 @@
 extern char** environ;
 
 namespace krepis::test {
-namespace {
-
-std::string read_all(const std::string& path) {
+std::string read_all(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
+
+namespace {
 
 std::string make_temp_dir() {
   std::string pattern = "/tmp/krepis-e2e-XXXXXX";

@@ -100,6 +100,9 @@ std::string temp_folder();
 // A file in a fresh temporary folder, with the given bytes.
 std::string temp_file(const std::string& name, const std::string& bytes);
 
+// A file's bytes (empty if it cannot be read).
+std::string read_all(const std::filesystem::path& path);
+
 // Writes a file with the given bytes, making its folders.
 void write_file(const std::filesystem::path& path, const std::string& bytes);
 

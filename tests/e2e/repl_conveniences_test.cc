@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 
 #include "e2e/krepis_process.h"
@@ -31,11 +30,6 @@ struct Session {
     return start_krepis(args(), {"", {}, temp_file("entries.js", input)}).wait();
   }
 };
-
-std::string read_all(const fs::path& path) {
-  std::ifstream file(path);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
 
 TEST_CASE_FIXTURE(Session, "pty: Tab completes a global, then a property of it") {
   PtySession repl(args(), env);
