@@ -298,15 +298,17 @@ int batch_command(const BatchOptions& options) {
     if (report.status != RunStatus::kOk) ++failed;
     // A record that took part of a line takes no more: the next --resume drops a cut last
     // line only.
-    if (record && !reports_lost && !record->append(json_line(report), 0)) reports_lost = true;
+    // The JSON line once, for the record, the result file and stdout alike.
+    const std::string line = record || results || options.json ? json_line(report) : "";
+    if (record && !reports_lost && !record->append(line, 0)) reports_lost = true;
     // A result that cannot be written (a name too long for a file) is that job's loss only.
-    if (std::string error; results && !results->write(report.script, json_line(report), error)) {
+    if (std::string error; results && !results->write(report.script, line, error)) {
       print_error(error);
       ++results_lost;
     }
     if (!failures_only || report.status != RunStatus::kOk) {
       progress.clear();
-      print_out("{}\n", options.json ? json_line(report) : batch_line(report, name_width));
+      print_out("{}\n", options.json ? line : batch_line(report, name_width));
       std::fflush(stdout);
     }
     progress.update(summary.jobs(), failed);
