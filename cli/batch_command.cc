@@ -75,26 +75,15 @@ std::string batch_line(const RunReport& report, std::size_t name_width) {
   return line;
 }
 
-// Every skipped entry with --verbose; without it, a word on nested folders, which are the
-// one kind a user may have meant as jobs.
+// Every skipped entry with --verbose. Without it nothing: folders in a tenant's folder are
+// its library, files of other kinds its own business.
 void say_what_was_skipped(const BatchPlan& plan, const BatchOptions& options) {
-  std::size_t nested = 0;
-  const SkippedEntry* first_nested = nullptr;
+  if (!options.verbose) return;
   for (const SkippedEntry& entry : plan.skipped) {
-    if (options.verbose) {
-      print_error(fmt::format("skipped {}: {}", one_line((std::filesystem::path(options.dir) /
-                                                          entry.name).string()),
-                              entry.why));
-    } else if (entry.name.ends_with('/') && entry.why.starts_with("a nested folder")) {
-      if (nested++ == 0) first_nested = &entry;
-    }
+    print_error(fmt::format("skipped {}: {}",
+                            one_line((std::filesystem::path(options.dir) / entry.name).string()),
+                            entry.why));
   }
-  if (first_nested == nullptr) return;
-  print_error(fmt::format(
-      "skipped {}{}: jobs are looked for one level down only, as DIR/<tenant>/<job>.js "
-      "(--verbose names every skipped file)",
-      one_line((std::filesystem::path(options.dir) / first_nested->name).string()),
-      nested > 1 ? fmt::format(" and {} more", counted(nested - 1, "nested folder")) : ""));
 }
 
 // Tenants of DIR that the manifest lacks, once each, before their jobs' `denied` lines.

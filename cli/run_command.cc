@@ -16,6 +16,7 @@
 #include "cli/terminal.h"
 #include "cli/usage_errors.h"
 #include "core/base/json_syntax.h"
+#include "core/base/module_specifier.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
 #include "core/base/utf8.h"
@@ -84,14 +85,23 @@ void add_run_command(CLI::App& app, RunOptions& options) {
                   "Where each run's report goes: stdout (the default; stderr with -p), "
                   "stderr, none, or FILE")
       ->type_name("WHERE");
+  run->add_flag("-m,--module", options.module,
+                "Run .js scripts and -e CODE as ES modules (a .mjs file always is one; so is "
+                "every .js file of a tenant whose script_type is \"module\")");
   run->add_flag("-p,--print", options.print,
                 "Print each successful run's result alone on stdout, as node -p does: a "
                 "string as it is, anything else as JSON");
   run->footer(R"(Every script runs in a fresh context of one reused V8 isolate of the tenant:
 nothing one script leaves behind is visible to the next. A script's result is its
-completion value (awaited if it is a promise), as JSON. With several scripts the isolate
+completion value (awaited if it is a promise), as JSON; a module's is its default export
+(awaited), or undefined when it exports none. With several scripts the isolate
 lives in a worker process: a script that ends it (a builtin past the heap cap, a
 termination that never lands) is reported, and the next script gets a new one.
+
+Imports (static `import` in a module, `import()` anywhere) name files by a path relative to
+the importing file ('./lib.mjs', '../data.json' with assert { type: 'json' }), beneath the
+script's folder (the current folder for -e and stdin) and nowhere else: no packages, no
+absolute paths, no URLs; import.meta.url is "krepis:/<path beneath that folder>".
 
 Scripts and --input may be pipes: `-` is stdin, and /dev/stdin or a shell's <(...) are read
 to their end (under the same size limits as files). In a pipeline, --report=stderr (or none,
@@ -100,6 +110,8 @@ or FILE) leaves stdout to the script's own output, and -p to its result alone.
 Examples:
   krepis run hello.js                      run a file, print its log and a usage line
   krepis run -e '[1, 2, 3].map(x => x * 2)'
+  krepis run job.mjs                       a module: its default export is the result
+  krepis run -m -e 'export default (await import("./lib.mjs")).answer'
   krepis run --json --deadline-ms 50 a.js b.js
   krepis run --tenants tenants.toml --tenant acme --input data.json job.js
   cat data.json | krepis run --input - -p --report=none transform.js | jq .
@@ -157,13 +169,30 @@ int run_command(const RunOptions& options) {
   struct Script {
     std::string name;
     Result<std::string> source;
+    std::string path;  // empty for -e and stdin
   };
   std::vector<Script> scripts;
-  if (options.code) scripts.push_back({"-e", *options.code});
+  if (options.code) scripts.push_back({"-e", *options.code, ""});
   for (const std::string& path : options.scripts) {
     scripts.push_back({reads_stdin(path) ? "stdin" : path,
-                       read_text_file(path, kMaxTextFileBytes, Pipes::kRead)});
+                       read_text_file(path, kMaxTextFileBytes, Pipes::kRead),
+                       reads_stdin(path) ? "" : path});
   }
+  // Each script imports from its own folder (set_module_root_of_script), which the process
+  // that runs it may therefore read, and nothing else of the host's beyond its policy.
+  std::vector<Job> jobs;
+  for (const Script& script : scripts) {
+    Job& job = jobs.emplace_back();
+    set_module_root_of_script(job, script.path);
+    job.module = is_module_script(script.path.empty() ? script.name : script.path,
+                                  options.module ||
+                                      (tenant != nullptr && tenant->modules_by_default));
+  }
+  const auto policy_for = [&](const TenantSpec* locked_to) {
+    ConfinementPolicy policy = worker_policy(*manifest, std::nullopt, locked_to);
+    for (const Job& job : jobs) policy.paths.push_back({job.module_root});
+    return policy;
+  };
   // Then the report file, which must not be one of what was just read, nor the manifest.
   std::vector<std::string> keep;
   for (const std::string& path : read_paths) {
@@ -197,9 +226,8 @@ int run_command(const RunOptions& options) {
   if (tenant != nullptr) say_confinement_shortfall();
   if (scripts.size() > 1) {
     worker.emplace(
-        [&manifest, &live](int socket, const TenantSpec* locked_to) {
-          return serve_jobs(socket, *manifest, worker_policy(*manifest, std::nullopt, locked_to),
-                            &live);
+        [&manifest, &live, &policy_for](int socket, const TenantSpec* locked_to) {
+          return serve_jobs(socket, *manifest, policy_for(locked_to), &live);
         },
         ProcessWorker::kDefaultGrace, [](const TenantSpec&) { return true; });
   } else if (tenant != nullptr) {
@@ -210,9 +238,10 @@ int run_command(const RunOptions& options) {
     runtime.emplace(*manifest,
                     RuntimeOptions{.last_words = last_words,
                                    .long_lived = false,
-                                   .confine = worker_policy(*manifest, std::nullopt, tenant)});
+                                   .confine = policy_for(tenant)});
   }
-  for (Script& script : scripts) {
+  for (std::size_t i = 0; i < scripts.size(); ++i) {
+    Script& script = scripts[i];
     if (!script.source.ok()) {
       report(denied_report(options.tenant, script.name, script.source.error().message));
       continue;
@@ -221,8 +250,12 @@ int run_command(const RunOptions& options) {
       report(denied_report(options.tenant, std::move(script.name), denial));
       continue;
     }
-    Job job{tenant->id, std::move(script.name), std::move(script.source).value(), input,
-            tenant->limits.deadline};
+    Job job = std::move(jobs[i]);
+    job.tenant = tenant->id;
+    job.script_name = std::move(script.name);
+    job.source = std::move(script.source).value();
+    job.input_json = input;
+    job.deadline = tenant->limits.deadline;
     if (options.input_file) {
       job.input_name =
           "--input " + (reads_stdin(*options.input_file) ? "stdin" : *options.input_file);

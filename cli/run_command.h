@@ -22,6 +22,8 @@ struct RunOptions {
   std::optional<std::string> report;
   // Print each successful run's result alone on stdout (a string as it is, else JSON).
   bool print = false;
+  // .js scripts and -e CODE are ES modules (a .mjs script always is).
+  bool module = false;
 };
 
 void add_run_command(CLI::App& app, RunOptions& options);

@@ -29,6 +29,16 @@ struct Job {
   // a job's bytes. Empty for a job that carries its source.
   std::string script_file = {};
   std::string input_file = {};
+  // The script is an ES module (is_module_script: .mjs, or --module, or the tenant's
+  // script_type): its result is its awaited default export.
+  bool module = false;
+  // Where its imports resolve (a module's, and a classic script's import()): a folder of the
+  // host (`module_root`), how reports name it ("acme", "examples/jobs", empty for the
+  // current folder), and the script's own path beneath it ("job.mjs"; empty for -e, stdin
+  // or a REPL entry, which import from the root itself). Without a root, imports fail.
+  std::string module_root = {};
+  std::string module_root_name = {};
+  std::string entry_path = {};
 };
 
 }  // namespace krepis

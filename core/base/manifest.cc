@@ -201,6 +201,21 @@ class Reader {
     return value.as_string().str;
   }
 
+  inline static const std::array<std::string, 2> kScriptTypes = {"classic", "module"};
+
+  // script_type, where a tier or a tenant may set it: whether its .js jobs are ES modules.
+  bool modules_by_default(const toml::value& table, const std::string& path, bool inherited) const {
+    std::optional<std::string> type = string(table, "script_type", path);
+    if (!type) return inherited;
+    if (*type != "classic" && *type != "module") {
+      fail(table.at("script_type"), path + ".script_type",
+           fmt::format("must be \"classic\" (the default: .js files are scripts) or \"module\" "
+                       "(.js files are ES modules), got \"{}\"{}",
+                       one_line(*type), did_you_mean(*type, kScriptTypes)));
+    }
+    return *type == "module";
+  }
+
   // heap_mb and deadline_ms, where a tier or a tenant may set them.
   Limits limits(const toml::value& table, const std::string& path, Limits limits) const {
     if (auto mb = integer(table, "heap_mb", path, kMinHeapMb, kMaxHeapMb, " MB")) {
@@ -233,10 +248,11 @@ class Reader {
     std::string path = "tiers." + name;
     check_keys(table, path,
                {"ops", "heap_mb", "deadline_ms", "read_quota_mb", "write_quota_mb", "max_script_mb",
-                "max_input_mb", "max_output_lines", "max_output_kb"});
+                "max_input_mb", "max_output_lines", "max_output_kb", "script_type"});
     TierSpec tier;
     tier.name = name;
     tier.limits = limits(table, path, Limits{});
+    tier.modules_by_default = modules_by_default(table, path, false);
     if (auto mb = integer(table, "read_quota_mb", path, 0, kMaxQuotaMb, " MB")) {
       tier.read_quota_bytes = static_cast<std::size_t>(*mb) * kMiB;
     }
@@ -284,7 +300,8 @@ class Reader {
   TenantSpec read_tenant(const std::string& id, const toml::value& table,
                          const Manifest& manifest) const {
     std::string path = "tenants." + id;
-    check_keys(table, path, {"tier", "heap_mb", "deadline_ms", "fs_root", "env", "max_isolates"});
+    check_keys(table, path,
+               {"tier", "heap_mb", "deadline_ms", "fs_root", "env", "max_isolates", "script_type"});
     TenantSpec tenant;
     tenant.id = id;
     tenant.tier = string(table, "tier", path).value_or(kDefaultTierName);
@@ -303,6 +320,8 @@ class Reader {
     tenant.write_quota_bytes = tier->second.write_quota_bytes;
     tenant.output_caps = tier->second.output_caps;
     tenant.limits = limits(table, path, tier->second.limits);
+    tenant.modules_by_default =
+        modules_by_default(table, path, tier->second.modules_by_default);
     tenant.max_isolates = std::min(kDefaultTenantMaxIsolates, manifest.pool.max_isolates);
     if (auto n = integer(table, "max_isolates", path, 1,
                          static_cast<std::int64_t>(manifest.pool.max_isolates),

@@ -57,6 +57,8 @@ struct TierSpec {
   std::size_t max_script_bytes = kDefaultJobFileMb * kMiB;
   std::size_t max_input_bytes = kDefaultJobFileMb * kMiB;
   OutputCaps output_caps;
+  // script_type = "module": its .js jobs are ES modules (is_module_script).
+  bool modules_by_default = false;
 };
 
 struct TenantSpec {
@@ -76,6 +78,8 @@ struct TenantSpec {
   std::optional<std::filesystem::path> fs_root;
   std::map<std::string, std::string> env;
   std::size_t max_isolates = kDefaultTenantMaxIsolates;
+  // script_type = "module" (the tenant's, else its tier's): .js jobs are ES modules.
+  bool modules_by_default = false;
 };
 
 struct Manifest {

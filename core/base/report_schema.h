@@ -38,6 +38,8 @@ struct ReportField {
 //   stopped_by   the guard that stopped the run; the contract has it for timeout and oom
 //                only, so json_line leaves it out of an error's line (an interrupt)
 //   warm         the isolate was warm (reused) rather than made for this run
+//   result_from  a module's: "default export", or "module evaluation" when it exports no
+//                default (its result is then undefined, once its top-level await is done)
 //   result_type  the completion value's kind ("undefined", "map", ...; result_json.h)
 //   result_json  the completion value as JSON text, nothing lost silently (result_json.h);
 //                absent on failure
@@ -72,6 +74,7 @@ struct ReportField {
   FIELD(std::vector<std::string>, output_levels, "output_levels", "array of strings", kWhenSet, \
         kPlain)                                                                            \
   FIELD(bool, output_truncated, "output_truncated", "true", kWhenSet, kPlain)              \
+  FIELD(std::optional<std::string>, result_from, "result_from", "string", kWhenSet, kPlain) \
   FIELD(std::optional<std::string>, result_type, "result_type", "string", kWhenSet, kPlain) \
   FIELD(std::optional<std::string>, result_json, "result", "any JSON", kWhenSet, kRawJson) \
   FIELD(std::optional<std::string>, result_text, "result_text", "string", kWireOnly, kPlain)

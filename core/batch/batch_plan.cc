@@ -23,11 +23,15 @@ std::vector<fs::directory_entry> sorted_entries(const fs::path& dir, std::error_
   return entries;
 }
 
+bool is_job_file(const fs::path& path) {
+  return path.extension() == ".js" || path.extension() == ".mjs";
+}
+
 // The jobs of one tenant's folder, and what in it is not a job or a job's input. A job is a
-// `.js` entry that is not a folder (a symlink or a file that cannot be read is still a job:
+// `.js` or `.mjs` entry that is not a folder (a symlink or a file that cannot be read is still a job:
 // its run says what is wrong); its input is the `.json` entry of the same name that is not a
 // folder, whatever it turns out to be, so an input that cannot be read fails its job rather
-// than vanish.
+// than vanish. Folders hold what the jobs import (ES modules, JSON), never jobs.
 std::vector<BatchJob> tenant_jobs(const std::string& tenant,
                                   const std::vector<fs::directory_entry>& files,
                                   std::vector<SkippedEntry>& skipped) {
@@ -36,7 +40,7 @@ std::vector<BatchJob> tenant_jobs(const std::string& tenant,
   std::set<std::string> stems;
   for (const auto& file : files) {
     if (file.is_directory(code)) continue;
-    if (file.path().extension() == ".js") stems.insert(file.path().stem().string());
+    if (is_job_file(file.path())) stems.insert(file.path().stem().string());
     if (file.path().extension() == ".json") inputs.emplace(file.path().stem().string(), file);
   }
   std::vector<BatchJob> jobs;
@@ -45,7 +49,7 @@ std::vector<BatchJob> tenant_jobs(const std::string& tenant,
     const std::string extension = file.path().extension().string();
     const std::string stem = file.path().stem().string();
     const bool is_folder = file.is_directory(code);
-    if (!is_folder && extension == ".js") {
+    if (!is_folder && is_job_file(file.path())) {
       BatchJob job{tenant, file.path(), std::nullopt, tenant + "/" + name};
       if (auto input = inputs.find(stem); input != inputs.end()) job.input = input->second;
       jobs.push_back(std::move(job));
@@ -53,13 +57,14 @@ std::vector<BatchJob> tenant_jobs(const std::string& tenant,
       continue;  // the input of a job
     } else if (is_folder) {
       skipped.push_back({tenant + "/" + name + "/",
-                         "a nested folder: jobs are looked for one level down only, as "
-                         "DIR/<tenant>/<job>.js"});
+                         "a library folder: its files are modules the tenant's jobs may import, "
+                         "not jobs (jobs are DIR/<tenant>/<job>.js or .mjs)"});
     } else if (extension == ".json") {
       skipped.push_back({tenant + "/" + name,
-                         fmt::format("an input without its job ({}.js)", escape_invalid_utf8(stem))});
+                         fmt::format("an input without its job ({}.js or {}.mjs)",
+                                     escape_invalid_utf8(stem), escape_invalid_utf8(stem))});
     } else {
-      skipped.push_back({tenant + "/" + name, "not a job (.js) or a job's input (.json)"});
+      skipped.push_back({tenant + "/" + name, "not a job (.js, .mjs) or a job's input (.json)"});
     }
   }
   return jobs;
@@ -86,7 +91,7 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
       // Counted by one shard only, so merged shards count it once.
       if (shard.index == 0) {
         plan.skipped.push_back(
-            {tenant, "a file at the top of DIR: jobs are in tenant folders, DIR/<tenant>/<job>.js"});
+            {tenant, "a file at the top of DIR: jobs are in tenant folders, DIR/<tenant>/<job>.js or .mjs"});
       }
       continue;
     }

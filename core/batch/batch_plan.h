@@ -1,6 +1,7 @@
 // A batch directory turned into a list of jobs (the contract's layout):
-//   DIR/<tenant>/<job>.js     a job of that tenant
+//   DIR/<tenant>/<job>.js     a job of that tenant (or <job>.mjs: an ES module)
 //   DIR/<tenant>/<job>.json   its optional input, exposed as `input`
+//   DIR/<tenant>/<folder>/    files its jobs may import, never jobs
 // Only the layout is read here; job files are read when their job runs.
 #pragma once
 
@@ -17,7 +18,7 @@ namespace krepis {
 
 struct BatchJob {
   std::string tenant;
-  std::filesystem::path script;  // DIR/<tenant>/<job>.js
+  std::filesystem::path script;  // DIR/<tenant>/<job>.js or .mjs
   std::optional<std::filesystem::path> input;
   // The name in reports: "<tenant>/<job>.js", relative to DIR.
   std::string name;

@@ -146,7 +146,9 @@ json job_map(const Job& job) {
           {"source", job.source},          {"input", optional_text(job.input_json)},
           {"input_name", job.input_name},  {"deadline_ms", job.deadline.count()},
           {"inspect", job.inspect_result}, {"remember", job.remember_result},
-          {"script_file", job.script_file}, {"input_file", job.input_file}};
+          {"script_file", job.script_file}, {"input_file", job.input_file},
+          {"module", job.module},          {"module_root", job.module_root},
+          {"module_root_name", job.module_root_name}, {"entry_path", job.entry_path}};
 }
 
 // Throws json::exception on a missing field or a wrong type.
@@ -162,6 +164,10 @@ Job job_from(const json& frame) {
   job.remember_result = frame.at("remember").get<bool>();
   job.script_file = frame.at("script_file").get<std::string>();
   job.input_file = frame.at("input_file").get<std::string>();
+  job.module = frame.at("module").get<bool>();
+  job.module_root = frame.at("module_root").get<std::string>();
+  job.module_root_name = frame.at("module_root_name").get<std::string>();
+  job.entry_path = frame.at("entry_path").get<std::string>();
   return job;
 }
 

@@ -35,6 +35,9 @@ constexpr std::string_view kFlags[] = {
     // The snapshot is part of libnode's read-only text; checksumming it again for every new
     // isolate costs a quarter of a cold start and checks nothing the package manager did not.
     "--no-verify-snapshot-checksum",
+    // JSON modules: `import data from './x.json' assert { type: 'json' }`, the syntax
+    // V8 10.2 has (node 18 turns it on too); module_graph.h reads the assertion.
+    "--harmony-import-assertions",
 };
 
 }  // namespace

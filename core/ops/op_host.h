@@ -42,6 +42,8 @@ struct OpGrants {
   std::size_t write_quota_bytes = kDefaultWriteQuotaBytes;
   // What one run may log (the tier's max_output_lines and max_output_kb).
   OutputCaps output_caps = {};
+  // The largest module file a run may import (the tier's max_script_mb).
+  std::size_t max_module_bytes = 16 * kMiB;
 
   bool grants(std::string_view op) const;
 };

@@ -25,8 +25,8 @@ FsError errno_error(int error, std::string_view path) {
                  fmt::format("'{}': {}", path, std::strerror(error))};
 }
 
-FsError outside(std::string_view path) {
-  return FsError{"EACCES", fmt::format("'{}' leads outside the tenant's folder", path)};
+FsError outside(std::string_view path, std::string_view folder) {
+  return FsError{"EACCES", fmt::format("'{}' leads outside {}", path, folder)};
 }
 
 FsError symlink_refused(std::string_view path) {
@@ -94,7 +94,8 @@ int raw_openat2(int dir, const char* path, int flags) {
 
 }  // namespace
 
-std::optional<TenantFolder> TenantFolder::open(const std::filesystem::path& root, FsError& error) {
+std::optional<TenantFolder> TenantFolder::open(const std::filesystem::path& root, FsError& error,
+                                               std::string_view description) {
   UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) {
     error = errno_error(errno, root.string());
@@ -102,15 +103,20 @@ std::optional<TenantFolder> TenantFolder::open(const std::filesystem::path& root
   }
   // ENOSYS before Linux 5.6; EPERM or ENOSYS where a seccomp filter hides it.
   UniqueFd probe(raw_openat2(fd.get(), ".", O_PATH | O_DIRECTORY));
-  return TenantFolder(std::move(fd), probe.valid());
+  TenantFolder folder(std::move(fd), probe.valid());
+  folder.description_ = description;
+  return folder;
 }
 
 TenantFolder::TenantFolder(TenantFolder&& other) noexcept
-    : root_(std::move(other.root_)), openat2_(other.openat2_) {}
+    : root_(std::move(other.root_)),
+      openat2_(other.openat2_),
+      description_(std::move(other.description_)) {}
 
 TenantFolder& TenantFolder::operator=(TenantFolder&& other) noexcept {
   root_ = std::move(other.root_);
   openat2_ = other.openat2_;
+  description_ = std::move(other.description_);
   temp_serial_.store(other.temp_serial_.load());
   return *this;
 }
@@ -122,7 +128,7 @@ FsResult<UniqueFd> TenantFolder::open_beneath(std::string_view path, int flags) 
   std::string text(path);
   UniqueFd fd(raw_openat2(root_.get(), text.c_str(), flags));
   if (fd.valid()) return fd;
-  if (errno == EXDEV) return outside(path);
+  if (errno == EXDEV) return outside(path, description_);
   return errno_error(errno, path);
 }
 
@@ -143,7 +149,7 @@ FsResult<UniqueFd> TenantFolder::walk(std::string_view path, int flags) const {
     const bool last = i + 1 == parts.size();
     const std::string& part = parts[i];
     if (part == "..") {
-      if (folders.size() == 1) return outside(path);
+      if (folders.size() == 1) return outside(path, description_);
       folders.pop_back();
       continue;
     }

@@ -52,8 +52,10 @@ inline constexpr std::size_t kMaxListEntries = 10'000;
 
 class TenantFolder {
  public:
-  // Opens the folder; nullopt (with error) if it cannot be opened.
-  static std::optional<TenantFolder> open(const std::filesystem::path& root, FsError& error);
+  // Opens the folder; nullopt (with error) if it cannot be opened. `description` names it
+  // in errors: "'../x' leads outside the tenant's folder".
+  static std::optional<TenantFolder> open(const std::filesystem::path& root, FsError& error,
+                                          std::string_view description = "the tenant's folder");
 
   // Reads a regular file of at most max_bytes into memory obtained from allocate(size)
   // (which may refuse with nullptr: the caller's memory cap). Returns the bytes read.
@@ -89,6 +91,7 @@ class TenantFolder {
 
   UniqueFd root_;
   bool openat2_;
+  std::string description_;
   mutable std::atomic<std::uint64_t> temp_serial_{0};
 };
 

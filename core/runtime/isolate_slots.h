@@ -1,6 +1,6 @@
 // What krepis keeps in an isolate's data slots (v8::Isolate::SetData), for the callbacks V8
 // hands only the isolate: the promise-rejection hook, the end of a run, the fatal-OOM handler.
-// The sandbox fills both slots when it makes the isolate; they live as long as it does.
+// The sandbox fills the first two when it makes the isolate; they live as long as it does.
 #pragma once
 
 #include <v8-isolate.h>
@@ -15,6 +15,7 @@ struct OpHost;
 enum class IsolateSlot : std::uint32_t {
   kOpHost = 0,   // the sandbox's OpHost: its grants and the run in progress
   kSandbox = 1,  // the Sandbox itself
+  kModuleGraph = 2,  // the run's ModuleGraph while it serves import(); null otherwise
 };
 
 inline void set_slot(v8::Isolate* isolate, IsolateSlot slot, void* data) {

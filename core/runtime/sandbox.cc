@@ -12,6 +12,7 @@
 #include "core/runtime/completions.h"
 #include "core/runtime/grant_hint.h"
 #include "core/runtime/isolate_slots.h"
+#include "core/runtime/module_graph.h"
 #include "core/runtime/script_execution.h"
 #include "core/runtime/unhandled_rejections.h"
 
@@ -91,6 +92,7 @@ void Sandbox::set_up_isolate(bool in_worker_process) {
   set_slot(isolate_, IsolateSlot::kSandbox, this);
   isolate_->SetOOMErrorHandler(&Sandbox::on_fatal_oom);
   UnhandledRejections::install(isolate_);
+  ModuleGraph::install(isolate_);
   heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_,
                                             in_worker_process);
 
@@ -375,6 +377,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
   } else if (result.result_json || result.result_text) {
     report.result_json = std::move(result.result_json);
     report.result_type = std::move(result.result_type);
+    report.result_from = std::move(result.result_from);
     report.result_text = std::move(result.result_text);
   } else {
     // Execution ended without a value, an error or a guard: nothing else can cause that, so

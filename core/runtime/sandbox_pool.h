@@ -22,7 +22,8 @@ inline OpGrants grants_for(const TenantSpec& tenant) {
                   tenant.env,
                   tenant.read_quota_bytes,
                   tenant.write_quota_bytes,
-                  tenant.output_caps};
+                  tenant.output_caps,
+                  tenant.max_script_bytes};
 }
 
 // Makes each tenant's sandboxes with its heap cap; the pool's retire_heap_percent bounds each

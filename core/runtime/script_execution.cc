@@ -25,6 +25,7 @@
 #include "core/ops/structured_clone.h"
 #include "core/ops/timers.h"
 #include "core/runtime/isolate_slots.h"
+#include "core/runtime/module_graph.h"
 #include "core/runtime/own_property.h"
 #include "core/runtime/result_json.h"
 #include "core/runtime/top_level_await.h"
@@ -51,6 +52,9 @@ std::string describe_exception(v8::Local<v8::Context> context, v8::Local<v8::Val
 }
 
 }  // namespace
+
+KeptContext::KeptContext() = default;
+KeptContext::~KeptContext() = default;
 
 bool ScriptExecution::stopped() const {
   return stop_.tripped() || isolate_->IsExecutionTerminating();
@@ -218,6 +222,21 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
   // A kept context had its globals made by its first entry; a later one may bring an input.
   if (!fresh && !install_input(job, context, result)) return result;
 
+  // This context's modules: the kept context's graph, or one for this run alone.
+  std::optional<ModuleGraph> run_graph;
+  ModuleGraph* graph = nullptr;
+  const std::size_t max_module_bytes = op_host_of(isolate_)->grants.max_module_bytes;
+  if (kept != nullptr) {
+    if (kept->modules == nullptr) {
+      kept->modules = std::make_unique<ModuleGraph>(isolate_, job, max_module_bytes);
+    }
+    graph = kept->modules.get();
+  } else {
+    graph = &run_graph.emplace(isolate_, job, max_module_bytes);
+  }
+  ModuleGraph::Serving serving(isolate_, *graph);
+
+  if (job.module) return run_module(job, context, queue, stringify, *graph, try_catch, kept);
   v8::Local<v8::String> source;
   v8::Local<v8::String> name;
   if (!to_v8(isolate_, job.source).ToLocal(&source) ||
@@ -245,48 +264,10 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
     compiled = v8::Script::Compile(context, source, &origin).ToLocal(&script);
   }
   if (!compiled || !script->Run(context).ToLocal(&value)) {
-    if (!stopped() && try_catch.HasCaught()) {
-      result.error = describe_exception(context, try_catch.Exception(), try_catch.Message());
-      result.error_detail = error_detail(context, try_catch.Exception(), try_catch.Message());
-    }
+    caught(context, try_catch, result);
     return result;
   }
-
-  v8::Local<v8::Promise> awaited;
-  if (value->IsPromise()) awaited = value.As<v8::Promise>();
-  if (!drain(context, queue, awaited)) {
-    // A timer's function threw.
-    if (!stopped() && try_catch.HasCaught()) {
-      result.error = describe_exception(context, try_catch.Exception(), try_catch.Message());
-      result.error_detail = error_detail(context, try_catch.Exception(), try_catch.Message());
-    }
-    return result;
-  }
-  // An unhandled rejection fails the run, even while the script's own promise is pending
-  // (the loop stopped for it).
-  OpHost* host = op_host_of(isolate_);
-  if (host->run != nullptr && host->run->rejections != nullptr) {
-    v8::Local<v8::Value> reason = host->run->rejections->first_reason(isolate_);
-    if (!reason.IsEmpty()) {
-      result.error = describe_exception(context, reason, {}, "(in promise) ");
-      result.error_detail = error_detail(context, reason, {});
-      return result;
-    }
-  }
-  if (!awaited.IsEmpty()) {
-    switch (awaited->State()) {
-      case v8::Promise::kPending:
-        result.unsettled = true;
-        return result;
-      case v8::Promise::kRejected:
-        result.error = describe_exception(context, awaited->Result(), {}, "(in promise) ");
-        result.error_detail = error_detail(context, awaited->Result(), {});
-        return result;
-      case v8::Promise::kFulfilled:
-        value = awaited->Result();
-        break;
-    }
-  }
+  if (!settle(context, queue, try_catch, value, result, "(in promise) ")) return result;
   if (rewritten) {
     // {value: ...}, an object literal of the rewrite: its own data property, read as such.
     v8::Local<v8::String> value_key;
@@ -299,32 +280,125 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
     }
   }
   if (kept != nullptr && job.remember_result) remember_result(context, *kept, value);
+  finish(job, context, stringify, try_catch, value, result);
+  return result;
+}
+
+void ScriptExecution::caught(v8::Local<v8::Context> context, const v8::TryCatch& try_catch,
+                             ExecutionResult& result) {
+  if (stopped() || !try_catch.HasCaught()) return;
+  result.error = describe_exception(context, try_catch.Exception(), try_catch.Message());
+  result.error_detail = error_detail(context, try_catch.Exception(), try_catch.Message());
+}
+
+bool ScriptExecution::settle(v8::Local<v8::Context> context, v8::MicrotaskQueue& queue,
+                             const v8::TryCatch& try_catch, v8::Local<v8::Value>& value,
+                             ExecutionResult& result, std::string_view prefix) {
+  v8::Local<v8::Promise> awaited;
+  if (value->IsPromise()) awaited = value.As<v8::Promise>();
+  if (!drain(context, queue, awaited)) {
+    caught(context, try_catch, result);  // a timer's function threw
+    return false;
+  }
+  // An unhandled rejection fails the run, even while the script's own promise is pending
+  // (the loop stopped for it).
+  OpHost* host = op_host_of(isolate_);
+  if (host->run != nullptr && host->run->rejections != nullptr) {
+    v8::Local<v8::Value> reason = host->run->rejections->first_reason(isolate_);
+    if (!reason.IsEmpty()) {
+      result.error = describe_exception(context, reason, {}, "(in promise) ");
+      result.error_detail = error_detail(context, reason, {});
+      return false;
+    }
+  }
+  if (awaited.IsEmpty()) return true;
+  switch (awaited->State()) {
+    case v8::Promise::kPending:
+      result.unsettled = true;
+      return false;
+    case v8::Promise::kRejected:
+      result.error = describe_exception(context, awaited->Result(), {}, prefix);
+      result.error_detail = error_detail(context, awaited->Result(), {});
+      return false;
+    case v8::Promise::kFulfilled:
+      value = awaited->Result();
+      return true;
+  }
+  return false;
+}
+
+ExecutionResult ScriptExecution::run_module(const Job& job, v8::Local<v8::Context> context,
+                                            v8::MicrotaskQueue& queue,
+                                            v8::Local<v8::Function> stringify, ModuleGraph& graph,
+                                            const v8::TryCatch& try_catch, KeptContext* kept) {
+  ExecutionResult result;
+  v8::Local<v8::Module> module;
+  v8::Local<v8::Value> value;
+  if (!graph.instantiate_entry(context, job).ToLocal(&module) ||
+      !module->Evaluate(context).ToLocal(&value)) {
+    caught(context, try_catch, result);
+    return result;
+  }
+  // The evaluation's promise is krepis's to read: its rejection is the module's own
+  // uncaught error (no "in promise"), not a rejection the script left unhandled. One that
+  // threw before it awaited anything is rejected already, and was seen as unhandled.
+  if (value->IsPromise()) {
+    v8::Local<v8::Promise> evaluation = value.As<v8::Promise>();
+    evaluation->MarkAsHandled();
+    if (evaluation->State() == v8::Promise::kRejected) {
+      result.error = describe_exception(context, evaluation->Result(), {});
+      result.error_detail = error_detail(context, evaluation->Result(), {});
+      return result;
+    }
+  }
+  if (!settle(context, queue, try_catch, value, result, "")) return result;
+  v8::Local<v8::Object> exports = module->GetModuleNamespace().As<v8::Object>();
+  v8::Local<v8::String> key = v8::String::NewFromUtf8Literal(isolate_, "default");
+  // A namespace's properties are its exports' bindings: reading one runs no script code.
+  if (exports->HasOwnProperty(context, key).FromMaybe(false)) {
+    result.result_from = "default export";
+    if (!exports->Get(context, key).ToLocal(&value)) {
+      caught(context, try_catch, result);
+      return result;
+    }
+    if (!settle(context, queue, try_catch, value, result, "(in promise) ")) return result;
+  } else {
+    result.result_from = "module evaluation";
+    value = v8::Undefined(isolate_);
+  }
+  if (kept != nullptr && job.remember_result) remember_result(context, *kept, value);
+  finish(job, context, stringify, try_catch, value, result);
+  return result;
+}
+
+void ScriptExecution::finish(const Job& job, v8::Local<v8::Context> context,
+                             v8::Local<v8::Function> stringify, const v8::TryCatch& try_catch,
+                             v8::Local<v8::Value> value, ExecutionResult& result) {
   // A value past the cap must not be turned into an even larger string.
-  if (!heap_guard_.check_now()) return result;
+  if (!heap_guard_.check_now()) return;
 
   if (job.inspect_result) {
     result.result_text = inspect(context, value);
-    if (!result.result_text) return result;  // terminated meanwhile
+    if (!result.result_text) return;  // terminated meanwhile
   }
-  if (stringify.IsEmpty()) return result;  // terminated before the run began
+  if (stringify.IsEmpty()) return;  // terminated before the run began
   result.result_type = krepis::result_type(value);
   v8::Local<v8::String> json;
   if (!result_json(context, stringify, value).ToLocal(&json)) {
     // Shown by inspection, a value JSON cannot hold is no failure.
-    if (job.inspect_result && !stopped()) return result;
+    if (job.inspect_result && !stopped()) return;
     if (!stopped() && try_catch.HasCaught()) {
       result.error = "result is not JSON-serialisable: " +
                      describe_exception(context, try_catch.Exception(), try_catch.Message());
     }
-    return result;
+    return;
   }
   if (static_cast<std::size_t>(json->Utf8Length(isolate_)) > kMaxResultBytes) {
     result.error = fmt::format("result is {} bytes of JSON, over the limit of {} bytes",
                                json->Utf8Length(isolate_), kMaxResultBytes);
-    return result;
+    return;
   }
   result.result_json = to_utf8(isolate_, json);
-  return result;
 }
 
 }  // namespace krepis

@@ -4,6 +4,7 @@
 // has armed the deadline and decides the run's outcome.
 #pragma once
 
+#include <v8-exception.h>
 #include <v8-function.h>
 #include <v8-isolate.h>
 #include <v8-microtask-queue.h>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/base/job.h"
 #include "core/base/stop_signal.h"
@@ -21,6 +23,8 @@
 #include "core/runtime/heap_guard.h"
 
 namespace krepis {
+
+class ModuleGraph;
 
 // What every context is made from: built once per isolate, so a run builds no templates.
 struct ContextTemplates {
@@ -38,6 +42,11 @@ struct KeptContext {
   // `_` another, `_` is the script's and is left alone.
   v8::Global<v8::Value> underscore;
   bool underscore_taken = false;
+  // The modules its entries imported (made by the first entry): a kept context keeps them
+  // as it keeps its globals.
+  std::unique_ptr<ModuleGraph> modules;
+  KeptContext();
+  ~KeptContext();
 };
 
 struct ExecutionResult {
@@ -49,6 +58,9 @@ struct ExecutionResult {
   std::optional<std::string> result_text;
   // "script:line:column: message" of an uncaught exception, syntax error or rejection.
   std::optional<std::string> error;
+  // A module's: where its result came from, "default export" or "module evaluation" (it
+  // exports no default: the result is undefined, once its top-level await is done).
+  std::optional<std::string> result_from;
   // Its source line, stack and causes, for the script's author.
   ErrorDetail error_detail;
   // The completion value is a promise that nothing left to run could ever settle.
@@ -85,6 +97,25 @@ class ScriptExecution {
   ExecutionResult in_context(const Job& job, const ContextTemplates& templates,
                              v8::Local<v8::Context> context, v8::MicrotaskQueue& queue,
                              v8::Local<v8::Function> stringify, bool fresh, KeptContext* kept);
+  // A module job: its graph loaded and instantiated, evaluated, awaited; the result its
+  // awaited default export.
+  ExecutionResult run_module(const Job& job, v8::Local<v8::Context> context,
+                             v8::MicrotaskQueue& queue, v8::Local<v8::Function> stringify,
+                             ModuleGraph& graph, const v8::TryCatch& try_catch,
+                             KeptContext* kept);
+  // Runs the event loop until `value`, if a promise, settles; `value` becomes what it was
+  // fulfilled with. False when the run failed (the error in `result`, a rejection's with
+  // `prefix`), the promise stayed pending (`unsettled`), or a guard stopped it.
+  bool settle(v8::Local<v8::Context> context, v8::MicrotaskQueue& queue,
+              const v8::TryCatch& try_catch, v8::Local<v8::Value>& value,
+              ExecutionResult& result, std::string_view prefix);
+  // The error `try_catch` caught, into `result`, unless the run was stopped.
+  void caught(v8::Local<v8::Context> context, const v8::TryCatch& try_catch,
+              ExecutionResult& result);
+  // The settled value as the result: its kind, JSON (and inspection when asked).
+  void finish(const Job& job, v8::Local<v8::Context> context, v8::Local<v8::Function> stringify,
+              const v8::TryCatch& try_catch, v8::Local<v8::Value> value,
+              ExecutionResult& result);
   // Replaces or removes the globals a run must (not) have; false if stopped meanwhile.
   bool prepare_globals(const Job& job, const ContextTemplates& templates,
                        v8::Local<v8::Context> context, ExecutionResult& result);

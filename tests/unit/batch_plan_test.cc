@@ -34,7 +34,7 @@ TEST_CASE("a folder named like a job is skipped, and no shard counts it as a job
   CHECK(plan->jobs[0].name == "acme/real.js");
   REQUIRE(plan->skipped.size() == 1);
   CHECK(plan->skipped[0].name == "acme/folder.js/");
-  CHECK(plan->skipped[0].why.starts_with("a nested folder: jobs are looked for one level down"));
+  CHECK(plan->skipped[0].why.starts_with("a library folder: its files are modules"));
   // Each shard counts the jobs of the tenants it does not take: one job in all.
   CHECK(jobs_in_other_shards(batch.path) == 1);
 }
@@ -76,9 +76,9 @@ TEST_CASE("each skipped entry says why it is not a job") {
   };
   CHECK(plan->skipped.size() == 4);
   CHECK(why("README").starts_with("a file at the top of DIR"));
-  CHECK(why("acme/deeper/").starts_with("a nested folder"));
-  CHECK(why("acme/notes.txt") == "not a job (.js) or a job's input (.json)");
-  CHECK(why("acme/lonely.json") == "an input without its job (lonely.js)");
+  CHECK(why("acme/deeper/").starts_with("a library folder"));
+  CHECK(why("acme/notes.txt") == "not a job (.js, .mjs) or a job's input (.json)");
+  CHECK(why("acme/lonely.json") == "an input without its job (lonely.js or lonely.mjs)");
 }
 
 }  // namespace
