@@ -117,8 +117,9 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
       "batch", "Run every job under DIR (DIR/<tenant>/<job>.js) on the warm pool");
   batch
       ->add_option("dir", options.dir,
-                   "Folder of jobs: DIR/<tenant>/<job>.js, with an optional "
-                   "<job>.json input each")
+                   "Folder of jobs: DIR/<tenant>/<job>.js (or .mjs, an ES module), with an "
+                   "optional <job>.json input each; folders inside a tenant's folder hold "
+                   "what its jobs import")
       ->type_name("DIR")
       ->required();
   add_manifest_options(*batch, options.manifest);
@@ -135,6 +136,10 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
       ->type_name("I/N|auto");
   batch->add_option("--shards", options.shards, "Shard count for --shard auto on Kubernetes")
       ->type_name("N");
+  batch->add_flag("-m,--module", options.module,
+                  "Run .js jobs as ES modules (a .mjs job always is one; so are the .js jobs "
+                  "of a tenant whose script_type is \"module\"); a module's result is its "
+                  "default export");
   batch->add_flag("--json", options.json,
                   "One JSON object per job as it finishes, then {\"summary\": ...}");
   batch->add_flag("--failures-only", options.failures_only,
@@ -327,7 +332,7 @@ int batch_command(const BatchOptions& options) {
             },
             ProcessWorker::kDefaultGrace, &needs_own_worker);
       },
-      print_report);
+      print_report, options.module);
   active_runner = &runner;
   if (signals.received() != 0) runner.stop();  // it came before the runner existed
   runner.run(workers);

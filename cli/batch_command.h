@@ -28,6 +28,8 @@ struct BatchOptions {
   std::optional<std::string> resume;
   // Each job's report also as DIR/<tenant>/<job>.json.
   std::optional<std::string> out;
+  // .js jobs are ES modules (.mjs ones always are).
+  bool module = false;
 };
 
 void add_batch_command(CLI::App& app, BatchOptions& options);

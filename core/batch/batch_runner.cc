@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/base/module_specifier.h"
 #include "core/batch/worker_lock.h"
 
 namespace krepis {
@@ -20,11 +21,12 @@ std::vector<std::string> tenants_of(const BatchPlan& plan) {
 }  // namespace
 
 BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan, WorkerFactory make_worker,
-                         OnReport on_report)
+                         OnReport on_report, bool js_as_modules)
     : manifest_(manifest),
       plan_(plan),
       make_worker_(std::move(make_worker)),
       on_report_(std::move(on_report)),
+      js_as_modules_(js_as_modules),
       scheduler_(
           tenants_of(plan),
           [&manifest, &plan](const std::string& tenant) {
@@ -37,12 +39,15 @@ BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan, Worker
             return spec != nullptr && needs_own_worker(*spec);
           }) {}
 
-Job BatchRunner::job_for(const BatchJob& job, const TenantSpec& tenant) {
+Job BatchRunner::job_for(const BatchJob& job, const TenantSpec& tenant, bool js_as_modules) {
   // The files are read by the worker that runs the job (Runtime::run): this process never
   // holds a job's bytes, and a job waits in the socket as two paths.
   Job run{job.tenant, job.name, {}, std::nullopt, tenant.limits.deadline};
   run.script_file = job.script.string();
   if (job.input) run.input_file = job.input->string();
+  run.module = is_module_script(job.script.filename().string(),
+                                js_as_modules || tenant.modules_by_default);
+  set_module_root(run, job.script.parent_path(), job.tenant, job.script.filename().string());
   return run;
 }
 
@@ -51,7 +56,7 @@ std::variant<BatchRunner::Ready, RunReport> BatchRunner::prepare(const BatchJob&
   if (tenant == nullptr) {
     return denied_report(job.tenant, job.name, unknown_tenant_message(manifest_, job.tenant));
   }
-  return Ready{job_for(job, *tenant), tenant};
+  return Ready{job_for(job, *tenant, js_as_modules_), tenant};
 }
 
 void BatchRunner::report(const RunReport& report) {

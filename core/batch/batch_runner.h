@@ -24,8 +24,9 @@ class BatchRunner {
   // Called once per job, from worker threads, one call at a time.
   using OnReport = std::function<void(const RunReport&)>;
 
+  // `js_as_modules`: every .js job is an ES module (batch --module).
   BatchRunner(const Manifest& manifest, const BatchPlan& plan, WorkerFactory make_worker,
-              OnReport on_report);
+              OnReport on_report, bool js_as_modules = false);
 
   // Runs until every job has been reported, or stop() was called and the runs in flight
   // have finished. `workers` threads (at least one).
@@ -37,8 +38,9 @@ class BatchRunner {
   const PoolFigures& pool_figures() const { return pool_figures_; }
 
   // The job as its worker runs it: the tenant's deadline, and the paths of its files (the
-  // worker reads them).
-  static Job job_for(const BatchJob& job, const TenantSpec& tenant);
+  // worker reads them); a module (a .mjs job, or a .js one when `js_as_modules` or the
+  // tenant's script_type says so) imports from DIR/<tenant>, named <tenant>.
+  static Job job_for(const BatchJob& job, const TenantSpec& tenant, bool js_as_modules);
 
  private:
   void work(Worker& worker);
@@ -54,6 +56,7 @@ class BatchRunner {
   const BatchPlan& plan_;
   WorkerFactory make_worker_;
   OnReport on_report_;
+  bool js_as_modules_;
   std::mutex report_mutex_;
   Scheduler scheduler_;
   PoolFigures pool_figures_;

@@ -109,6 +109,7 @@ RunReport every_field_set() {
   report.output_levels = {"log", "warn"};
   report.output_truncated = true;
   report.result_type = "object";
+  report.result_from = "default export";
   report.result_json = R"({"a":[1,"x",null],"b":{"c":true}})";
   report.result_text = "{ a: [ 1, 'x', null ], b: { c: true } }";
   return report;
