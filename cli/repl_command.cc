@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "cli/usage_errors.h"
 #include "core/base/did_you_mean.h"
 #include "core/base/limits.h"
+#include "core/base/module_specifier.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
 #include "core/base/utf8.h"
@@ -39,6 +41,8 @@ console.log prints it, then a usage line, and `_` holds it for the next entries 
 entry gives `_` a value of its own). An entry that is not complete yet (an open bracket,
 an unterminated template) continues on the next line. `await` works at the top level of
 an entry. Errors name the entry: repl:3:1:7 is line 1, column 7 of the third entry.
+`await import('./lib.mjs')` imports a module (or a JSON file, with { assert: { type: 'json' } })
+from beneath the current folder, as every import of the session does.
 
   .help                  this text
   .tenant ID             switch tenant (isolates stay warm; a tenant whose tier grants
@@ -46,7 +50,8 @@ an entry. Errors name the entry: repl:3:1:7 is line 1, column 7 of the third ent
   .limits [heap=MB] [deadline=MS]
                          show or change this session's limits for the current tenant
   .stats                 the pool's figures and this isolate's heap
-  .load FILE             run a file as one entry
+  .load FILE             run a file as one entry (a .mjs file, or any with --module, as
+                         an ES module: its default export is the entry's value)
   .save FILE             write this session's entries to FILE, one after another
   .editor                type several lines, then run them as one entry (Ctrl-D runs,
                          Ctrl-C drops them)
@@ -67,18 +72,22 @@ const std::vector<std::string>& command_names() {
 
 class ReplSession {
  public:
-  ReplSession(const Manifest& manifest, const TenantSpec& tenant, bool json, bool fresh)
+  ReplSession(const Manifest& manifest, const TenantSpec& tenant, bool json, bool fresh,
+              bool module)
       : manifest_(manifest),
         tenant_(tenant),
         worker_(
             [&manifest](int socket, int control, const TenantSpec* locked_to) {
               const LiveOutput live{&print_log_entry};
-              return serve_session(socket, control, manifest,
-                                   worker_policy(manifest, std::nullopt, locked_to), &live);
+              // Entries import from beneath the current folder, which the worker may read.
+              ConfinementPolicy policy = worker_policy(manifest, std::nullopt, locked_to);
+              policy.paths.push_back({std::filesystem::current_path()});
+              return serve_session(socket, control, manifest, std::move(policy), &live);
             },
             !fresh, &needs_own_worker),
         json_(json),
-        fresh_(fresh) {}
+        fresh_(fresh),
+        module_(module) {}
 
   std::string prompt() const { return tenant_.id + "> "; }
   int worst() const { return worst_; }
@@ -144,6 +153,17 @@ class ReplSession {
     Job job{tenant_.id, name.value_or(fmt::format("repl:{}", entries_run_)), code, input_json_,
             tenant_.limits.deadline};
     job.input_name = input_name_;
+    // Every entry imports from the current folder; a loaded file is there at its own path
+    // (beneath it: otherwise its imports, too, are from the folder itself).
+    std::string entry_path;
+    if (name) {
+      const std::filesystem::path path = std::filesystem::path(*name).lexically_normal();
+      if (path.is_relative() && !path.empty() && *path.begin() != "..") {
+        entry_path = path.string();
+      }
+      job.module = is_module_script(*name, module_ || tenant_.modules_by_default);
+    }
+    set_module_root(job, ".", "", entry_path);
     job.inspect_result = true;
     job.remember_result = true;
     if (!name) typed_.push_back(code);
@@ -384,6 +404,7 @@ class ReplSession {
   SessionWorker worker_;
   bool json_;
   bool fresh_;
+  bool module_;
   std::mutex running_mutex_;
   LineEditor* editor_ = nullptr;
   bool running_ = false;  // an entry is handed to the runtime (under running_mutex_)
@@ -502,6 +523,8 @@ void add_repl_command(CLI::App& app, ReplOptions& options) {
   add_manifest_options(*repl, options.manifest);
   repl->add_flag("--json", options.json, "Print each entry's report as a JSON line");
   repl->add_flag("--fresh", options.fresh, "A new context for every entry (as in a batch)");
+  repl->add_flag("-m,--module", options.module,
+                 "Run the .js files .load runs as ES modules (a .mjs file always is one)");
   repl->footer(fmt::format(R"({}
 
 History is kept in $XDG_STATE_HOME/krepis/history (~/.local/state/krepis/history).
@@ -541,7 +564,7 @@ int repl_command(const ReplOptions& options) {
   // rules, confinement): an entry it cannot contain ends that worker, not the session.
   int status = 0;
   {
-    ReplSession session(*manifest, *tenant, options.json, options.fresh);
+    ReplSession session(*manifest, *tenant, options.json, options.fresh, options.module);
     EntryReader reader(session, interactive);
     session_for_signals = &session;
     if (interactive) session.banner();

@@ -14,6 +14,8 @@ struct ReplOptions {
   std::string tenant = "default";
   bool json = false;
   bool fresh = false;
+  // Files .load runs that end in .js are ES modules (.mjs ones always are).
+  bool module = false;
 };
 
 void add_repl_command(CLI::App& app, ReplOptions& options);

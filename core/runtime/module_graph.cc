@@ -87,7 +87,7 @@ ModuleGraph::ModuleGraph(v8::Isolate* isolate, const Job& job, std::size_t max_m
       root_name_(job.module_root_name),
       entry_name_(job.script_name),
       max_module_bytes_(max_module_bytes) {
-  paths_by_name_[job.script_name] = job.entry_path;
+  enter(job);
 }
 
 ModuleGraph::~ModuleGraph() = default;

@@ -43,6 +43,10 @@ class ModuleGraph {
   // V8's callbacks for import(), import.meta and JSON modules: once per isolate.
   static void install(v8::Isolate* isolate);
 
+  // The job runs in this graph's context next (a kept context's graph sees many): an
+  // import() its script makes resolves from the script's own path.
+  void enter(const Job& job) { paths_by_name_[job.script_name] = job.entry_path; }
+
   // Compiles the job's source as a module, loads what it imports (transitively) and
   // instantiates the graph. Empty with an exception pending (a SyntaxError, an import that
   // is refused or cannot be read, a limit), or when the run was stopped.

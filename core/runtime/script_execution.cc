@@ -231,6 +231,7 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
       kept->modules = std::make_unique<ModuleGraph>(isolate_, job, max_module_bytes);
     }
     graph = kept->modules.get();
+    graph->enter(job);
   } else {
     graph = &run_graph.emplace(isolate_, job, max_module_bytes);
   }
@@ -263,7 +264,19 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
     rewritten.reset();
     compiled = v8::Script::Compile(context, source, &origin).ToLocal(&script);
   }
-  if (!compiled || !script->Run(context).ToLocal(&value)) {
+  if (!compiled) {
+    caught(context, try_catch, result);
+    // Module syntax in a classic script: say how to run it as a module.
+    if (result.error && (result.error->ends_with("Cannot use import statement outside a module") ||
+                         result.error->ends_with("Cannot use 'import.meta' outside a module") ||
+                         result.error->ends_with("Unexpected token 'export'"))) {
+      *result.error += job.remember_result
+                           ? " (in the REPL, import with: const m = await import('./file.mjs'))"
+                           : " (run it as an ES module: name it .mjs, or give --module)";
+    }
+    return result;
+  }
+  if (!script->Run(context).ToLocal(&value)) {
     caught(context, try_catch, result);
     return result;
   }
