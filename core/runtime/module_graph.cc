@@ -211,13 +211,17 @@ v8::MaybeLocal<v8::Module> ModuleGraph::fetch(v8::Local<v8::Context> context,
   fresh = true;
   if (request->type == ModuleType::kJson) {
     v8::Local<v8::Value> value;
-    v8::TryCatch parse(isolate_);
-    if (!v8::JSON::Parse(context, source).ToLocal(&value)) {
-      if (stopped() || parse.HasTerminated()) {
+    bool parsed = false;
+    {
+      // V8's SyntaxError names no file: it is replaced by one that does.
+      v8::TryCatch parse(isolate_);
+      parsed = v8::JSON::Parse(context, source).ToLocal(&value);
+      if (!parsed && (stopped() || parse.HasTerminated())) {
         parse.ReThrow();
         return {};
       }
-      parse.Reset();
+    }
+    if (!parsed) {
       return refuse(at, specifier,
                     json_syntax_error(shown, text).value_or(shown + ": not JSON V8 can parse"));
     }
@@ -420,11 +424,13 @@ void ModuleGraph::run_import(const v8::FunctionCallbackInfo<v8::Value>& info) {
     try_catch.ReThrow();
     return;
   }
-  if (try_catch.HasCaught()) {
-    v8::Local<v8::Value> exception = try_catch.Exception();
-    try_catch.Reset();
-    resolver->Reject(context, exception).FromMaybe(false);
-  }
+  // Every failure throws; should one not, the import still settles rather than hang.
+  v8::Local<v8::Value> exception =
+      try_catch.HasCaught()
+          ? try_catch.Exception()
+          : v8::Exception::Error(v8::String::NewFromUtf8Literal(isolate, "import() failed"));
+  try_catch.Reset();
+  resolver->Reject(context, exception).FromMaybe(false);
 }
 
 v8::MaybeLocal<v8::Promise> ModuleGraph::import(v8::Local<v8::Context> context,
