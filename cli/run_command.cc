@@ -181,16 +181,18 @@ int run_command(const RunOptions& options) {
   // Each script imports from its own folder (set_module_root_of_script), which the process
   // that runs it may therefore read, and nothing else of the host's beyond its policy.
   std::vector<Job> jobs;
+  std::vector<std::string> module_roots;  // kept apart: the jobs are moved as they run
   for (const Script& script : scripts) {
     Job& job = jobs.emplace_back();
     set_module_root_of_script(job, script.path);
     job.module = is_module_script(script.path.empty() ? script.name : script.path,
                                   options.module ||
                                       (tenant != nullptr && tenant->modules_by_default));
+    module_roots.push_back(job.module_root);
   }
-  const auto policy_for = [&](const TenantSpec* locked_to) {
+  const auto policy_for = [&manifest, &module_roots](const TenantSpec* locked_to) {
     ConfinementPolicy policy = worker_policy(*manifest, std::nullopt, locked_to);
-    for (const Job& job : jobs) policy.paths.push_back({job.module_root});
+    for (const std::string& root : module_roots) policy.paths.push_back({root});
     return policy;
   };
   // Then the report file, which must not be one of what was just read, nor the manifest.
