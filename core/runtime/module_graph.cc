@@ -81,12 +81,14 @@ std::string read_failure(const FsError& error, const std::string& shown, std::si
 
 }  // namespace
 
-ModuleGraph::ModuleGraph(v8::Isolate* isolate, const Job& job, std::size_t max_module_bytes)
+ModuleGraph::ModuleGraph(v8::Isolate* isolate, const Job& job, std::size_t max_module_bytes,
+                         ModuleCodeCache* code_cache)
     : isolate_(isolate),
       root_(job.module_root),
       root_name_(job.module_root_name),
       entry_name_(job.script_name),
-      max_module_bytes_(max_module_bytes) {
+      max_module_bytes_(max_module_bytes),
+      code_cache_(code_cache) {
   enter(job);
 }
 
@@ -231,9 +233,13 @@ v8::MaybeLocal<v8::Module> ModuleGraph::fetch(v8::Local<v8::Context> context,
                request->path, value);
   }
   v8::ScriptOrigin origin(isolate_, name, 0, 0, false, -1, {}, false, false, true);
-  v8::ScriptCompiler::Source compiled_source(source, origin);
   v8::Local<v8::Module> module;
-  if (!v8::ScriptCompiler::CompileModule(isolate_, &compiled_source).ToLocal(&module)) return {};
+  if (code_cache_ != nullptr) {
+    if (!code_cache_->compile(isolate_, origin, source, text).ToLocal(&module)) return {};
+  } else {
+    v8::ScriptCompiler::Source compiled_source(source, origin);
+    if (!v8::ScriptCompiler::CompileModule(isolate_, &compiled_source).ToLocal(&module)) return {};
+  }
   paths_by_name_[shown] = request->path;
   return add(module, request->path);
 }

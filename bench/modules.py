@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""ES module jobs: what importing a shared 50 KB library costs, and what the per-isolate code
+cache of imported modules (core/runtime/module_code_cache.h) saves of it.
+
+1. In-process (bench/core_bench.cc `module`): one warm sandbox runs a job importing the
+   library, with the code cache and without, interleaved; microseconds per run.
+2. A batch of 300 such jobs over 3 tenants (`krepis batch --jobs 2`), against the same jobs
+   with the library's work inlined as classic scripts (no import): CPU per job over the whole
+   process tree (getrusage of the children) and wall time per batch.
+Medians of interleaved rounds.
+
+Usage: modules.py BUILD_DIR [--baseline OTHER_BUILD_DIR] [--rounds N]
+
+--baseline runs the same batches on another build too, interleaved with this one (the
+commit before the code cache, built with -DKREPIS_BENCH=ON or just its krepis target).
+"""
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BUILD = Path(sys.argv[1]).resolve()
+BASELINE = Path(sys.argv[sys.argv.index("--baseline") + 1]).resolve() if "--baseline" in sys.argv else None
+ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 7
+TENANTS = ["t0", "t1", "t2"]
+JOBS_PER_TENANT = 100
+
+
+def library():
+    """About 50 KB of functions, as a utility library is."""
+    parts = []
+    i = 0
+    while sum(len(p) for p in parts) < 50 * 1024:
+        parts.append(
+            f"export function f{i}(x) {{ const items = [x, {i}, x * {i}]; "
+            f"return items.reduce((a, b) => a + b, 0) % {i + 7}; }}\n")
+        i += 1
+    parts.append("export const sum = (xs) => xs.reduce((a, b) => a + b, 0);\n")
+    return "".join(parts)
+
+
+def make_batch(root, modular):
+    jobs = root / ("modules" if modular else "classic")
+    manifest = root / "tenants.toml"
+    manifest.write_text("".join(f"[tenants.{t}]\n" for t in TENANTS))
+    for tenant in TENANTS:
+        folder = jobs / tenant
+        (folder / "lib").mkdir(parents=True, exist_ok=True)
+        (folder / "lib" / "shared.mjs").write_text(library())
+        for j in range(JOBS_PER_TENANT):
+            if modular:
+                code = (f"import {{ f{j}, sum }} from './lib/shared.mjs';\n"
+                        f"export default sum([1, 2, 3]) + f{j}({j});\n")
+                (folder / f"job{j}.mjs").write_text(code)
+            else:
+                code = (f"const f = (x) => [x, {j}, x * {j}].reduce((a, b) => a + b, 0) % {j + 7};\n"
+                        f"[1, 2, 3].reduce((a, b) => a + b, 0) + f({j});\n")
+                (folder / f"job{j}.js").write_text(code)
+    return jobs, manifest
+
+
+def run_batch(krepis, jobs, manifest):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([str(krepis), "batch", str(jobs), "--tenants", str(manifest), "--json",
+                           "--jobs", "2"], capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary = json.loads(done.stdout.strip().splitlines()[-1])["summary"]
+    ok = summary["counts"]["ok"]
+    if ok != len(TENANTS) * JOBS_PER_TENANT:
+        sys.exit(f"{krepis}: only {ok} jobs ok:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu * 1000 / ok, wall * 1000
+
+
+def in_process(root):
+    """Per-run microseconds of the module job on one warm sandbox, cache and no cache."""
+    folder = root / "modules" / TENANTS[0]
+    runs = {"cache": [], "nocache": []}
+    for _ in range(ROUNDS):
+        for mode in runs:
+            done = subprocess.run([str(BUILD / "bench" / "krepis_core_bench"), "module", "300",
+                                   str(folder), "job1.mjs", mode], capture_output=True, text=True,
+                                  check=True)
+            runs[mode].append(statistics.mean(json.loads(done.stdout)["samples_us"]))
+    print("in-process, one warm sandbox, 300 runs of a job importing the 50 KB library")
+    for mode, means in runs.items():
+        print(f"  {mode:8} {statistics.median(means):8.1f} us/run")
+    print(f"  cache / nocache: {statistics.median(runs['cache']) / statistics.median(runs['nocache']):.2f}")
+
+
+def main():
+    builds = {"krepis": BUILD / "krepis"}
+    if BASELINE:
+        builds["baseline"] = BASELINE / "krepis"
+    with tempfile.TemporaryDirectory(prefix="krepis-modules-bench-") as folder:
+        root = Path(folder)
+        batches = {"modules": make_batch(root, True), "classic": make_batch(root, False)}
+        in_process(root)
+        samples = {(b, kind): [] for b in builds for kind in batches}
+        for _ in range(ROUNDS):
+            for kind, (jobs, manifest) in batches.items():
+                for name, krepis in builds.items():
+                    samples[(name, kind)].append(run_batch(krepis, jobs, manifest))
+        print(f"{len(TENANTS) * JOBS_PER_TENANT} jobs, --jobs 2, median of {ROUNDS} rounds")
+        print(f"{'batch':10} {'build':9} {'cpu ms/job':>11} {'wall ms/batch':>14}")
+        for (name, kind), values in samples.items():
+            cpu = statistics.median(v[0] for v in values)
+            wall = statistics.median(v[1] for v in values)
+            print(f"{kind:10} {name:9} {cpu:11.3f} {wall:14.1f}")
+
+
+if __name__ == "__main__":
+    main()
