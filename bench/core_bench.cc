@@ -2,9 +2,9 @@
 //   krepis_core_bench warm N CODE   N runs of CODE on one warm sandbox; per-run microseconds
 //   krepis_core_bench cold N        N times: new sandbox + first run of `1`
 //   krepis_core_bench idle N        N tenants' sandboxes made warm, then held idle; RSS each
-//   krepis_core_bench module N DIR ENTRY cache|nocache
+//   krepis_core_bench module N DIR ENTRY
 //                                   N runs of the module DIR/ENTRY (importing from DIR) on
-//                                   one warm sandbox, with the module code cache or without
+//                                   one warm sandbox
 // cold and idle keep another tenant's sandbox alive, as the pool does when a new tenant comes
 // (V8 shares its read-only heap between the isolates alive).
 // Output: one JSON object on stdout.
@@ -81,13 +81,12 @@ int main(int argc, char** argv) {
     }
     const long after = rss_kib();
     std::printf("{\"rss_kib_each\": %.1f}\n", static_cast<double>(after - before) / n);
-  } else if (mode == "module" && argc == 6) {
-    config.cache_module_code = std::string(argv[5]) == "cache";
+  } else if (mode == "module" && argc == 5) {
     krepis::Sandbox sandbox(engine, watchdog, config);
     krepis::Job module = job(krepis::read_text_file(std::string(argv[3]) + "/" + argv[4]).value());
     module.module = true;
     krepis::set_module_root(module, argv[3], "bench", argv[4]);
-    sandbox.run(module);  // made warm (and, with the cache, its library cached) first
+    sandbox.run(module);  // made warm first
     for (int i = 0; i < n; ++i) {
       auto start = Clock::now();
       krepis::RunReport report = sandbox.run(module);
@@ -97,7 +96,7 @@ int main(int argc, char** argv) {
     print_samples(samples);
   } else {
     std::fprintf(stderr, "usage: krepis_core_bench warm N CODE | cold N | idle N | "
-                         "module N DIR ENTRY cache|nocache\n");
+                         "module N DIR ENTRY\n");
     return 2;
   }
   return 0;

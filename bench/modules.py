@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""ES module jobs: what importing a shared 50 KB library costs, and what the per-isolate code
-cache of imported modules (core/runtime/module_code_cache.h) saves of it.
+"""ES module jobs: what importing a shared 50 KB library costs a run.
 
-1. In-process (bench/core_bench.cc `module`): one warm sandbox runs a job importing the
-   library, with the code cache and without, interleaved; microseconds per run.
+1. In-process (bench/core_bench.cc `module`): one warm sandbox runs a module job importing
+   the library, and one importing nothing; microseconds per run, and instructions per run
+   (callgrind, which this shared machine's noise does not move), when valgrind is there.
 2. A batch of 300 such jobs over 3 tenants (`krepis batch --jobs 2`), against the same jobs
    with the library's work inlined as classic scripts (no import): CPU per job over the whole
    process tree (getrusage of the children) and wall time per batch.
@@ -11,11 +11,13 @@ Medians of interleaved rounds.
 
 Usage: modules.py BUILD_DIR [--baseline OTHER_BUILD_DIR] [--rounds N]
 
---baseline runs the same batches on another build too, interleaved with this one (the
-commit before the code cache, built with -DKREPIS_BENCH=ON or just its krepis target).
+--baseline runs the batches on another build too, interleaved with this one (a commit
+before a change, built with its krepis and krepis_core_bench targets), and its in-process
+rows.
 """
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,19 +81,33 @@ def run_batch(krepis, jobs, manifest):
 
 
 def in_process(root):
-    """Per-run microseconds of the module job on one warm sandbox, cache and no cache."""
+    """Per-run microseconds (and instructions) of module jobs on one warm sandbox."""
     folder = root / "modules" / TENANTS[0]
-    runs = {"cache": [], "nocache": []}
+    alone = root / "alone"
+    alone.mkdir(exist_ok=True)
+    (alone / "alone.mjs").write_text("export default 1;\n")
+    cores = {"krepis": BUILD / "bench" / "krepis_core_bench"}
+    if BASELINE:
+        cores["baseline"] = BASELINE / "bench" / "krepis_core_bench"
+    jobs = {"imports the library": (folder, "job1.mjs"), "imports nothing": (alone, "alone.mjs")}
+    means = {(core, job): [] for core in cores for job in jobs}
     for _ in range(ROUNDS):
-        for mode in runs:
-            done = subprocess.run([str(BUILD / "bench" / "krepis_core_bench"), "module", "300",
-                                   str(folder), "job1.mjs", mode], capture_output=True, text=True,
-                                  check=True)
-            runs[mode].append(statistics.mean(json.loads(done.stdout)["samples_us"]))
-    print("in-process, one warm sandbox, 300 runs of a job importing the 50 KB library")
-    for mode, means in runs.items():
-        print(f"  {mode:8} {statistics.median(means):8.1f} us/run")
-    print(f"  cache / nocache: {statistics.median(runs['cache']) / statistics.median(runs['nocache']):.2f}")
+        for (core, job), values in means.items():
+            done = subprocess.run([str(cores[core]), "module", "300", *map(str, jobs[job])],
+                                  capture_output=True, text=True, check=True)
+            values.append(statistics.mean(json.loads(done.stdout)["samples_us"]))
+    print("in-process, one warm sandbox, 300 runs of a module job")
+    for (core, job), values in means.items():
+        line = f"  {core:9} {job:20} {statistics.median(values):8.1f} us/run"
+        if shutil.which("valgrind"):
+            counts = []
+            for n in (5, 25):
+                err = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                                      str(cores[core]), "module", str(n), *map(str, jobs[job])],
+                                     capture_output=True, text=True).stderr
+                counts.append(int(next(l for l in err.splitlines() if "Collected" in l).split()[-1]))
+            line += f"  {(counts[1] - counts[0]) / 20 / 1e6:6.2f} M instructions/run"
+        print(line)
 
 
 def main():

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace krepis {
 
@@ -11,6 +13,12 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   const std::size_t size = text.size();
   std::size_t i = 0;
   while (i < size) {
+    // ASCII, most of any script, eight bytes at a time.
+    for (std::uint64_t word; i + sizeof word <= size; i += sizeof word) {
+      std::memcpy(&word, bytes + i, sizeof word);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+    }
+    if (i == size) break;
     unsigned char lead = bytes[i];
     if (lead < 0x80) {
       ++i;

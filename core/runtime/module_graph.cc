@@ -81,14 +81,12 @@ std::string read_failure(const FsError& error, const std::string& shown, std::si
 
 }  // namespace
 
-ModuleGraph::ModuleGraph(v8::Isolate* isolate, const Job& job, std::size_t max_module_bytes,
-                         ModuleCodeCache* code_cache)
+ModuleGraph::ModuleGraph(v8::Isolate* isolate, const Job& job, std::size_t max_module_bytes)
     : isolate_(isolate),
       root_(job.module_root),
       root_name_(job.module_root_name),
       entry_name_(job.script_name),
-      max_module_bytes_(max_module_bytes),
-      code_cache_(code_cache) {
+      max_module_bytes_(max_module_bytes) {
   enter(job);
 }
 
@@ -233,13 +231,11 @@ v8::MaybeLocal<v8::Module> ModuleGraph::fetch(v8::Local<v8::Context> context,
                request->path, value);
   }
   v8::ScriptOrigin origin(isolate_, name, 0, 0, false, -1, {}, false, false, true);
+  // Compiled afresh each run: a per-isolate cache of V8's code for the module measured
+  // slower, not faster (docs/PERFORMANCE.md, "Module jobs").
+  v8::ScriptCompiler::Source compiled_source(source, origin);
   v8::Local<v8::Module> module;
-  if (code_cache_ != nullptr) {
-    if (!code_cache_->compile(isolate_, origin, source, text).ToLocal(&module)) return {};
-  } else {
-    v8::ScriptCompiler::Source compiled_source(source, origin);
-    if (!v8::ScriptCompiler::CompileModule(isolate_, &compiled_source).ToLocal(&module)) return {};
-  }
+  if (!v8::ScriptCompiler::CompileModule(isolate_, &compiled_source).ToLocal(&module)) return {};
   paths_by_name_[shown] = request->path;
   return add(module, request->path);
 }

@@ -26,7 +26,6 @@
 #include "core/base/job.h"
 #include "core/base/module_specifier.h"
 #include "core/ops/tenant_folder.h"
-#include "core/runtime/module_code_cache.h"
 
 namespace krepis {
 
@@ -35,10 +34,8 @@ inline constexpr std::size_t kMaxModules = 1000;
 
 class ModuleGraph {
  public:
-  // `max_module_bytes`: the largest file it may import (the tier's max_script_mb);
-  // `code_cache`: the isolate's compiled modules (null: compile every file afresh).
-  ModuleGraph(v8::Isolate* isolate, const Job& job, std::size_t max_module_bytes,
-              ModuleCodeCache* code_cache);
+  // `max_module_bytes`: the largest file it may import (the tier's max_script_mb).
+  ModuleGraph(v8::Isolate* isolate, const Job& job, std::size_t max_module_bytes);
   ~ModuleGraph();
   ModuleGraph(const ModuleGraph&) = delete;
   ModuleGraph& operator=(const ModuleGraph&) = delete;
@@ -119,7 +116,6 @@ class ModuleGraph {
   std::string root_name_;
   std::string entry_name_;
   std::size_t max_module_bytes_;
-  ModuleCodeCache* code_cache_;
   std::optional<TenantFolder> folder_;  // opened at the first import
   std::vector<Loaded> loaded_;
   std::unordered_map<std::string, std::size_t> by_path_;

@@ -53,8 +53,7 @@ Sandbox::Sandbox(Engine& engine, Watchdog& watchdog, SandboxConfig config, LastW
     : engine_(engine),
       watchdog_(watchdog),
       last_words_(std::move(last_words)),
-      reclaim_percent_(config.reclaim_percent),
-      cache_module_code_(config.cache_module_code) {
+      reclaim_percent_(config.reclaim_percent) {
   const std::size_t heap_cap_bytes = config.heap_cap_bytes;
   op_host_.grants = std::move(config.grants);
   if (op_host_.grants.fs_root &&
@@ -323,8 +322,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       v8::HandleScope handles(isolate_);
       // Leftover platform tasks (GC steps) run here, inside the deadline.
       engine_.run_pending_tasks(isolate_);
-      ScriptExecution execution(isolate_, engine_, *heap_guard_, stop_,
-                                cache_module_code_ ? &module_code_cache_ : nullptr);
+      ScriptExecution execution(isolate_, engine_, *heap_guard_, stop_);
       result = execution.run(
           job, ContextTemplates{console_template_.Get(isolate_), krepis_template_.Get(isolate_)},
           kept_.get());

@@ -30,7 +30,6 @@
 #include "core/engine/engine.h"
 #include "core/ops/op_host.h"
 #include "core/runtime/heap_guard.h"
-#include "core/runtime/module_code_cache.h"
 #include "core/runtime/last_words.h"
 #include "core/runtime/script_execution.h"
 #include "core/runtime/watchdog.h"
@@ -48,9 +47,6 @@ struct SandboxConfig {
   // the run and starts another) instead of being granted more: memory stays near the cap.
   // In the runner's own process the headroom is granted again, so the runner survives.
   bool in_worker_process = false;
-  // Keep the code of imported modules for the isolate's later runs (module_code_cache.h);
-  // off only to measure what it saves (bench/modules.py).
-  bool cache_module_code = true;
 };
 
 class Sandbox final : private DeadlineTarget {
@@ -151,7 +147,6 @@ class Sandbox final : private DeadlineTarget {
   std::unique_ptr<CappedAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<HeapGuard> heap_guard_;
-  ModuleCodeCache module_code_cache_;
   v8::Global<v8::ObjectTemplate> console_template_;
   v8::Global<v8::ObjectTemplate> krepis_template_;
   std::size_t runs_done_ = 0;
@@ -160,7 +155,6 @@ class Sandbox final : private DeadlineTarget {
   std::size_t fresh_bytes_ = 0;
   std::unique_ptr<KeptContext> kept_;
   const unsigned reclaim_percent_;
-  bool cache_module_code_;
 };
 
 }  // namespace krepis

@@ -228,13 +228,12 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
   const std::size_t max_module_bytes = op_host_of(isolate_)->grants.max_module_bytes;
   if (kept != nullptr) {
     if (kept->modules == nullptr) {
-      kept->modules =
-          std::make_unique<ModuleGraph>(isolate_, job, max_module_bytes, module_cache_);
+      kept->modules = std::make_unique<ModuleGraph>(isolate_, job, max_module_bytes);
     }
     graph = kept->modules.get();
     graph->enter(job);
   } else {
-    graph = &run_graph.emplace(isolate_, job, max_module_bytes, module_cache_);
+    graph = &run_graph.emplace(isolate_, job, max_module_bytes);
   }
   ModuleGraph::Serving serving(isolate_, *graph);
 

@@ -24,7 +24,6 @@
 
 namespace krepis {
 
-class ModuleCodeCache;
 class ModuleGraph;
 
 // What every context is made from: built once per isolate, so a run builds no templates.
@@ -75,14 +74,9 @@ inline constexpr std::size_t kMaxResultBytes = 16 * 1024 * 1024;
 
 class ScriptExecution {
  public:
-  // `module_cache`: the isolate's code of imported modules (null: none kept).
   ScriptExecution(v8::Isolate* isolate, Engine& engine, HeapGuard& heap_guard,
-                  const StopSignal& stop, ModuleCodeCache* module_cache = nullptr)
-      : isolate_(isolate),
-        engine_(engine),
-        heap_guard_(heap_guard),
-        stop_(stop),
-        module_cache_(module_cache) {}
+                  const StopSignal& stop)
+      : isolate_(isolate), engine_(engine), heap_guard_(heap_guard), stop_(stop) {}
 
   // Needs a HandleScope; leaves termination, if any, for the caller to cancel. With `kept`,
   // the run uses the kept context, or makes one and keeps it there; without, the context
@@ -136,7 +130,6 @@ class ScriptExecution {
   Engine& engine_;
   HeapGuard& heap_guard_;
   const StopSignal& stop_;
-  ModuleCodeCache* module_cache_;
 };
 
 }  // namespace krepis
