@@ -69,7 +69,7 @@ script_type = "module"
   }
 };
 
-TEST_CASE("a batch mixes classic scripts and modules; library folders are not jobs") {
+TEST_CASE("a batch mixes classic scripts and modules, and library folders are not jobs") {
   ModuleBatch batch;
   for (const std::string jobs : {"1", "2"}) {
     CAPTURE(jobs);
@@ -110,7 +110,7 @@ TEST_CASE("a symlink out of the tenant's folder is refused by the kernel, in a c
         "outside the job's folder");
 }
 
-TEST_CASE("krepis run: a .mjs file imports from its folder; -e with --module from the current one") {
+TEST_CASE("krepis run: a .mjs file imports from its folder, -e with --module from the current one") {
   fs::path root = temp_folder();
   write_file(root / "app" / "lib" / "math.mjs", "export const twice = x => x * 2;");
   write_file(root / "app" / "main.mjs",
