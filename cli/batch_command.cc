@@ -84,6 +84,11 @@ void say_what_was_skipped(const BatchPlan& plan, const BatchOptions& options) {
                             one_line((std::filesystem::path(options.dir) / entry.name).string()),
                             entry.why));
   }
+  for (const std::string& library : plan.libraries) {
+    print_error(fmt::format("library {}: what the tenant's jobs may import, not jobs (jobs are "
+                            "DIR/<tenant>/<job>.js or .mjs)",
+                            one_line((std::filesystem::path(options.dir) / library).string())));
+  }
 }
 
 // Tenants of DIR that the manifest lacks, once each, before their jobs' `denied` lines.
@@ -216,12 +221,22 @@ int batch_command(const BatchOptions& options) {
   if (plan->jobs.empty()) {
     // A shard may well have nothing to do; a folder without a single job is a mistake.
     const bool none_at_all = plan->other_shards == 0;
-    print_error(fmt::format("{}: no jobs {} (a job is DIR/<tenant>/<job>.js){}", options.dir,
-                            none_at_all ? "here" : "for this shard",
-                            plan->skipped.empty() || options.verbose
-                                ? ""
-                                : fmt::format("; {} skipped, --verbose names them",
-                                              counted(plan->skipped.size(), "file"))));
+    // Jobs put one folder too deep are the likely mistake: say where they were not looked for.
+    print_error(fmt::format(
+        "{}: no jobs {} (a job is DIR/<tenant>/<job>.js or .mjs){}{}", options.dir,
+        none_at_all ? "here" : "for this shard",
+        plan->skipped.empty() || options.verbose
+            ? ""
+            : fmt::format("; {} skipped, --verbose names them",
+                          counted(plan->skipped.size(), "file")),
+        plan->libraries.empty()
+            ? ""
+            : fmt::format("; folders in a tenant's folder hold what its jobs import, never jobs "
+                          "({}{})",
+                          one_line(plan->libraries.front()),
+                          plan->libraries.size() > 1
+                              ? fmt::format(" and {} more", plan->libraries.size() - 1)
+                              : "")));
     summary.exit_status = none_at_all ? kUsageError : 0;
     if (options.json) print_out("{}\n", summary.to_json().dump());
     return summary.exit_status;

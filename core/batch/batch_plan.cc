@@ -34,7 +34,8 @@ bool is_job_file(const fs::path& path) {
 // than vanish. Folders hold what the jobs import (ES modules, JSON), never jobs.
 std::vector<BatchJob> tenant_jobs(const std::string& tenant,
                                   const std::vector<fs::directory_entry>& files,
-                                  std::vector<SkippedEntry>& skipped) {
+                                  std::vector<SkippedEntry>& skipped,
+                                  std::vector<std::string>& libraries) {
   std::error_code code;
   std::map<std::string, fs::path> inputs;  // by stem
   std::set<std::string> stems;
@@ -56,9 +57,7 @@ std::vector<BatchJob> tenant_jobs(const std::string& tenant,
     } else if (!is_folder && extension == ".json" && stems.count(stem)) {
       continue;  // the input of a job
     } else if (is_folder) {
-      skipped.push_back({tenant + "/" + name + "/",
-                         "a library folder: its files are modules the tenant's jobs may import, "
-                         "not jobs (jobs are DIR/<tenant>/<job>.js or .mjs)"});
+      libraries.push_back(tenant + "/" + name + "/");
     } else if (extension == ".json") {
       skipped.push_back({tenant + "/" + name,
                          fmt::format("an input without its job ({}.js or {}.mjs)",
@@ -99,8 +98,9 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
       // Its files are another shard's to count; only its jobs are counted here, as that
       // shard counts them.
       std::vector<SkippedEntry> theirs;
+      std::vector<std::string> their_libraries;
       std::vector<fs::directory_entry> files = sorted_entries(tenant_dir.path(), code);
-      plan.other_shards += tenant_jobs(tenant, files, theirs).size();
+      plan.other_shards += tenant_jobs(tenant, files, theirs, their_libraries).size();
       code.clear();
       continue;
     }
@@ -111,7 +111,7 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
       code.clear();
       continue;
     }
-    for (BatchJob& job : tenant_jobs(tenant, files, plan.skipped)) {
+    for (BatchJob& job : tenant_jobs(tenant, files, plan.skipped, plan.libraries)) {
       plan.jobs.push_back(std::move(job));
     }
   }

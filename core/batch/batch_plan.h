@@ -35,6 +35,8 @@ struct BatchPlan {
   std::vector<BatchJob> jobs;  // by tenant, then by name
   // Files and folders that are not jobs or inputs (a README, an input without its job).
   std::vector<SkippedEntry> skipped;
+  // Folders in tenants' folders: what their jobs import ("acme/lib/"), never jobs.
+  std::vector<std::string> libraries;
   // Jobs of tenants in other shards.
   std::size_t other_shards = 0;
 };

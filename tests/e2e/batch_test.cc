@@ -349,7 +349,7 @@ TEST_CASE("an empty or missing folder") {
   fs::path empty = temp_folder();
   ProcessResult run = run_krepis({"batch", empty.string()});
   CHECK(run.exit_status == 2);
-  CHECK(run.err == "krepis: " + empty.string() + ": no jobs here (a job is DIR/<tenant>/<job>.js)\n");
+  CHECK(run.err == "krepis: " + empty.string() + ": no jobs here (a job is DIR/<tenant>/<job>.js or .mjs)\n");
   // A shard whose tenants are all another's has nothing to do, and that is fine.
   write_file(empty / "a" / "1.js", "1");
   int idle_shards = 0;

@@ -24,7 +24,7 @@ std::size_t jobs_in_other_shards(const fs::path& batch) {
   return counted;
 }
 
-TEST_CASE("a folder named like a job is skipped, and no shard counts it as a job") {
+TEST_CASE("a folder named like a job is a library, and no shard counts it as a job") {
   test::ScratchFolder batch;
   fs::create_directories(batch.path / "acme" / "folder.js");
   std::ofstream(batch.path / "acme" / "real.js") << "1";
@@ -32,9 +32,8 @@ TEST_CASE("a folder named like a job is skipped, and no shard counts it as a job
   REQUIRE(plan.ok());
   REQUIRE(plan->jobs.size() == 1);
   CHECK(plan->jobs[0].name == "acme/real.js");
-  REQUIRE(plan->skipped.size() == 1);
-  CHECK(plan->skipped[0].name == "acme/folder.js/");
-  CHECK(plan->skipped[0].why.starts_with("a library folder: its files are modules"));
+  CHECK(plan->skipped.empty());
+  CHECK(plan->libraries == std::vector<std::string>{"acme/folder.js/"});
   // Each shard counts the jobs of the tenants it does not take: one job in all.
   CHECK(jobs_in_other_shards(batch.path) == 1);
 }
@@ -55,8 +54,8 @@ TEST_CASE("a job's input that cannot be read is still its input, so the job says
   CHECK(*plan->jobs[0].input == batch.path / "acme" / "job.json");
   CHECK(plan->jobs[1].name == "acme/other.js");
   CHECK_FALSE(plan->jobs[1].input);
-  REQUIRE(plan->skipped.size() == 1);
-  CHECK(plan->skipped[0].name == "acme/other.json/");
+  CHECK(plan->skipped.empty());
+  CHECK(plan->libraries == std::vector<std::string>{"acme/other.json/"});
 }
 
 TEST_CASE("each skipped entry says why it is not a job") {
@@ -74,9 +73,9 @@ TEST_CASE("each skipped entry says why it is not a job") {
     }
     return std::string("(not skipped)");
   };
-  CHECK(plan->skipped.size() == 4);
+  CHECK(plan->skipped.size() == 3);
   CHECK(why("README").starts_with("a file at the top of DIR"));
-  CHECK(why("acme/deeper/").starts_with("a library folder"));
+  CHECK(plan->libraries == std::vector<std::string>{"acme/deeper/"});
   CHECK(why("acme/notes.txt") == "not a job (.js, .mjs) or a job's input (.json)");
   CHECK(why("acme/lonely.json") == "an input without its job (lonely.js or lonely.mjs)");
 }
