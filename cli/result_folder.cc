@@ -52,6 +52,7 @@ std::optional<std::pair<std::string, std::string>> result_file_of(std::string_vi
   if (slash == std::string_view::npos) return std::nullopt;
   std::string tenant = name_bytes(job_name.substr(0, slash));
   std::string job = name_bytes(job_name.substr(slash + 1));
+  // A module keeps its extension: a.js and a.mjs of one tenant never share a file.
   if (job.ends_with(".js")) job.resize(job.size() - 3);
   std::string file = job + ".json";
   if (!plain_name(tenant) || !plain_name(file) || job.empty()) return std::nullopt;

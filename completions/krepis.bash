@@ -31,9 +31,9 @@ _krepis() {
   esac
   local options
   case ${words[1]} in
-    run) options="$common --tenant --input --report -p --print -e --eval" ;;
-    batch) options="$common --jobs --shard --shards --failures-only -q --quiet -v --verbose --resume --out" ;;
-    repl) options="$common --tenant --fresh" ;;
+    run) options="$common --tenant --input --report -p --print -e --eval -m --module" ;;
+    batch) options="$common --jobs --shard --shards --failures-only -q --quiet -v --verbose --resume --out -m --module" ;;
+    repl) options="$common --tenant --fresh -m --module" ;;
     summarize) options="--json --help" ;;
     tenants) options="$common" ;;
   esac
