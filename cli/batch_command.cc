@@ -136,11 +136,20 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
       ->type_name("N");
   batch
       ->add_option("--shard", options.shard,
-                   "Run only shard I of N (0-based; a tenant is never split), or `auto` from a "
+                   "Run only shard I of N (0-based; shards get about as many jobs each, a "
+                   "tenant split only when it alone is more than a shard's share), or `auto` from a "
                    "Kubernetes Indexed Job or a Slurm job array")
       ->type_name("I/N|auto");
   batch->add_option("--shards", options.shards, "Shard count for --shard auto on Kubernetes")
       ->type_name("N");
+  batch
+      ->add_option("--shard-by", options.shard_by,
+                   "How --shard splits DIR: jobs (balanced, planned from the whole listing: "
+                   "every shard must see the same folder) or tenant (a tenant's jobs on the "
+                   "shard its name hashes to, for a folder that changes between shard starts)")
+      ->check(CLI::IsMember({"jobs", "tenant"}))
+      ->type_name("jobs|tenant")
+      ->capture_default_str();
   batch->add_flag("-m,--module", options.module,
                   "Run .js jobs as ES modules (a .mjs job always is one; so are the .js jobs "
                   "of a tenant whose script_type is \"module\"); a module's result is its "
@@ -207,6 +216,7 @@ int batch_command(const BatchOptions& options) {
   }
   std::optional<Shard> shard = shard_for(options);
   if (!shard) return kUsageError;
+  shard->by = options.shard_by == "tenant" ? ShardBy::kTenant : ShardBy::kJobs;
   Result<BatchPlan> plan = plan_batch(options.dir, *shard);
   if (!plan.ok()) {
     print_error(plan.error().message);
@@ -217,6 +227,10 @@ int batch_command(const BatchOptions& options) {
   summary.workers = workers;
   summary.skipped_files = plan->skipped.size();
   summary.other_shards = plan->other_shards;
+  summary.plan = plan->fingerprint;
+  if (shard->count > 1) {
+    summary.shard = fmt::format("{}/{} by {}", shard->index, shard->count, to_string(shard->by));
+  }
   say_what_was_skipped(*plan, options);
   if (plan->jobs.empty()) {
     // A shard may well have nothing to do; a folder without a single job is a mistake.

@@ -17,6 +17,8 @@ struct BatchOptions {
   std::optional<std::int64_t> jobs;
   std::optional<std::string> shard;
   std::optional<std::int64_t> shards;
+  // How --shard splits DIR: "jobs" (balanced, from the listing) or "tenant" (by name hash).
+  std::string shard_by = "jobs";
   bool json = false;
   // Print only the reports of jobs that did not end ok (and the summary); quiet also draws
   // no progress line.

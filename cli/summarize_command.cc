@@ -24,9 +24,18 @@ bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summa
     if (line.empty()) continue;
     // A result may hold a lone surrogate, which V8 writes as an escape nlohmann refuses.
     nlohmann::json parsed = nlohmann::json::parse(nlohmann_parsable(line), nullptr, false);
+    const bool had_other_plan = !summary.other_plan.empty();
     if (parsed.is_discarded() || !summary.merge_line(parsed)) {
       print_error(fmt::format("{}:{}: not a report or summary line of `krepis batch --json`", name,
                               number));
+      return false;
+    }
+    if (!had_other_plan && !summary.other_plan.empty()) {
+      print_error(fmt::format(
+          "{}:{}: a shard planned from another listing (plan {}, where the lines before had "
+          "plan {}): its jobs and theirs may overlap or leave some out. Merge the shards of "
+          "one batch run; a folder that changes between shard starts needs --shard-by tenant",
+          name, number, summary.other_plan, summary.plan));
       return false;
     }
   }
@@ -50,9 +59,13 @@ the elapsed time is the slowest shard's (shards run side by side).
 Report lines alone (`krepis run --json`) are counted too; without a batch's summary line
 there is no elapsed time, workers or pool figures to show.
 
+Shards are merged only when their summaries carry the same plan fingerprint: shards planned
+from different listings (a folder that changed between their starts) may have run a job
+twice or never, and are refused.
+
 Exit status: the worst job's, as for batch (0 all ok, 1 an error, 3 out of memory, 4 denied
 or crashed, 124 a timeout; the highest wins); 130 when a merged batch was interrupted; 2
-when a line is not a report or summary line, or there is none.
+when a line is not a report or summary line, there is none, or the shards' plans differ.
 
 Example:
   krepis summarize shard-*.jsonl)");

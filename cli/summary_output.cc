@@ -44,7 +44,13 @@ void print_summary(const BatchSummary& summary, bool json) {
                 "\n{} (report lines without a batch summary: no time, workers or "
                 "pool figures)",
                 counted(summary.jobs(), "run"));
-  if (summary.shards > 1) line += fmt::format(", {} shards merged", summary.shards);
+  if (summary.shards > 1) {
+    line += fmt::format(", {} shards merged", summary.shards);
+    if (!summary.plan.empty()) line += fmt::format(" (plan {})", summary.plan);
+  }
+  if (!summary.shard.empty()) {
+    line += fmt::format("; shard {}, plan {}", summary.shard, summary.plan);
+  }
   if (summary.skipped_files > 0) {
     line += fmt::format("; {} skipped (not jobs)", counted(summary.skipped_files, "file"));
   }

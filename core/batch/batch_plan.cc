@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/base/utf8.h"
+#include "core/batch/shard_plan.h"
 
 namespace krepis {
 namespace {
@@ -22,6 +23,14 @@ std::vector<fs::directory_entry> sorted_entries(const fs::path& dir, std::error_
             [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
   return entries;
 }
+
+// One tenant's folder as listed: its jobs in name order, and the rest.
+struct Listed {
+  std::string tenant;
+  std::vector<BatchJob> jobs;
+  std::vector<SkippedEntry> skipped;
+  std::vector<std::string> libraries;
+};
 
 bool is_job_file(const fs::path& path) {
   return path.extension() == ".js" || path.extension() == ".mjs";
@@ -82,6 +91,8 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
   if (code) {
     return Error{fmt::format("{}: {}", dir.string(), code.message())};
   }
+  // Every shard lists the whole folder: by jobs, the plan is made from all of it.
+  std::vector<Listed> listed;
   for (const fs::directory_entry& tenant_dir : tenants) {
     // Names as reports print them: bytes that are not UTF-8 escaped, so that two files whose
     // names differ only in such bytes are told apart (a tenant id is plain ASCII anyway).
@@ -94,27 +105,56 @@ Result<BatchPlan> plan_batch(const fs::path& dir, const Shard& shard) {
       }
       continue;
     }
-    if (!shard.takes(tenant)) {
-      // Its files are another shard's to count; only its jobs are counted here, as that
-      // shard counts them.
-      std::vector<SkippedEntry> theirs;
-      std::vector<std::string> their_libraries;
-      std::vector<fs::directory_entry> files = sorted_entries(tenant_dir.path(), code);
-      plan.other_shards += tenant_jobs(tenant, files, theirs, their_libraries).size();
-      code.clear();
-      continue;
-    }
+    Listed& entry = listed.emplace_back();
+    entry.tenant = tenant;
     std::vector<fs::directory_entry> files = sorted_entries(tenant_dir.path(), code);
     if (code) {
-      // An unreadable tenant folder: say so as a skipped entry rather than stop the batch.
-      plan.skipped.push_back({tenant + "/", "the folder cannot be read: " + code.message()});
+      // An unreadable tenant folder: said as a skipped entry rather than stop the batch.
+      entry.skipped.push_back({tenant + "/", "the folder cannot be read: " + code.message()});
       code.clear();
       continue;
     }
-    for (BatchJob& job : tenant_jobs(tenant, files, plan.skipped, plan.libraries)) {
-      plan.jobs.push_back(std::move(job));
+    entry.jobs = tenant_jobs(tenant, files, entry.skipped, entry.libraries);
+  }
+  PlanFingerprint fingerprint(to_string(shard.by), shard.count);
+  if (shard.by == ShardBy::kJobs) {
+    for (const Listed& entry : listed) {
+      for (const BatchJob& job : entry.jobs) fingerprint.add(job.name);
     }
   }
+  plan.fingerprint = fingerprint.hex();
+  // The part of each tenant this shard runs: all of it, none, or (by jobs) a run of its jobs.
+  // The shard with a tenant's first part also says what else its folder holds.
+  auto take = [&plan](Listed& entry, std::size_t begin, std::size_t end) {
+    if (begin == 0) {
+      plan.skipped.insert(plan.skipped.end(), entry.skipped.begin(), entry.skipped.end());
+      plan.libraries.insert(plan.libraries.end(), entry.libraries.begin(), entry.libraries.end());
+    }
+    for (std::size_t i = begin; i < end; ++i) plan.jobs.push_back(std::move(entry.jobs[i]));
+  };
+  std::size_t taken = 0;
+  std::size_t total = 0;
+  if (shard.count == 1 || shard.by == ShardBy::kTenant) {
+    for (Listed& entry : listed) {
+      total += entry.jobs.size();
+      if (shard.count == 1 || shard.takes(entry.tenant)) {
+        taken += entry.jobs.size();
+        take(entry, 0, entry.jobs.size());
+      }
+    }
+  } else {
+    std::vector<std::size_t> counts;
+    for (const Listed& entry : listed) {
+      counts.push_back(entry.jobs.size());
+      total += entry.jobs.size();
+    }
+    for (const ShardPart& part : balance_shards(counts, shard.count)) {
+      if (part.shard != shard.index) continue;
+      taken += part.end - part.begin;
+      take(listed[part.tenant], part.begin, part.end);
+    }
+  }
+  plan.other_shards = total - taken;
   return plan;
 }
 

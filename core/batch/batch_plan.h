@@ -39,6 +39,10 @@ struct BatchPlan {
   std::vector<std::string> libraries;
   // Jobs of tenants in other shards.
   std::size_t other_shards = 0;
+  // What the plan was made from (PlanFingerprint): shards of one batch all print the same,
+  // and `summarize` merges no others. By jobs, the whole listing; by tenant, the mode and
+  // the count alone (each tenant's shard does not depend on the listing).
+  std::string fingerprint;
 };
 
 // Scans DIR; an error when DIR cannot be read as a folder.

@@ -73,6 +73,8 @@ nlohmann::json BatchSummary::to_json() const {
         {"already_reported", already_reported},
         {"interrupted", interrupted},
         {"shards", shards},
+        {"shard", shard},
+        {"plan", plan},
         {"exit_status", exit_status},
         {"pool", pool_json(pool)}}}};
 }
@@ -88,6 +90,14 @@ bool BatchSummary::merge_line(const nlohmann::json& line) {
     not_started += other.value("not_started", std::size_t{0});
     interrupted = interrupted || other.value("interrupted", false);
     shards += other.value("shards", std::size_t{1});
+    // Shards planned from different listings (or modes, or counts) ran some jobs twice and
+    // others never: the first fingerprint seen is the batch's, any other is a mismatch.
+    const std::string their_plan = other.value("plan", std::string());
+    if (plan.empty()) {
+      plan = their_plan;
+    } else if (!their_plan.empty() && their_plan != plan && other_plan.empty()) {
+      other_plan = their_plan;
+    }
     exit_status = combine_exit_status(exit_status, other.value("exit_status", 0));
     if (other.contains("pool") && other["pool"].is_object()) {
       const nlohmann::json& figures = other["pool"];

@@ -31,6 +31,12 @@ struct BatchSummary {
   // Batches this summary covers: 1 for a batch; for merged output, the summaries merged
   // (start at 0 and merge_line counts them).
   std::size_t shards = 1;
+  // A shard's: "2/8 by jobs" (empty for a batch that is not sharded), and its plan's
+  // fingerprint (batch_plan.h). Merged shards keep the fingerprint they share; a summary
+  // with another is kept in `other_plan`, and `summarize` refuses to merge it.
+  std::string shard;
+  std::string plan;
+  std::string other_plan;
   int exit_status = 0;
 
   void add(const RunReport& report);

@@ -32,6 +32,8 @@ Result<Shard> checked(std::uint32_t index, std::uint32_t count, std::string_view
 
 bool Shard::takes(std::string_view tenant) const { return stable_hash(tenant) % count == index; }
 
+std::string_view to_string(ShardBy by) { return by == ShardBy::kJobs ? "jobs" : "tenant"; }
+
 std::uint64_t stable_hash(std::string_view text) {
   std::uint64_t hash = 14695981039346656037ULL;
   for (unsigned char c : text) {

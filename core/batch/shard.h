@@ -1,5 +1,7 @@
-// Splitting a batch across machines by tenant: a tenant's jobs all go to one shard, so each
-// shard keeps its tenants' pools warm. The hash is stable across runs, machines and builds.
+// Splitting a batch across machines. By jobs (the default): planned from the whole listing
+// so that shards hold about as many jobs each (shard_plan.h). By tenant: a tenant's jobs all
+// go to the shard its name hashes to, whatever the listing, for folders that change between
+// shard starts. The hash is stable across runs, machines and builds.
 #pragma once
 
 #include <cstdint>
@@ -11,11 +13,18 @@
 
 namespace krepis {
 
+enum class ShardBy { kJobs, kTenant };
+
 struct Shard {
   std::uint32_t index = 0;  // 0-based
   std::uint32_t count = 1;
+  ShardBy by = ShardBy::kJobs;
+  // By tenant: whether this shard runs the tenant's jobs.
   bool takes(std::string_view tenant) const;
 };
+
+// "jobs" or "tenant", as --shard-by takes them.
+std::string_view to_string(ShardBy by);
 
 // FNV-1a, 64 bits: simple, stable, and spreads short ids well enough.
 std::uint64_t stable_hash(std::string_view text);

@@ -301,7 +301,8 @@ TEST_CASE("shards split by tenant, add up to the whole batch, and merge with sum
   std::map<std::string, int> shard_of_tenant;
   std::vector<std::string> files;
   for (int index = 0; index < 3; ++index) {
-    ProcessResult run = run_krepis(batch.args({"--shard", fmt::format("{}/3", index)}));
+    ProcessResult run = run_krepis(
+        batch.args({"--shard", fmt::format("{}/3", index), "--shard-by", "tenant"}));
     BatchOutput output = parse(run);
     for (const auto& [script, status] : output.statuses) {
       ++seen[script];
@@ -324,6 +325,56 @@ TEST_CASE("shards split by tenant, add up to the whole batch, and merge with sum
   CHECK(summary["counts"]["ok"] == 9);
   CHECK(summary["shards"] == 3);
   CHECK(summary["skipped_files"] == 3);
+}
+
+TEST_CASE("balanced shards add up to the whole batch, share a plan, and merge only with it") {
+  MixedBatch batch;  // alpha 5 jobs, beta 3, gamma 6, unknown 1: gamma passes a third
+  std::map<std::string, int> seen;
+  std::map<std::string, std::set<int>> shards_of_tenant;
+  std::vector<std::string> files;
+  std::set<std::string> plans;
+  for (int index = 0; index < 3; ++index) {
+    ProcessResult run = run_krepis(batch.args({"--shard", fmt::format("{}/3", index)}));
+    BatchOutput output = parse(run);
+    for (const auto& [script, status] : output.statuses) {
+      ++seen[script];
+      shards_of_tenant[script.substr(0, script.find('/'))].insert(index);
+    }
+    // Each shard within one job of the mean (5); the tenants' jobs in it, in name order.
+    CHECK(output.statuses.size() <= 6);
+    CHECK(output.summary["shard"] == fmt::format("{}/3 by jobs", index));
+    plans.insert(output.summary["plan"].get<std::string>());
+    files.push_back(temp_file(fmt::format("balanced-{}.jsonl", index), run.out));
+  }
+  CHECK(seen.size() == batch.expected.size());
+  for (const auto& [script, times] : seen) CHECK_MESSAGE(times == 1, script);
+  CHECK(plans.size() == 1);
+  // Only gamma, larger than a shard's share, is split.
+  CHECK(shards_of_tenant["gamma"].size() == 2);
+  CHECK(shards_of_tenant["alpha"].size() == 1);
+  CHECK(shards_of_tenant["beta"].size() == 1);
+
+  std::vector<std::string> args{"summarize", "--json"};
+  args.insert(args.end(), files.begin(), files.end());
+  ProcessResult merged = run_krepis(args);
+  CHECK(merged.exit_status == 124);
+  json summary = json::parse(merged.out)["summary"];
+  CHECK(summary["jobs"] == batch.expected.size());
+  CHECK(summary["shards"] == 3);
+  CHECK(summary["plan"] == *plans.begin());
+  CHECK(summary["skipped_files"] == 3);
+
+  // The folder changes before shard 1 starts: its plan differs, and the merge is refused.
+  batch.job("gamma/g9.js", "9", "ok");
+  ProcessResult late = run_krepis(batch.args({"--shard", "1/3"}));
+  files[1] = temp_file("balanced-late.jsonl", late.out);
+  args = {"summarize"};
+  args.insert(args.end(), files.begin(), files.end());
+  ProcessResult refused = run_krepis(args);
+  CHECK(refused.exit_status == 2);
+  CHECK(refused.out.empty());
+  CHECK(refused.err.find("a shard planned from another listing") != std::string::npos);
+  CHECK(refused.err.find("--shard-by tenant") != std::string::npos);
 }
 
 TEST_CASE("--shard auto reads a Kubernetes Indexed Job's or a Slurm array's index") {

@@ -1,8 +1,9 @@
 // The batch directory planner (core/batch/batch_plan) on a tree the fuzzer describes: tenant
 // folders, job and input files, nested folders and symlinks (to siblings, out of the batch,
 // dangling, to themselves), with names of any bytes but '/' and NUL. Must hold: every entry
-// is accounted for exactly once (a job, a job's input, or skipped), every job is a file of a
-// tenant folder named as reports name it, and shards split the jobs without loss or overlap.
+// is accounted for exactly once (a job, a job's input, a library folder, or skipped), every
+// job is a file of a tenant folder named as reports name it, and shards (by jobs and by
+// tenant) split the jobs without loss or overlap, and agree on the plan's fingerprint.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -45,7 +46,8 @@ std::string entry_name(Choices& choices) {
     if (c == '/' || c == '\0') c = '_';
   }
   if (name.empty() || name == "." || name == "..") name += "n";
-  static const char* const kEndings[] = {".js", ".json", "", ".js", ".JS", ".js.json", ".json"};
+  static const char* const kEndings[] = {".js", ".json", "", ".js", ".JS", ".js.json", ".json",
+                                         ".mjs"};
   return name + kEndings[choices.below(std::size(kEndings))];
 }
 
@@ -124,11 +126,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   std::multiset<std::string> reported;
   for (const krepis::SkippedEntry& entry : plan->skipped) reported.insert(entry.name);
+  for (const std::string& library : plan->libraries) reported.insert(library);
   std::set<std::string> names;
   for (const krepis::BatchJob& job : plan->jobs) {
     check(names.insert(job.name).second, "job names are unique");
     check(job.script.parent_path().parent_path() == batch, "a job is a file of a tenant folder");
-    check(job.script.extension() == ".js", "a job is a .js file");
+    check(job.script.extension() == ".js" || job.script.extension() == ".mjs",
+          "a job is a .js or .mjs file");
     check(job.name == report_name(batch, job.script), "a job is named by its path");
     check(job.name.starts_with(job.tenant + "/"), "a job's name starts with its tenant");
     check(!fs::is_directory(job.script, code), "a job is not a folder");
@@ -141,18 +145,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check(reported == entries, "every entry is a job, an input or skipped, once");
 
-  // Two shards: the same jobs, split without overlap.
-  std::set<std::string> sharded;
-  std::size_t counted_elsewhere = 0;
-  for (std::uint32_t index = 0; index < 2; ++index) {
-    auto part = krepis::plan_batch(batch, krepis::Shard{index, 2});
-    check(part.ok(), "a shard is planned");
-    for (const krepis::BatchJob& job : part->jobs) {
-      check(sharded.insert(job.name).second, "shards do not overlap");
+  // Three shards, by jobs and by tenant: the same jobs, split without overlap.
+  for (krepis::ShardBy by : {krepis::ShardBy::kJobs, krepis::ShardBy::kTenant}) {
+    std::set<std::string> sharded;
+    std::set<std::string> fingerprints;
+    std::size_t counted_elsewhere = 0;
+    for (std::uint32_t index = 0; index < 3; ++index) {
+      auto part = krepis::plan_batch(batch, krepis::Shard{index, 3, by});
+      check(part.ok(), "a shard is planned");
+      for (const krepis::BatchJob& job : part->jobs) {
+        check(sharded.insert(job.name).second, "shards do not overlap");
+      }
+      counted_elsewhere += part->other_shards;
+      fingerprints.insert(part->fingerprint);
     }
-    counted_elsewhere += part->other_shards;
+    check(sharded == names, "shards together hold every job");
+    check(counted_elsewhere == 2 * names.size(), "each shard counts the others' jobs");
+    check(fingerprints.size() == 1, "the shards of one listing share a plan");
   }
-  check(sharded == names, "shards together hold every job");
-  check(counted_elsewhere == names.size(), "each shard counts the other's jobs");
   return 0;
 }
