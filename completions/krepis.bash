@@ -27,12 +27,13 @@ _krepis() {
       ;;
     --heap-mb | --deadline-ms | --jobs | --shards | -e | --eval) return ;;
     --shard) COMPREPLY=($(compgen -W "auto" -- "$cur")); return ;;
+    --shard-by) COMPREPLY=($(compgen -W "jobs tenant" -- "$cur")); return ;;
     --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local options
   case ${words[1]} in
     run) options="$common --tenant --input --report -p --print -e --eval -m --module" ;;
-    batch) options="$common --jobs --shard --shards --failures-only -q --quiet -v --verbose --resume --out -m --module" ;;
+    batch) options="$common --jobs --shard --shards --shard-by --failures-only -q --quiet -v --verbose --resume --out -m --module" ;;
     repl) options="$common --tenant --fresh -m --module" ;;
     summarize) options="--json --help" ;;
     tenants) options="$common" ;;
