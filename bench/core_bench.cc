@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "bench/bench_util.h"
-#include "core/base/module_specifier.h"
+#include "core/base/module_root.h"
 #include "core/base/text_file.h"
 #include "core/engine/engine.h"
 #include "core/runtime/sandbox.h"

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "cli/line_editor.h"
+#include "cli/module_root_option.h"
 #include "cli/repl_input.h"
 #include "cli/signal_watch.h"
 #include "cli/summary_output.h"
@@ -23,7 +24,7 @@
 #include "cli/usage_errors.h"
 #include "core/base/did_you_mean.h"
 #include "core/base/limits.h"
-#include "core/base/module_specifier.h"
+#include "core/base/module_root.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
 #include "core/base/utf8.h"
@@ -42,7 +43,7 @@ entry gives `_` a value of its own). An entry that is not complete yet (an open 
 an unterminated template) continues on the next line. `await` works at the top level of
 an entry. Errors name the entry: repl:3:1:7 is line 1, column 7 of the third entry.
 `await import('./lib.mjs')` imports a module (or a JSON file, with { assert: { type: 'json' } })
-from beneath the current folder, as every import of the session does.
+from beneath --module-root DIR, as every import of the session does (none without it).
 
   .help                  this text
   .tenant ID             switch tenant (isolates stay warm; a tenant whose tier grants
@@ -51,7 +52,8 @@ from beneath the current folder, as every import of the session does.
                          show or change this session's limits for the current tenant
   .stats                 the pool's figures and this isolate's heap
   .load FILE             run a file as one entry (a .mjs file, or any with --module, as
-                         an ES module: its default export is the entry's value)
+                         an ES module: its default export is the entry's value; it
+                         imports from --module-root)
   .save FILE             write this session's entries to FILE, one after another
   .editor                type several lines, then run them as one entry (Ctrl-D runs,
                          Ctrl-C drops them)
@@ -73,21 +75,22 @@ const std::vector<std::string>& command_names() {
 class ReplSession {
  public:
   ReplSession(const Manifest& manifest, const TenantSpec& tenant, bool json, bool fresh,
-              bool module)
+              bool module, std::optional<std::filesystem::path> module_root)
       : manifest_(manifest),
         tenant_(tenant),
         worker_(
-            [&manifest](int socket, int control, const TenantSpec* locked_to) {
+            [&manifest, module_root](int socket, int control, const TenantSpec* locked_to) {
               const LiveOutput live{&print_log_entry};
-              // Entries import from beneath the current folder, which the worker may read.
+              // Entries import from beneath --module-root, which the worker may then read.
               ConfinementPolicy policy = worker_policy(manifest, std::nullopt, locked_to);
-              policy.paths.push_back({std::filesystem::current_path()});
+              if (module_root) policy.paths.push_back({std::filesystem::absolute(*module_root)});
               return serve_session(socket, control, manifest, std::move(policy), &live);
             },
             !fresh, &needs_own_worker),
         json_(json),
         fresh_(fresh),
-        module_(module) {}
+        module_(module),
+        module_root_(std::move(module_root)) {}
 
   std::string prompt() const { return tenant_.id + "> "; }
   int worst() const { return worst_; }
@@ -153,17 +156,13 @@ class ReplSession {
     Job job{tenant_.id, name.value_or(fmt::format("repl:{}", entries_run_)), code, input_json_,
             tenant_.limits.deadline};
     job.input_name = input_name_;
-    // Every entry imports from the current folder; a loaded file is there at its own path
-    // (beneath it: otherwise its imports, too, are from the folder itself).
-    std::string entry_path;
-    if (name) {
-      const std::filesystem::path path = std::filesystem::path(*name).lexically_normal();
-      if (path.is_relative() && !path.empty() && *path.begin() != "..") {
-        entry_path = path.string();
-      }
-      job.module = is_module_script(*name, module_ || tenant_.modules_by_default);
+    // Every entry imports from --module-root, the session's one root (its kept context keeps
+    // one module graph); a loaded file beneath it at its own path, else from the root
+    // itself. Without --module-root, entries import nothing.
+    if (name) job.module = is_module_script(*name, module_ || tenant_.modules_by_default);
+    if (module_root_) {
+      static_cast<void>(set_module_root_of_script(job, name.value_or(""), module_root_));
     }
-    set_module_root(job, ".", "", entry_path);
     job.inspect_result = true;
     job.remember_result = true;
     if (!name) typed_.push_back(code);
@@ -405,6 +404,7 @@ class ReplSession {
   bool json_;
   bool fresh_;
   bool module_;
+  std::optional<std::filesystem::path> module_root_;
   std::mutex running_mutex_;
   LineEditor* editor_ = nullptr;
   bool running_ = false;  // an entry is handed to the runtime (under running_mutex_)
@@ -525,6 +525,7 @@ void add_repl_command(CLI::App& app, ReplOptions& options) {
   repl->add_flag("--fresh", options.fresh, "A new context for every entry (as in a batch)");
   repl->add_flag("-m,--module", options.module,
                  "Run the .js files .load runs as ES modules (a .mjs file always is one)");
+  add_module_root_option(*repl, options.module_root);
   repl->footer(fmt::format(R"({}
 
 History is kept in $XDG_STATE_HOME/krepis/history (~/.local/state/krepis/history).
@@ -538,6 +539,8 @@ Examples:
 }
 
 int repl_command(const ReplOptions& options) {
+  std::optional<std::filesystem::path> module_root;
+  if (!check_module_root(options.module_root, module_root)) return kUsageError;
   std::optional<Manifest> manifest = load_manifest_for(options.manifest);
   if (!manifest) return kUsageError;
   std::string denial;
@@ -564,7 +567,8 @@ int repl_command(const ReplOptions& options) {
   // rules, confinement): an entry it cannot contain ends that worker, not the session.
   int status = 0;
   {
-    ReplSession session(*manifest, *tenant, options.json, options.fresh, options.module);
+    ReplSession session(*manifest, *tenant, options.json, options.fresh, options.module,
+                        module_root);
     EntryReader reader(session, interactive);
     session_for_signals = &session;
     if (interactive) session.banner();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "cli/manifest_option.h"
@@ -16,6 +17,8 @@ struct ReplOptions {
   bool fresh = false;
   // Files .load runs that end in .js are ES modules (.mjs ones always are).
   bool module = false;
+  // Where entries import from (none without it).
+  std::optional<std::string> module_root;
 };
 
 void add_repl_command(CLI::App& app, ReplOptions& options);

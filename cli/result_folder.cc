@@ -52,8 +52,9 @@ std::optional<std::pair<std::string, std::string>> result_file_of(std::string_vi
   if (slash == std::string_view::npos) return std::nullopt;
   std::string tenant = name_bytes(job_name.substr(0, slash));
   std::string job = name_bytes(job_name.substr(slash + 1));
-  // A module keeps its extension: a.js and a.mjs of one tenant never share a file.
-  if (job.ends_with(".js")) job.resize(job.size() - 3);
+  // "a.js" writes a.json; a module keeps its extension (a.mjs.json), and so does a script
+  // whose name would make it look like one (a.mjs.js: a.mjs.js.json): no two share a file.
+  if (job.ends_with(".js") && !job.ends_with(".mjs.js")) job.resize(job.size() - 3);
   std::string file = job + ".json";
   if (!plain_name(tenant) || !plain_name(file) || job.empty()) return std::nullopt;
   return std::pair{std::move(tenant), std::move(file)};

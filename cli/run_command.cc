@@ -7,16 +7,18 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cli/module_root_option.h"
 #include "cli/report_sink.h"
 #include "cli/terminal.h"
 #include "cli/usage_errors.h"
 #include "core/base/json_syntax.h"
-#include "core/base/module_specifier.h"
+#include "core/base/module_root.h"
 #include "core/base/report.h"
 #include "core/base/text_file.h"
 #include "core/base/utf8.h"
@@ -88,6 +90,7 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   run->add_flag("-m,--module", options.module,
                 "Run .js scripts and -e CODE as ES modules (a .mjs file always is one; so is "
                 "every .js file of a tenant whose script_type is \"module\")");
+  add_module_root_option(*run, options.module_root);
   run->add_flag("-p,--print", options.print,
                 "Print each successful run's result alone on stdout, as node -p does: a "
                 "string as it is, anything else as JSON");
@@ -98,10 +101,11 @@ completion value (awaited if it is a promise), as JSON; a module's is its defaul
 lives in a worker process: a script that ends it (a builtin past the heap cap, a
 termination that never lands) is reported, and the next script gets a new one.
 
-Imports (static `import` in a module, `import()` anywhere) name files by a path relative to
-the importing file ('./lib.mjs', '../data.json' with assert { type: 'json' }), beneath the
-script's folder (the current folder for -e and stdin) and nowhere else: no packages, no
-absolute paths, no URLs; import.meta.url is "krepis:/<path beneath that folder>".
+Imports (static `import` in a module, `import()` anywhere) name .mjs, .js and .json files
+by a path relative to the importing file ('./lib.mjs', '../data.json' with assert { type:
+'json' }), beneath the script's folder (--module-root's, if given) and nowhere else: no
+packages, absolute paths, URLs or hidden files; import.meta.url is "krepis:/<path beneath
+that folder>". -e and stdin import only with --module-root.
 
 Scripts and --input may be pipes: `-` is stdin, and /dev/stdin or a shell's <(...) are read
 to their end (under the same size limits as files). In a pipeline, --report=stderr (or none,
@@ -111,7 +115,7 @@ Examples:
   krepis run hello.js                      run a file, print its log and a usage line
   krepis run -e '[1, 2, 3].map(x => x * 2)'
   krepis run job.mjs                       a module: its default export is the result
-  krepis run -m -e 'export default (await import("./lib.mjs")).answer'
+  krepis run -m --module-root . -e 'export default (await import("./lib.mjs")).answer'
   krepis run --json --deadline-ms 50 a.js b.js
   krepis run --tenants tenants.toml --tenant acme --input data.json job.js
   cat data.json | krepis run --input - -p --report=none transform.js | jq .
@@ -147,6 +151,8 @@ int run_command(const RunOptions& options) {
         "send the reports elsewhere (--report=stderr, none or FILE)");
     return kUsageError;
   }
+  std::optional<std::filesystem::path> module_root;
+  if (!check_module_root(options.module_root, module_root)) return kUsageError;
   std::optional<Manifest> manifest = load_manifest_for(options.manifest);
   if (!manifest) return kUsageError;
   if (std::count(options.scripts.begin(), options.scripts.end(), kStdinPath) > 0 &&
@@ -178,13 +184,15 @@ int run_command(const RunOptions& options) {
                        read_text_file(path, kMaxTextFileBytes, Pipes::kRead),
                        reads_stdin(path) ? "" : path});
   }
-  // Each script imports from its own folder (set_module_root_of_script), which the process
-  // that runs it may therefore read, and nothing else of the host's beyond its policy.
+  // Each script imports from its own folder or --module-root's (set_module_root_of_script),
+  // which the process that runs it may therefore read, and nothing else of the host's
+  // beyond its policy; -e and stdin without --module-root import nothing.
   std::vector<Job> jobs;
   std::vector<std::string> module_roots;  // kept apart: the jobs are moved as they run
   for (const Script& script : scripts) {
     Job& job = jobs.emplace_back();
-    set_module_root_of_script(job, script.path);
+    // Without a root its imports are refused, saying so: not a reason to refuse the script.
+    static_cast<void>(set_module_root_of_script(job, script.path, module_root));
     job.module = is_module_script(script.path.empty() ? script.name : script.path,
                                   options.module ||
                                       (tenant != nullptr && tenant->modules_by_default));
@@ -192,7 +200,9 @@ int run_command(const RunOptions& options) {
   }
   const auto policy_for = [&manifest, &module_roots](const TenantSpec* locked_to) {
     ConfinementPolicy policy = worker_policy(*manifest, std::nullopt, locked_to);
-    for (const std::string& root : module_roots) policy.paths.push_back({root});
+    for (const std::string& root : module_roots) {
+      if (!root.empty()) policy.paths.push_back({root});
+    }
     return policy;
   };
   // Then the report file, which must not be one of what was just read, nor the manifest.

@@ -24,6 +24,8 @@ struct RunOptions {
   bool print = false;
   // .js scripts and -e CODE are ES modules (a .mjs script always is).
   bool module = false;
+  // Where -e and stdin import from, and script files instead of their own folders.
+  std::optional<std::string> module_root;
 };
 
 void add_run_command(CLI::App& app, RunOptions& options);

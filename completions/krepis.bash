@@ -11,6 +11,7 @@ _krepis() {
   case $prev in
     --tenants) _filedir; return ;;
     --input) _filedir json; return ;;
+    --module-root) _filedir -d; return ;;
     --resume) _filedir jsonl; return ;;
     --out) _filedir -d; return ;;
     --report) COMPREPLY=($(compgen -W "stdout stderr none" -- "$cur")); _filedir; return ;;
@@ -32,9 +33,9 @@ _krepis() {
   esac
   local options
   case ${words[1]} in
-    run) options="$common --tenant --input --report -p --print -e --eval -m --module" ;;
+    run) options="$common --tenant --input --report -p --print -e --eval -m --module --module-root" ;;
     batch) options="$common --jobs --shard --shards --shard-by --failures-only -q --quiet -v --verbose --resume --out -m --module" ;;
-    repl) options="$common --tenant --fresh -m --module" ;;
+    repl) options="$common --tenant --fresh -m --module --module-root" ;;
     summarize) options="--json --help" ;;
     tenants) options="$common" ;;
   esac

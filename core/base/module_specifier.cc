@@ -7,8 +7,6 @@
 namespace krepis {
 namespace {
 
-constexpr std::size_t kMaxSpecifierBytes = 4096;
-
 // "%41" -> "A"; false on a broken escape or a decoded NUL or '/'. A root-relative URL names
 // its file as a URL would (import.meta.url and new URL() percent-encode).
 bool percent_decode(std::string_view text, std::string& out) {
@@ -89,6 +87,9 @@ Result<ModuleRequest> resolve_module_specifier(std::string_view referrer,
       parts.pop_back();
       continue;
     }
+    if (part.starts_with('.')) {
+      return Error{"a name that starts with '.' (hidden files and folders are never imported)"};
+    }
     parts.emplace_back(part);
   }
   if (parts.empty() || specifier.ends_with('/') || specifier.ends_with("/.") ||
@@ -127,29 +128,6 @@ std::string module_url(std::string_view path) {
     }
   }
   return url;
-}
-
-void set_module_root(Job& job, const std::filesystem::path& folder, std::string name,
-                     std::string entry) {
-  std::error_code error;
-  std::filesystem::path absolute = std::filesystem::absolute(folder, error);
-  job.module_root = (error ? folder : absolute).lexically_normal().string();
-  job.module_root_name = std::move(name);
-  job.entry_path = std::move(entry);
-}
-
-void set_module_root_of_script(Job& job, const std::filesystem::path& path) {
-  if (path.empty()) {
-    set_module_root(job, ".", "", "");
-    return;
-  }
-  const std::filesystem::path folder = path.parent_path();
-  set_module_root(job, folder.empty() ? std::filesystem::path(".") : folder, folder.string(),
-                  path.filename().string());
-}
-
-bool is_module_script(std::string_view path, bool modules_by_default) {
-  return modules_by_default || path.ends_with(".mjs");
 }
 
 }  // namespace krepis

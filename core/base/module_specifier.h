@@ -6,21 +6,24 @@
 // or root-relative ("krepis:/lib/y.js", what import.meta.url gives); the result is a path
 // beneath the root ("lib/y.js") that never climbs above it. Bare names (packages), absolute
 // paths and other URLs are refused: there is no package lookup, no host path, no network.
-// Only .mjs, .js and .json files can be imported, so a file of another kind beneath the root
-// (a key, a dotfile) is never read as a module.
+// Only .mjs, .js and .json files can be imported, and no name on the way may start with '.',
+// so neither a file of another kind beneath the root (a key) nor anything hidden (a dotfile,
+// `.config/…`, `.git/…`) is ever read as a module.
 #pragma once
 
-#include <filesystem>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
-#include "core/base/job.h"
 #include "core/base/result.h"
 
 namespace krepis {
 
 // import.meta.url of a module at `path` beneath the root: "krepis:/lib/y.js".
 inline constexpr std::string_view kModuleUrlScheme = "krepis:/";
+
+// The longest specifier resolved; a longer one is refused.
+inline constexpr std::size_t kMaxSpecifierBytes = 4096;
 
 enum class ModuleType { kJavaScript, kJson };
 
@@ -39,19 +42,5 @@ Result<ModuleRequest> resolve_module_specifier(std::string_view referrer,
 // import.meta.url of the module at `path` beneath the root: "krepis:/lib/y.js", with what a
 // URL path may not hold %-escaped (resolve_module_specifier reads it back).
 std::string module_url(std::string_view path);
-
-// Roots the job's imports in `folder` (made absolute), named `name` in reports, the script
-// itself at `entry` beneath it (empty when it has no file).
-void set_module_root(Job& job, const std::filesystem::path& folder, std::string name,
-                     std::string entry);
-
-// A script file run from the command line imports from its own folder, named as given
-// ("examples/jobs"; "" for the current folder); one without a file (-e, stdin: `path`
-// empty) from the current folder.
-void set_module_root_of_script(Job& job, const std::filesystem::path& path);
-
-// The script of `path` is an ES module: a .mjs file always; a .js file when `--module` or
-// the tenant's script_type says so (`modules_by_default`).
-bool is_module_script(std::string_view path, bool modules_by_default);
 
 }  // namespace krepis

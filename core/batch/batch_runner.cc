@@ -6,7 +6,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/base/module_specifier.h"
+#include "core/base/module_root.h"
 #include "core/batch/worker_lock.h"
 
 namespace krepis {

@@ -15,39 +15,10 @@
 #include "core/engine/v8_text.h"
 #include "core/ops/op_host.h"
 #include "core/runtime/isolate_slots.h"
+#include "core/runtime/module_messages.h"
 
 namespace krepis {
 namespace {
-
-// What an import asserts: { type: 'json' } or nothing. `stride`: 3 for a static import
-// (key, value, offset), 2 for import() (key, value). False, with `why`, for anything else.
-bool asserts_json(v8::Local<v8::Context> context, v8::Local<v8::FixedArray> assertions,
-                  int stride, bool& json, std::string& why) {
-  json = false;
-  v8::Isolate* isolate = context->GetIsolate();
-  for (int i = 0; i + 1 < assertions->Length(); i += stride) {
-    v8::Local<v8::Data> key = assertions->Get(context, i);
-    v8::Local<v8::Data> value = assertions->Get(context, i + 1);
-    if (!key->IsValue() || !value->IsValue() || !key.As<v8::Value>()->IsString() ||
-        !value.As<v8::Value>()->IsString()) {
-      why = "an import assertion that is not a string";
-      return false;
-    }
-    const std::string name = to_utf8(isolate, key.As<v8::String>());
-    const std::string type = to_utf8(isolate, value.As<v8::String>());
-    if (name != "type") {
-      why = fmt::format("the import assertion '{}' is not supported (only type: 'json' is)",
-                        one_line(name));
-      return false;
-    }
-    if (type != "json") {
-      why = fmt::format("the module type '{}' is not supported (only 'json' is)", one_line(type));
-      return false;
-    }
-    json = true;
-  }
-  return true;
-}
 
 // A promise already fulfilled with undefined: what a synthetic module's evaluation returns.
 v8::MaybeLocal<v8::Value> fulfilled(v8::Local<v8::Context> context) {
@@ -57,11 +28,6 @@ v8::MaybeLocal<v8::Value> fulfilled(v8::Local<v8::Context> context) {
     return {};
   }
   return resolver->GetPromise();
-}
-
-// The function an import()'s promise ends with: it returns its data, the namespace.
-void return_data(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  info.GetReturnValue().Set(info.Data());
 }
 
 // The message a refused file gets, in the module's words rather than the fs ops'.
@@ -88,6 +54,17 @@ ModuleGraph::ModuleGraph(v8::Isolate* isolate, const Job& job, std::size_t max_m
       entry_name_(job.script_name),
       max_module_bytes_(max_module_bytes) {
   enter(job);
+}
+
+void ModuleGraph::enter(const Job& job) {
+  entry_name_ = job.script_name;
+  // Names not here import from the root: only scripts with a path of their own are kept.
+  if (!job.entry_path.empty()) paths_by_name_[job.script_name] = job.entry_path;
+  refusal_.reset();
+}
+
+std::optional<ModuleGraph::Refusal> ModuleGraph::take_refusal() {
+  return std::exchange(refusal_, std::nullopt);
 }
 
 ModuleGraph::~ModuleGraph() = default;
@@ -131,24 +108,41 @@ const ModuleGraph::Loaded* ModuleGraph::find(v8::Local<v8::Module> module) const
 }
 
 v8::Local<v8::Module> ModuleGraph::add(v8::Local<v8::Module> module, std::string path,
-                                       v8::Local<v8::Value> json) {
+                                       std::string name, v8::Local<v8::Value> json) {
   const std::size_t index = loaded_.size();
   by_hash_.emplace(module->GetIdentityHash(), index);
   if (!path.empty()) by_path_.emplace(path, index);
+  if (!name.empty()) paths_by_name_[name] = path;
   Loaded& entry = loaded_.emplace_back();
   entry.path = std::move(path);
+  entry.name = std::move(name);
   entry.module.Reset(isolate_, module);
   if (!json.IsEmpty()) entry.json.Reset(isolate_, json);
   return module;
 }
 
+void ModuleGraph::forget_since(std::size_t mark) {
+  for (std::size_t index = loaded_.size(); index-- > mark;) {
+    const Loaded& entry = loaded_[index];
+    if (auto known = by_path_.find(entry.path); known != by_path_.end() && known->second == index) {
+      by_path_.erase(known);
+    }
+    auto [first, last] = by_hash_.equal_range(entry.module.Get(isolate_)->GetIdentityHash());
+    for (auto it = first; it != last; ++it) {
+      if (it->second == index) {
+        by_hash_.erase(it);
+        break;
+      }
+    }
+    if (!entry.name.empty()) paths_by_name_.erase(entry.name);
+    loaded_.pop_back();
+  }
+}
+
 v8::MaybeLocal<v8::Module> ModuleGraph::refuse(const std::string& at, std::string_view specifier,
                                                const std::string& why) {
-  v8::Local<v8::String> message;
-  if (to_v8(isolate_, fmt::format("{}: cannot import '{}': {}", at, one_line(specifier), why))
-          .ToLocal(&message)) {
-    isolate_->ThrowException(v8::Exception::Error(message));
-  }
+  refusal_ = Refusal{at, fmt::format("cannot import '{}': {}", excerpt(specifier), why)};
+  throw_error(isolate_, fmt::format("{}: {}", at, refusal_->what));
   return {};
 }
 
@@ -169,7 +163,10 @@ v8::MaybeLocal<v8::Module> ModuleGraph::fetch(v8::Local<v8::Context> context,
   }
   const std::string shown = display(request->path);
   if (root_.empty()) {
-    return refuse(at, specifier, "this script has no folder to import from");
+    return refuse(at, specifier,
+                  "this script has no module folder: a script file imports from its own "
+                  "folder, a batch job from its tenant's; -e, stdin and REPL entries only from "
+                  "--module-root DIR");
   }
   if (!folder_) {
     FsError error;
@@ -228,7 +225,7 @@ v8::MaybeLocal<v8::Module> ModuleGraph::fetch(v8::Local<v8::Context> context,
     v8::Local<v8::String> default_name = v8::String::NewFromUtf8Literal(isolate_, "default");
     return add(v8::Module::CreateSyntheticModule(isolate_, name, {default_name},
                                                  &ModuleGraph::evaluate_json),
-               request->path, value);
+               request->path, "", value);
   }
   v8::ScriptOrigin origin(isolate_, name, 0, 0, false, -1, {}, false, false, true);
   // Compiled afresh each run: a per-isolate cache of V8's code for the module measured
@@ -236,8 +233,8 @@ v8::MaybeLocal<v8::Module> ModuleGraph::fetch(v8::Local<v8::Context> context,
   v8::ScriptCompiler::Source compiled_source(source, origin);
   v8::Local<v8::Module> module;
   if (!v8::ScriptCompiler::CompileModule(isolate_, &compiled_source).ToLocal(&module)) return {};
-  paths_by_name_[shown] = request->path;
-  return add(module, request->path);
+  // Its name as V8 gives it back to import(): a byte that is not UTF-8 became U+FFFD.
+  return add(module, request->path, to_utf8(isolate_, name));
 }
 
 bool ModuleGraph::load_imports(v8::Local<v8::Context> context, v8::Local<v8::Module> module,
@@ -258,7 +255,9 @@ bool ModuleGraph::load_imports(v8::Local<v8::Context> context, v8::Local<v8::Mod
       const std::string at =
           fmt::format("{}:{}:{}", display(next.path),
                       where.GetLineNumber() + 1, where.GetColumnNumber() + 1);
-      const std::string specifier = to_utf8(isolate_, request->GetSpecifier());
+      bool whole = false;
+      const std::string specifier =
+          utf8_prefix(isolate_, request->GetSpecifier(), kMaxSpecifierBytes + 1, whole);
       bool json = false;
       std::string why;
       if (!asserts_json(context, request->GetImportAssertions(), 3, json, why)) {
@@ -277,6 +276,7 @@ bool ModuleGraph::load_imports(v8::Local<v8::Context> context, v8::Local<v8::Mod
 v8::MaybeLocal<v8::Module> ModuleGraph::instantiate_entry(v8::Local<v8::Context> context,
                                                           const Job& job) {
   v8::EscapableHandleScope scope(isolate_);
+  refusal_.reset();
   v8::Local<v8::String> name;
   v8::Local<v8::String> source;
   if (!to_v8(isolate_, job.script_name).ToLocal(&name) ||
@@ -287,12 +287,21 @@ v8::MaybeLocal<v8::Module> ModuleGraph::instantiate_entry(v8::Local<v8::Context>
     }
     return {};
   }
+  if (loaded_.size() >= kMaxModules) {
+    throw_error(isolate_, fmt::format("{}: this session has loaded {} modules, the most it may",
+                                      job.script_name, kMaxModules));
+    return {};
+  }
   v8::ScriptOrigin origin(isolate_, name, 0, 0, false, -1, {}, false, false, true);
   v8::ScriptCompiler::Source compiled_source(source, origin);
   v8::Local<v8::Module> module;
   if (!v8::ScriptCompiler::CompileModule(isolate_, &compiled_source).ToLocal(&module)) return {};
-  add(module, job.entry_path);
-  if (!load_imports(context, module, job.entry_path)) return {};
+  const std::size_t mark = loaded_.size();
+  add(module, job.entry_path, "");
+  if (!load_imports(context, module, job.entry_path)) {
+    forget_since(mark);
+    return {};
+  }
   if (!module->InstantiateModule(context, &ModuleGraph::resolve_linked).FromMaybe(false)) {
     return {};
   }
@@ -308,8 +317,9 @@ v8::MaybeLocal<v8::Module> ModuleGraph::resolve_linked(v8::Local<v8::Context> co
   const Loaded* from = graph != nullptr ? graph->find(referrer) : nullptr;
   bool json = false;
   std::string why;
-  const std::string text = to_utf8(isolate, specifier);
-  if (from != nullptr && asserts_json(context, assertions, 3, json, why)) {
+  bool whole = false;
+  const std::string text = utf8_prefix(isolate, specifier, kMaxSpecifierBytes + 1, whole);
+  if (from != nullptr && whole && asserts_json(context, assertions, 3, json, why)) {
     Result<ModuleRequest> request = resolve_module_specifier(from->path, text, json);
     if (request.ok()) {
       if (auto known = graph->by_path_.find(request->path); known != graph->by_path_.end()) {
@@ -317,9 +327,9 @@ v8::MaybeLocal<v8::Module> ModuleGraph::resolve_linked(v8::Local<v8::Context> co
       }
     }
   }
-  // Every import was loaded before instantiation began: this is not reached.
-  isolate->ThrowException(v8::Exception::Error(
-      v8::String::NewFromUtf8Literal(isolate, "a module import was not loaded")));
+  // Every module in the graph had its imports loaded (a load that fails is forgotten
+  // whole): this is reached only if that promise breaks.
+  throw_error(isolate, "internal error: a module's import was not loaded");
   return {};
 }
 
@@ -333,133 +343,11 @@ v8::MaybeLocal<v8::Value> ModuleGraph::evaluate_json(v8::Local<v8::Context> cont
           ->SetSyntheticModuleExport(isolate, v8::String::NewFromUtf8Literal(isolate, "default"),
                                      loaded->json.Get(isolate))
           .IsNothing()) {
-    if (!isolate->IsExecutionTerminating()) {
-      isolate->ThrowException(v8::Exception::Error(
-          v8::String::NewFromUtf8Literal(isolate, "a JSON module outlived its run")));
-    }
+    // Its value is kept from its load until the graph goes: only termination gets here.
+    throw_error(isolate, "a JSON module's value could not be exported");
     return {};
   }
   return fulfilled(context);
-}
-
-void ModuleGraph::initialize_meta(v8::Local<v8::Context> context, v8::Local<v8::Module> module,
-                                  v8::Local<v8::Object> meta) {
-  v8::Isolate* isolate = context->GetIsolate();
-  ModuleGraph* graph = current(isolate);
-  const Loaded* loaded = graph != nullptr ? graph->find(module) : nullptr;
-  if (loaded == nullptr) return;
-  v8::Local<v8::String> url;
-  if (!to_v8(isolate, module_url(loaded->path)).ToLocal(&url)) return;
-  // Fails only when terminated, which ends the run anyway.
-  meta->CreateDataProperty(context, v8::String::NewFromUtf8Literal(isolate, "url"), url)
-      .FromMaybe(false);
-}
-
-v8::MaybeLocal<v8::Promise> ModuleGraph::import_dynamically(
-    v8::Local<v8::Context> context, v8::Local<v8::Data> /*options*/,
-    v8::Local<v8::Value> resource_name, v8::Local<v8::String> specifier,
-    v8::Local<v8::FixedArray> assertions) {
-  v8::Isolate* isolate = context->GetIsolate();
-  v8::EscapableHandleScope scope(isolate);
-  v8::Local<v8::Promise::Resolver> resolver;
-  if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
-  bool json = false;
-  std::string why;
-  if (!asserts_json(context, assertions, 2, json, why)) {
-    v8::Local<v8::String> message;
-    if (!to_v8(isolate, fmt::format("cannot import '{}': {}", one_line(to_utf8(isolate, specifier)),
-                                    why))
-             .ToLocal(&message) ||
-        resolver->Reject(context, v8::Exception::TypeError(message)).IsNothing()) {
-      return {};
-    }
-    return scope.Escape(resolver->GetPromise());
-  }
-  // The import runs as a job of the run's own microtask queue, after this call returns, as
-  // the language says it must (a module's code never runs inside the import() expression).
-  v8::Local<v8::Value> name =
-      resource_name->IsString() ? resource_name : v8::String::Empty(isolate).As<v8::Value>();
-  v8::Local<v8::Value> parts[] = {resolver, specifier, name, v8::Boolean::New(isolate, json)};
-  v8::Local<v8::Function> job;
-  if (!v8::Function::New(context, &ModuleGraph::run_import,
-                         v8::Array::New(isolate, parts, std::size(parts)), 0,
-                         v8::ConstructorBehavior::kThrow)
-           .ToLocal(&job)) {
-    return {};
-  }
-  context->GetMicrotaskQueue()->EnqueueMicrotask(isolate, job);
-  return scope.Escape(resolver->GetPromise());
-}
-
-void ModuleGraph::run_import(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  v8::Local<v8::Array> parts = info.Data().As<v8::Array>();
-  v8::Local<v8::Value> resolver_value;
-  v8::Local<v8::Value> specifier;
-  v8::Local<v8::Value> name;
-  v8::Local<v8::Value> json;
-  if (!parts->Get(context, 0).ToLocal(&resolver_value) ||
-      !parts->Get(context, 1).ToLocal(&specifier) || !parts->Get(context, 2).ToLocal(&name) ||
-      !parts->Get(context, 3).ToLocal(&json)) {
-    return;
-  }
-  v8::Local<v8::Promise::Resolver> resolver = resolver_value.As<v8::Promise::Resolver>();
-  ModuleGraph* graph = current(isolate);
-  v8::TryCatch try_catch(isolate);
-  v8::Local<v8::Promise> namespace_promise;
-  if (graph == nullptr) {
-    isolate->ThrowException(v8::Exception::Error(
-        v8::String::NewFromUtf8Literal(isolate, "import() outlived the run that made it")));
-  } else {
-    const std::string referrer_name = to_utf8(isolate, name.As<v8::String>());
-    auto known = graph->paths_by_name_.find(referrer_name);
-    const std::string referrer = known != graph->paths_by_name_.end() ? known->second : "";
-    const std::string at = referrer_name.empty() ? "import()" : referrer_name;
-    if (graph->import(context, referrer, at, specifier.As<v8::String>(), json->IsTrue())
-            .ToLocal(&namespace_promise)) {
-      resolver->Resolve(context, namespace_promise).FromMaybe(false);
-      return;
-    }
-  }
-  if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) {
-    try_catch.ReThrow();
-    return;
-  }
-  // Every failure throws; should one not, the import still settles rather than hang.
-  v8::Local<v8::Value> exception =
-      try_catch.HasCaught()
-          ? try_catch.Exception()
-          : v8::Exception::Error(v8::String::NewFromUtf8Literal(isolate, "import() failed"));
-  try_catch.Reset();
-  resolver->Reject(context, exception).FromMaybe(false);
-}
-
-v8::MaybeLocal<v8::Promise> ModuleGraph::import(v8::Local<v8::Context> context,
-                                                const std::string& referrer,
-                                                const std::string& at,
-                                                v8::Local<v8::String> specifier, bool json) {
-  v8::EscapableHandleScope scope(isolate_);
-  const std::string text = to_utf8(isolate_, specifier);
-  bool fresh = false;
-  v8::Local<v8::Module> module;
-  if (!fetch(context, referrer, at, text, json, fresh).ToLocal(&module)) return {};
-  if (fresh && !load_imports(context, module, find(module)->path)) return {};
-  if (module->GetStatus() == v8::Module::kUninstantiated &&
-      !module->InstantiateModule(context, &ModuleGraph::resolve_linked).FromMaybe(false)) {
-    return {};
-  }
-  v8::Local<v8::Value> evaluation;
-  v8::Local<v8::Function> give_namespace;
-  v8::Local<v8::Promise> done;
-  if (!module->Evaluate(context).ToLocal(&evaluation) || !evaluation->IsPromise() ||
-      !v8::Function::New(context, &return_data, module->GetModuleNamespace(), 0,
-                         v8::ConstructorBehavior::kThrow)
-           .ToLocal(&give_namespace) ||
-      !evaluation.As<v8::Promise>()->Then(context, give_namespace).ToLocal(&done)) {
-    return {};
-  }
-  return scope.Escape(done);
 }
 
 }  // namespace krepis

@@ -347,8 +347,18 @@ ExecutionResult ScriptExecution::run_module(const Job& job, v8::Local<v8::Contex
   ExecutionResult result;
   v8::Local<v8::Module> module;
   v8::Local<v8::Value> value;
-  if (!graph.instantiate_entry(context, job).ToLocal(&module) ||
-      !module->Evaluate(context).ToLocal(&value)) {
+  if (!graph.instantiate_entry(context, job).ToLocal(&module)) {
+    // A refused import is said where it is, as every uncaught error is: "file:line:column:
+    // Uncaught Error: cannot import ...".
+    std::optional<ModuleGraph::Refusal> refusal = graph.take_refusal();
+    if (refusal && !stopped()) {
+      result.error = fmt::format("{}: Uncaught Error: {}", refusal->at, refusal->what);
+    } else {
+      caught(context, try_catch, result);
+    }
+    return result;
+  }
+  if (!module->Evaluate(context).ToLocal(&value)) {
     caught(context, try_catch, result);
     return result;
   }

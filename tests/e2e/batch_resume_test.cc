@@ -155,27 +155,30 @@ TEST_CASE("a resumed batch exits with the worst status of all its jobs, recorded
 
 TEST_CASE("--out writes each job's report whole as DIR/<tenant>/<job>.json") {
   ResumableBatch batch;
-  // A module beside a script of the same name gets a file of its own: 00.mjs.json.
+  // A module beside a script of the same name gets a file of its own: 00.mjs.json; and so
+  // does a script named like the module's file: 00.mjs.js.json.
   write_file(batch.dir / "a" / "00.mjs", "export default 'module'");
+  write_file(batch.dir / "a" / "00.mjs.js", "'script'");
   const fs::path out = batch.root / "results";
   ProcessResult run = run_krepis({"batch", "--json", "--tenants", batch.manifest.string(),
                                   "--out", out.string(), batch.dir.string()});
   CHECK(run.exit_status == 0);
   std::map<std::string, json> lines = reports_by_script(run);
-  REQUIRE(lines.size() == static_cast<std::size_t>(ResumableBatch::kJobs) + 1);
+  REQUIRE(lines.size() == static_cast<std::size_t>(ResumableBatch::kJobs) + 2);
   for (const auto& [script, line] : lines) {
     const std::string tenant = script.substr(0, script.find('/'));
     const std::string job = script.substr(script.find('/') + 1);
-    const fs::path file =
-        out / tenant / ((job.ends_with(".js") ? job.substr(0, job.size() - 3) : job) + ".json");
+    const bool stripped = job.ends_with(".js") && !job.ends_with(".mjs.js");
+    const fs::path file = out / tenant / ((stripped ? job.substr(0, job.size() - 3) : job) + ".json");
     REQUIRE_MESSAGE(fs::is_regular_file(file), file);
     CHECK(json::parse(read_all(file)) == line);
   }
   // Nothing else: no temporary file left behind.
   std::size_t files = 0;
   for (const auto& entry : fs::recursive_directory_iterator(out)) files += entry.is_regular_file();
-  CHECK(files == static_cast<std::size_t>(ResumableBatch::kJobs) + 1);
+  CHECK(files == static_cast<std::size_t>(ResumableBatch::kJobs) + 2);
   CHECK(json::parse(read_all(out / "a" / "00.mjs.json"))["result"] == "module");
+  CHECK(json::parse(read_all(out / "a" / "00.mjs.js.json"))["result"] == "script");
 }
 
 TEST_CASE("--out never writes outside DIR: a symlink planted there is refused") {

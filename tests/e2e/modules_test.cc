@@ -83,7 +83,7 @@ TEST_CASE("a batch mixes classic scripts and modules, and library folders are no
     }
     CHECK(reports["acme/escape.mjs"]["status"] == "error");
     CHECK(reports["acme/escape.mjs"]["error"] ==
-          "Uncaught Error: acme/escape.mjs:1:15: cannot import '../../outside/secret.mjs': it "
+          "acme/escape.mjs:1:15: Uncaught Error: cannot import '../../outside/secret.mjs': it "
           "climbs above the job's folder");
     CHECK(reports["acme/classic.js"]["result"] == "Hello, js");
     CHECK_FALSE(reports["acme/classic.js"].contains("result_from"));
@@ -106,11 +106,11 @@ TEST_CASE("a symlink out of the tenant's folder is refused by the kernel, in a c
   write_file(batch.dir / "acme" / "link.mjs", "import x from './lib/x.mjs'; export default x;");
   std::map<std::string, json> reports = by_script(batch.run());
   CHECK(reports["acme/link.mjs"]["error"] ==
-        "Uncaught Error: acme/link.mjs:1:15: cannot import './lib/x.mjs': 'lib/x.mjs' leads "
+        "acme/link.mjs:1:15: Uncaught Error: cannot import './lib/x.mjs': 'lib/x.mjs' leads "
         "outside the job's folder");
 }
 
-TEST_CASE("krepis run: a .mjs file imports from its folder, -e with --module from the current one") {
+TEST_CASE("krepis run: a .mjs file imports from its folder, -e only from --module-root") {
   fs::path root = temp_folder();
   write_file(root / "app" / "lib" / "math.mjs", "export const twice = x => x * 2;");
   write_file(root / "app" / "main.mjs",
@@ -131,10 +131,32 @@ TEST_CASE("krepis run: a .mjs file imports from its folder, -e with --module fro
   ProcessResult flagged = run_krepis_in(root.string(), {"run", "-p", "--module", "app/main.js"});
   CHECK(flagged.out == "8\n");
 
-  ProcessResult eval = run_krepis_in(
-      root.string(),
-      {"run", "-p", "-m", "-e", "export default (await import('./app/lib/math.mjs')).twice(5)"});
+  ProcessResult eval = run_krepis_in(root.string(),
+                                     {"run", "-p", "-m", "--module-root", "app", "-e",
+                                      "export default (await import('./lib/math.mjs')).twice(5)"});
   CHECK(eval.out == "10\n");
+  // Without --module-root, -e and stdin import nothing: not even from the current folder.
+  write_file(root / "secret.json", R"({"key": "host secret"})");
+  const std::string steal =
+      "import('./secret.json', { assert: { type: 'json' } }).then(m => m.default.key)";
+  ProcessResult rootless = run_krepis_in(root.string(), {"run", "--json", "-e", steal});
+  CHECK(rootless.exit_status == 1);
+  CHECK(rootless.out.find("host secret") == std::string::npos);
+  CHECK(rootless.json_lines()[0]["error"].get<std::string>().find(
+            "this script has no module folder") != std::string::npos);
+  write_file(root / "steal.js", steal);
+  ProcessResult piped = run_krepis_with(
+      SpawnOptions{.cwd = root.string(), .stdin_path = (root / "steal.js").string()},
+      {"run", "--json", "-"});
+  CHECK(piped.out.find("host secret") == std::string::npos);
+  ProcessResult dev_stdin = run_krepis_with(
+      SpawnOptions{.cwd = root.string(), .stdin_path = (root / "steal.js").string()},
+      {"run", "--json", "/dev/stdin"});
+  CHECK(dev_stdin.out.find("host secret") == std::string::npos);
+  // --module-root must be a folder that can be one.
+  CHECK(run_krepis({"run", "--module-root", "/", "-e", "1"}).exit_status == 2);
+  CHECK(run_krepis({"run", "--module-root", (root / "nowhere").string(), "-e", "1"})
+            .exit_status == 2);
   // Several scripts, each from its own folder, in one worker process.
   write_file(root / "other" / "lib" / "math.mjs", "export const twice = x => x * 3;");
   write_file(root / "other" / "main.mjs",
@@ -144,7 +166,7 @@ TEST_CASE("krepis run: a .mjs file imports from its folder, -e with --module fro
   CHECK(two.out == "42\n3\n");
 }
 
-TEST_CASE("the REPL imports modules of the current folder, and .load runs a .mjs file") {
+TEST_CASE("the REPL imports modules of --module-root, and .load runs a .mjs file") {
   fs::path root = temp_folder();
   write_file(root / "lib" / "count.mjs", "export let n = 0; export const bump = () => ++n;");
   write_file(root / "job.mjs", "import { bump } from './lib/count.mjs'; export default bump();");
@@ -155,7 +177,7 @@ import x from './lib/count.mjs'
 )");
   ProcessResult repl = run_krepis_with(
       SpawnOptions{.cwd = root.string(), .stdin_path = (root / "entries.txt").string()},
-      {"repl", "--json"});
+      {"repl", "--json", "--module-root", "."});
   std::vector<json> lines = repl.json_lines();
   REQUIRE(lines.size() == 4);
   CHECK(lines[1]["result"] == 3);
@@ -164,6 +186,14 @@ import x from './lib/count.mjs'
   CHECK(lines[2]["result_from"] == "default export");
   CHECK(lines[3]["error"].get<std::string>().ends_with(
       "(in the REPL, import with: const m = await import('./file.mjs'))"));
+  // Without --module-root, the session imports nothing.
+  ProcessResult rootless = run_krepis_with(
+      SpawnOptions{.cwd = root.string(), .stdin_path = (root / "entries.txt").string()},
+      {"repl", "--json"});
+  std::vector<json> refused = rootless.json_lines();
+  REQUIRE(refused.size() == 4);
+  CHECK(refused[0]["error"].get<std::string>().find("this script has no module folder") !=
+        std::string::npos);
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // Which module specifiers resolve, to what path beneath the job's root, and why the rest are
 // refused (the files themselves are opened by modules_test.cc's runs); which scripts are
-// modules; import.meta.url's form.
+// modules, and where each kind of script imports from (module_root.h); import.meta.url's form.
 #include "core/base/module_specifier.h"
 
 #include <doctest/doctest.h>
+
+#include "core/base/module_root.h"
 
 namespace krepis {
 namespace {
@@ -54,8 +56,15 @@ TEST_CASE("krepis:/ URLs, what import.meta.url gives, resolve from the root") {
 
 TEST_CASE("only .mjs, .js and .json files, and JSON only with its assertion") {
   CHECK(resolved("a.mjs", "./b") == "refused: only .mjs, .js and .json files can be imported");
-  CHECK(resolved("a.mjs", "./.ssh/id_rsa") ==
-        "refused: only .mjs, .js and .json files can be imported");
+  // Nothing hidden: no dotfile, nothing in a dot-folder, whatever its extension.
+  const std::string hidden =
+      "refused: a name that starts with '.' (hidden files and folders are never imported)";
+  CHECK(resolved("a.mjs", "./.ssh/id_rsa") == hidden);
+  CHECK(resolved("a.mjs", "./.config/gcloud/credentials.json", true) == hidden);
+  CHECK(resolved("a.mjs", "./.secret.json", true) == hidden);
+  CHECK(resolved("lib/a.mjs", "../.git/x.js") == hidden);
+  CHECK(resolved("a.mjs", "krepis:/%2Ehidden.mjs") == hidden);
+  CHECK(resolved("a.mjs", "./...mjs") == hidden);
   CHECK(resolved("a.mjs", "./lib/") == "refused: it names a folder, not a file");
   CHECK(resolved("a.mjs", "./lib.mjs/.") == "refused: it names a folder, not a file");
   CHECK(resolved("a.mjs", "./data.json") ==
@@ -77,21 +86,38 @@ TEST_CASE("which scripts are modules: .mjs always, any other when asked") {
   CHECK(is_module_script("-e", true));
 }
 
-TEST_CASE("a script's module root is its folder, or the current folder without a file") {
+TEST_CASE("a script's module root is its folder, --module-root's, or none without a file") {
   Job job;
-  set_module_root_of_script(job, "examples/jobs/job.mjs");
+  CHECK_FALSE(set_module_root_of_script(job, "examples/jobs/job.mjs", std::nullopt));
   CHECK(job.module_root_name == "examples/jobs");
   CHECK(job.entry_path == "job.mjs");
   CHECK(std::filesystem::path(job.module_root).is_absolute());
   CHECK(job.module_root.find("examples/jobs") != std::string::npos);
-  set_module_root_of_script(job, "job.mjs");
+  CHECK_FALSE(set_module_root_of_script(job, "job.mjs", std::nullopt));
   CHECK(job.module_root_name.empty());
   CHECK(job.entry_path == "job.mjs");
-  set_module_root_of_script(job, "");
-  CHECK(job.module_root_name.empty());
+  // -e and stdin import nothing unless --module-root says from where.
+  CHECK(set_module_root_of_script(job, "", std::nullopt) ==
+        std::optional<std::string>("it has no folder of its own (give --module-root DIR)"));
+  CHECK(job.module_root.empty());
+  CHECK_FALSE(set_module_root_of_script(job, "", std::filesystem::path("examples")));
+  CHECK(job.module_root_name == "examples");
   CHECK(job.entry_path.empty());
-  CHECK(std::filesystem::path(job.module_root) ==
-        std::filesystem::current_path().lexically_normal() / "");
+  CHECK_FALSE(set_module_root_of_script(job, "examples/jobs/job.mjs",
+                                        std::filesystem::path("examples")));
+  CHECK(job.entry_path == "jobs/job.mjs");
+  // A script outside --module-root imports from the root itself.
+  CHECK_FALSE(set_module_root_of_script(job, "/elsewhere/job.mjs",
+                                        std::filesystem::path("examples")));
+  CHECK(job.entry_path.empty());
+  // Never the whole host, nor the kernel's folders.
+  CHECK(set_module_root_of_script(job, "/job.mjs", std::nullopt).has_value());
+  CHECK(job.module_root.empty());
+  CHECK(set_module_root_of_script(job, "/dev/stdin", std::nullopt).has_value());
+  CHECK(set_module_root_of_script(job, "/proc/self/fd/0", std::nullopt).has_value());
+  CHECK(set_module_root_of_script(job, "", std::filesystem::path("/")).has_value());
+  CHECK(set_module_root_of_script(job, "", std::filesystem::path("/sys/kernel")).has_value());
+  CHECK(unfit_module_root("/devices") == std::nullopt);  // only /dev itself and beneath it
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "core/base/module_specifier.h"
+#include "core/base/module_root.h"
 #include "core/runtime/module_graph.h"
 #include "core/runtime/sandbox.h"
 #include "core/runtime/watchdog.h"
@@ -56,6 +56,18 @@ struct ModuleFixture {
   }
   RunReport run(const Job& job) { return sandbox->run(job); }
   std::string result(const Job& job) { return test::ok_result(run(job), job.source); }
+};
+
+// Entries in one kept context of the fixture's sandbox, as the REPL runs them.
+struct KeptContextSession {
+  ModuleFixture& fixture;
+  explicit KeptContextSession(ModuleFixture& f) : fixture(f) { fixture.sandbox->keep_context(true); }
+  ~KeptContextSession() { fixture.sandbox->forget_context(); }
+  std::string entry(const std::string& source) {
+    Job job = fixture.code(source, false);
+    job.remember_result = true;
+    return test::ok_result(fixture.run(job), source);
+  }
 };
 
 TEST_CASE_FIXTURE(ModuleFixture, "a module's result is its awaited default export, else none") {
@@ -119,10 +131,10 @@ TEST_CASE_FIXTURE(ModuleFixture, "imports that lead out are refused, naming the 
     return report.error.value_or("");
   };
   CHECK(error_of("import x from 'lodash';") ==
-        "Uncaught Error: acme/job.mjs:2:15: cannot import 'lodash': a bare specifier (a package "
+        "acme/job.mjs:2:15: Uncaught Error: cannot import 'lodash': a bare specifier (a package "
         "name): krepis has no packages; import files by a relative path ('./', '../')");
   CHECK(error_of("import x from '../outside.mjs';") ==
-        "Uncaught Error: acme/job.mjs:2:15: cannot import '../outside.mjs': it climbs above the "
+        "acme/job.mjs:2:15: Uncaught Error: cannot import '../outside.mjs': it climbs above the "
         "job's folder");
   CHECK(error_of("import x from '/etc/x.mjs';").find("an absolute path") != std::string::npos);
   CHECK(error_of("import x from 'file:///etc/x.mjs';").find("a file: URL") != std::string::npos);
@@ -132,23 +144,27 @@ TEST_CASE_FIXTURE(ModuleFixture, "imports that lead out are refused, naming the 
             .find("a data: URL") != std::string::npos);
   // Symlinks are followed by the kernel, beneath the folder only.
   CHECK(error_of("import x from './lib/link.mjs';") ==
-        "Uncaught Error: acme/job.mjs:2:15: cannot import './lib/link.mjs': 'lib/link.mjs' leads "
+        "acme/job.mjs:2:15: Uncaught Error: cannot import './lib/link.mjs': 'lib/link.mjs' leads "
         "outside the job's folder");
   CHECK(error_of("import x from './lib/away/secret.mjs';").find("leads outside the job's folder") !=
         std::string::npos);
   CHECK(error_of("import x from './lib/missing.mjs';") ==
-        "Uncaught Error: acme/job.mjs:2:15: cannot import './lib/missing.mjs': "
+        "acme/job.mjs:2:15: Uncaught Error: cannot import './lib/missing.mjs': "
         "acme/lib/missing.mjs does not exist");
   write("job.mjs", "import x from './lib/alias.mjs'; export default x;");
   CHECK(result(job("job.mjs")) == R"("inside")");
+  // Nothing hidden, whatever its extension.
+  write(".config/token.json", R"({"token": "secret"})");
+  CHECK(error_of("import t from './.config/token.json' assert { type: 'json' };")
+            .ends_with("(hidden files and folders are never imported)"));
   // An import deep in the graph names its own file and line.
   write("lib/deep.mjs", "\n\nimport y from '../../up.mjs';");
   CHECK(error_of("import x from './lib/deep.mjs';") ==
-        "Uncaught Error: acme/lib/deep.mjs:3:15: cannot import '../../up.mjs': it climbs above "
+        "acme/lib/deep.mjs:3:15: Uncaught Error: cannot import '../../up.mjs': it climbs above "
         "the job's folder");
   // import() rejects with the same words, which the script may catch.
   CHECK(result(code("import('../outside.mjs').catch(e => e.message)", false)) ==
-        R"("-e: cannot import '../outside.mjs': it climbs above the job's folder")");
+        R"("-e:1:1: cannot import '../outside.mjs': it climbs above the job's folder")");
   CHECK(result(code("import('./lib/link.mjs').catch(e => e.constructor.name)", false)) ==
         R"("Error")");
   // JSON with the wrong assertion, or none.
@@ -287,8 +303,54 @@ TEST_CASE_FIXTURE(ModuleFixture, "a graph is bounded: module count, file size, r
 TEST_CASE_FIXTURE(ModuleFixture, "a classic script or -e without a folder cannot import") {
   Job rootless{"acme", "-e", "import('./x.mjs').catch(e => e.message)", std::nullopt,
                milliseconds(20'000)};
-  CHECK(result(rootless) == R"("-e: cannot import './x.mjs': this script has no folder to )"
-                            R"(import from")");
+  CHECK(result(rootless) == R"("-e:1:1: cannot import './x.mjs': this script has no module )"
+                            R"(folder: a script file imports from its own folder, a batch job )"
+                            R"(from its tenant's; -e, stdin and REPL entries only from )"
+                            R"(--module-root DIR")");
+}
+
+TEST_CASE_FIXTURE(ModuleFixture, "a load that fails leaves no half-loaded module behind") {
+  write("a.mjs", "import './b.mjs';\nimport './missing.mjs';\nexport default 'a';");
+  write("b.mjs", "import './c.mjs'; export default 'b';");
+  write("c.mjs", "export default 'c';");
+  // The same graph tried three times in one run: each says why, none finds half of it.
+  CHECK(result(code(R"(
+    const tries = [];
+    for (const file of ['./a.mjs', './a.mjs', './b.mjs']) {
+      tries.push(await import(file).then(m => m.default, e => e.message));
+    }
+    export default tries;)", true)) ==
+        R"(["acme/a.mjs:2:8: cannot import './missing.mjs': acme/missing.mjs does not exist",)"
+        R"("acme/a.mjs:2:8: cannot import './missing.mjs': acme/missing.mjs does not exist",)"
+        R"("b"])");
+  // Once the file is there, the same import succeeds in the same REPL-like kept graph.
+  KeptContextSession session(*this);
+  CHECK(session.entry("import('./a.mjs').then(m => m.default, e => 'failed')") ==
+        R"("failed")");
+  write("missing.mjs", "export default 'found';");
+  CHECK(session.entry("import('./a.mjs').then(m => m.default, e => e.message)") == R"("a")");
+}
+
+TEST_CASE_FIXTURE(ModuleFixture, "hostile import() arguments cost a message, not the runner") {
+  // A huge assertion or specifier is quoted in part; the run goes on and can catch it.
+  CHECK(result(code(R"(
+    const type = 'x'.repeat(5e6);
+    import('./d.json', { assert: { type } }).catch(e => [e.constructor.name, e.message.length < 400,
+                                                          e.message.includes('not supported')]))",
+                    false)) == R"(["TypeError",true,true])");
+  CHECK(result(code(R"(
+    import('./' + 'a'.repeat(5e6) + '.mjs').catch(e => [e.message.length < 600,
+                                                       e.message.includes('over 4096')]))",
+                    false)) == "[true,true]");
+  // A `then` of the script's is never called on the way to the namespace.
+  write("lib/plain.mjs", "export const value = 7;");
+  CHECK(result(code(R"(
+    let called = 0;
+    const original = Promise.prototype.then;
+    Promise.prototype.then = function (...args) { called++; return original.apply(this, args); };
+    const m = await import('./lib/plain.mjs');
+    Promise.prototype.then = original;
+    export default [m.value, called];)", true)) == "[7,0]");
 }
 
 }  // namespace
