@@ -1,6 +1,7 @@
 // The batch planner's accounting, where tests/fuzz/batch_plan found it wrong: every entry of
 // a tenant's folder is a job, a job's input or skipped, and shards agree on what is a job.
 #include "core/batch/batch_plan.h"
+#include "core/batch/batch_runner.h"
 
 #include <doctest/doctest.h>
 
@@ -78,6 +79,32 @@ TEST_CASE("each skipped entry says why it is not a job") {
   CHECK(plan->libraries == std::vector<std::string>{"acme/deeper/"});
   CHECK(why("acme/notes.txt") == "not a job (.js, .mjs) or a job's input (.json)");
   CHECK(why("acme/lonely.json") == "an input without its job (lonely.js or lonely.mjs)");
+}
+
+}  // namespace
+}  // namespace krepis
+
+namespace krepis {
+namespace {
+
+TEST_CASE("a planned job reaches its worker as paths: the parent reads no job file") {
+  test::ScratchFolder batch;
+  fs::create_directories(batch.path / "acme" / "lib");
+  std::ofstream(batch.path / "acme" / "job.mjs") << "export default 1";
+  std::ofstream(batch.path / "acme" / "job.json") << "{}";
+  auto plan = plan_batch(batch.path, Shard{});
+  REQUIRE(plan.ok());
+  REQUIRE(plan->jobs.size() == 1);
+  TenantSpec tenant;
+  tenant.id = "acme";
+  Job job = BatchRunner::job_for(plan->jobs[0], tenant, false);
+  CHECK(job.source.empty());
+  CHECK_FALSE(job.input_json.has_value());
+  CHECK(job.script_file == (batch.path / "acme" / "job.mjs").string());
+  CHECK(job.input_file == (batch.path / "acme" / "job.json").string());
+  CHECK(job.module);
+  CHECK(job.module_root_name == "acme");
+  CHECK(job.entry_path == "job.mjs");
 }
 
 }  // namespace
