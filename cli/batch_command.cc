@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/html_report.h"
 #include "cli/progress.h"
 #include "cli/result_folder.h"
 #include "cli/resume_log.h"
@@ -154,6 +155,11 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
                   "Run .js jobs as ES modules (a .mjs job always is one; so are the .js jobs "
                   "of a tenant whose script_type is \"module\"); a module's result is its "
                   "default export");
+  batch->add_option("--html", options.html,
+                    "Also write a report page to FILE: one self-contained HTML file (no "
+                    "scripts; works offline) with counts, tenants, latency and heap charts, the "
+                    "slowest jobs and the failures grouped by message")
+      ->type_name("FILE");
   batch->add_flag("--json", options.json,
                   "One JSON object per job as it finishes, then {\"summary\": ...}");
   batch->add_flag("--failures-only", options.failures_only,
@@ -213,6 +219,11 @@ int batch_command(const BatchOptions& options) {
       return kUsageError;
     }
     workers = static_cast<std::size_t>(*options.jobs);
+  }
+  if (std::optional<std::string> problem = options.html ? page_path_problem(*options.html)
+                                                        : std::nullopt) {
+    print_error("--html " + *problem);
+    return kUsageError;
   }
   std::optional<Shard> shard = shard_for(options);
   if (!shard) return kUsageError;
@@ -315,9 +326,12 @@ int batch_command(const BatchOptions& options) {
   std::atomic<BatchRunner*> active_runner = nullptr;
   bool reports_lost = false;     // to --resume's record; under `output`
   std::size_t results_lost = 0;  // to --out's folder; under `output`
+  std::optional<HtmlReport> page;  // --html: the jobs this run reports
+  if (options.html) page.emplace();
   auto print_report = [&](const RunReport& report) {
     std::lock_guard lock(output);
     summary.add(report);
+    if (page) page->add(report);
     if (report.status != RunStatus::kOk) ++failed;
     // A record that took part of a line takes no more: the next --resume drops a cut last
     // line only.
@@ -387,6 +401,11 @@ int batch_command(const BatchOptions& options) {
   if (results_lost > 0) {
     print_error(fmt::format("--out {}: {} could not be written", one_line(results->path()),
                             counted(results_lost, "result")));
+    summary.exit_status = kOutputLost;
+  }
+  if (std::string error;
+      page && !write_page(*options.html, page->page(summary, options.dir), error)) {
+    print_error(fmt::format("--html {}", error));
     summary.exit_status = kOutputLost;
   }
   progress.clear();

@@ -32,6 +32,8 @@ struct BatchOptions {
   std::optional<std::string> out;
   // .js jobs are ES modules (.mjs ones always are).
   bool module = false;
+  // A report page (html_report.h) written at the end.
+  std::optional<std::string> html;
 };
 
 void add_batch_command(CLI::App& app, BatchOptions& options);

@@ -6,10 +6,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/html_report.h"
 #include "cli/summary_output.h"
 #include "cli/terminal.h"
 #include "cli/usage_errors.h"
 #include "core/base/json_syntax.h"
+#include "core/base/report.h"
 #include "core/batch/batch_summary.h"
 
 namespace krepis::cli {
@@ -17,7 +19,8 @@ namespace {
 
 // Folds every line of one stream in; false (with a message naming file:line) on a line that
 // is not a report or a summary.
-bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summary) {
+bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summary,
+                  HtmlReport* page) {
   std::size_t number = 0;
   for (std::string line; std::getline(in, line);) {
     ++number;
@@ -29,6 +32,9 @@ bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summa
       print_error(fmt::format("{}:{}: not a report or summary line of `krepis batch --json`", name,
                               number));
       return false;
+    }
+    if (page != nullptr && !parsed.contains("summary")) {
+      if (std::optional<RunReport> report = report_from_json(parsed)) page->add(*report);
     }
     if (!had_other_plan && !summary.other_plan.empty()) {
       print_error(fmt::format(
@@ -53,6 +59,12 @@ void add_summarize_command(CLI::App& app, SummarizeOptions& options) {
       ->type_name("FILE")
       ->required();
   summarize->add_flag("--json", options.json, "Print the merged {\"summary\": ...} line");
+  summarize
+      ->add_option("--html", options.html,
+                   "Also write a report page to FILE: one self-contained HTML file (no "
+                   "scripts; works offline) with counts, tenants, latency and heap charts, the "
+                   "slowest jobs and the failures grouped by message")
+      ->type_name("FILE");
   summarize->footer(R"(Counts, percentiles and pool figures are recomputed over every report line;
 the elapsed time is the slowest shard's (shards run side by side).
 
@@ -74,9 +86,17 @@ Example:
 int summarize_command(const SummarizeOptions& options) {
   BatchSummary summary;
   summary.shards = 0;
+  std::optional<HtmlReport> page;
+  if (options.html) {
+    if (std::optional<std::string> problem = page_path_problem(*options.html)) {
+      print_error("--html " + *problem);
+      return kUsageError;
+    }
+    page.emplace();
+  }
   for (const std::string& file : options.files) {
     if (file == "-") {
-      if (!merge_stream(std::cin, "stdin", summary)) return kUsageError;
+      if (!merge_stream(std::cin, "stdin", summary, page ? &*page : nullptr)) return kUsageError;
       continue;
     }
     std::ifstream in(file);
@@ -84,11 +104,17 @@ int summarize_command(const SummarizeOptions& options) {
       print_error(fmt::format("{}: cannot be read", file));
       return kUsageError;
     }
-    if (!merge_stream(in, file, summary)) return kUsageError;
+    if (!merge_stream(in, file, summary, page ? &*page : nullptr)) return kUsageError;
   }
   if (summary.jobs() == 0) {
     print_error("no report lines in the input: nothing to summarize");
     return kUsageError;
+  }
+  const std::string title = fmt::format("{}", fmt::join(options.files, " "));
+  if (std::string error; page && !write_page(*options.html, page->page(summary, title), error)) {
+    print_error(fmt::format("--html {}", error));
+    print_summary(summary, options.json);
+    return kOutputLost;
   }
   print_summary(summary, options.json);
   return summary.interrupted ? 130 : summary.exit_status;

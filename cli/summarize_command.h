@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@ namespace krepis::cli {
 struct SummarizeOptions {
   std::vector<std::string> files;
   bool json = false;
+  // A report page (html_report.h) of the merged runs.
+  std::optional<std::string> html;
 };
 
 void add_summarize_command(CLI::App& app, SummarizeOptions& options);

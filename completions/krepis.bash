@@ -13,6 +13,7 @@ _krepis() {
     --input) _filedir json; return ;;
     --module-root) _filedir -d; return ;;
     --resume) _filedir jsonl; return ;;
+    --html) _filedir html; return ;;
     --out) _filedir -d; return ;;
     --report) COMPREPLY=($(compgen -W "stdout stderr none" -- "$cur")); _filedir; return ;;
     --tenant)
@@ -34,9 +35,9 @@ _krepis() {
   local options
   case ${words[1]} in
     run) options="$common --tenant --input --report -p --print -e --eval -m --module --module-root" ;;
-    batch) options="$common --jobs --shard --shards --shard-by --failures-only -q --quiet -v --verbose --resume --out -m --module" ;;
+    batch) options="$common --jobs --shard --shards --shard-by --html --failures-only -q --quiet -v --verbose --resume --out -m --module" ;;
     repl) options="$common --tenant --fresh -m --module --module-root" ;;
-    summarize) options="--json --help" ;;
+    summarize) options="--json --html --help" ;;
     tenants) options="$common" ;;
   esac
   if [[ ${words[1]} == help ]]; then
