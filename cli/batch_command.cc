@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -137,9 +138,9 @@ void add_batch_command(CLI::App& app, BatchOptions& options) {
       ->type_name("N");
   batch
       ->add_option("--shard", options.shard,
-                   "Run only shard I of N (0-based; shards get about as many jobs each, a "
-                   "tenant split only when it alone is more than a shard's share), or `auto` from a "
-                   "Kubernetes Indexed Job or a Slurm job array")
+                   "Run only shard I of N (0-based; shards get about as many jobs each, within "
+                   "1.1x the mean, a tenant split only when it does not fit a shard), or `auto` "
+                   "from a Kubernetes Indexed Job or a Slurm job array")
       ->type_name("I/N|auto");
   batch->add_option("--shards", options.shards, "Shard count for --shard auto on Kubernetes")
       ->type_name("N");
@@ -287,6 +288,24 @@ int batch_command(const BatchOptions& options) {
       print_error(fmt::format("--resume {}: dropped its last line, cut as it was written ({}); "
                               "that job runs again",
                               one_line(record->path()), counted(record->dropped_bytes(), "byte")));
+    }
+    // A record with reports of jobs this shard does not run is another folder's, shard's or
+    // plan's: resuming from it would run some jobs twice and never run others.
+    std::set<std::string> planned_names;
+    for (const BatchJob& job : plan->jobs) planned_names.insert(job.name);
+    std::size_t foreign = 0;
+    const std::string* example = nullptr;
+    for (const std::string& name : record->done_names()) {
+      if (planned_names.count(name) > 0) continue;
+      if (foreign++ == 0) example = &name;
+    }
+    if (foreign > 0) {
+      print_error(fmt::format(
+          "--resume {}: {} of jobs this shard does not run (such as {}): it is the record of "
+          "another batch folder, shard or plan. A Slurm array task submitted again on its own "
+          "(--array=3) is shard 0 of 1: requeue the task instead (scontrol requeue JOB_3)",
+          one_line(record->path()), counted(foreign, "report"), one_line(*example)));
+      return kUsageError;
     }
     const std::size_t planned = plan->jobs.size();
     bool copied = true;

@@ -29,6 +29,8 @@ class ResumeLog {
   // Whether the job named `name` ("<tenant>/<job>.js") has its report in FILE.
   bool done(const std::string& name) const { return done_.count(name) > 0; }
   std::size_t done_count() const { return done_.size(); }
+  // The names of the jobs reported in FILE.
+  const std::set<std::string>& done_names() const { return done_; }
   // The exit status the reports in FILE imply (the contract's, the worst wins).
   int recorded_exit_status() const { return recorded_exit_status_; }
   // Bytes of a last line cut mid-write that open() dropped (0 when none).

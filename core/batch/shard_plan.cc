@@ -27,34 +27,39 @@ std::vector<ShardPart> balance_shards(const std::vector<std::size_t>& jobs_per_t
                                       std::uint32_t shards) {
   std::size_t total = 0;
   for (std::size_t jobs : jobs_per_tenant) total += jobs;
-  const std::size_t share = std::max<std::size_t>(1, (total + shards - 1) / shards);
-  std::vector<ShardPart> parts;
-  for (std::size_t tenant = 0; tenant < jobs_per_tenant.size(); ++tenant) {
-    const std::size_t jobs = jobs_per_tenant[tenant];
-    // As few parts as keep each within the share, as even as can be.
-    const std::size_t count = std::max<std::size_t>(1, (jobs + share - 1) / share);
-    std::size_t begin = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::size_t size = jobs / count + (i < jobs % count ? 1 : 0);
-      parts.push_back({tenant, 0, begin, begin + size});
-      begin += size;
-    }
-  }
-  // Largest first; among equals, in the listing's order, so every shard sorts alike.
-  std::vector<std::size_t> order(parts.size());
+  // A shard is full at the mean (rounded up); a whole tenant may take it up to 10 % past.
+  const std::size_t full = std::max<std::size_t>(1, (total + shards - 1) / shards);
+  const std::size_t whole = std::max(full, total * 11 / (10 * static_cast<std::size_t>(shards)));
+  // Largest tenants first; among equals, in the listing's order, so every shard sorts alike.
+  std::vector<std::size_t> order(jobs_per_tenant.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return parts[a].end - parts[a].begin > parts[b].end - parts[b].begin;
+    return jobs_per_tenant[a] > jobs_per_tenant[b];
   });
   using Load = std::pair<std::size_t, std::uint32_t>;  // jobs so far, shard
   std::priority_queue<Load, std::vector<Load>, std::greater<>> least;
   for (std::uint32_t shard = 0; shard < shards; ++shard) least.push({0, shard});
-  for (std::size_t index : order) {
-    auto [load, shard] = least.top();
-    least.pop();
-    parts[index].shard = shard;
-    least.push({load + (parts[index].end - parts[index].begin), shard});
+  std::vector<ShardPart> parts;
+  for (std::size_t tenant : order) {
+    std::size_t begin = 0;
+    std::size_t left = jobs_per_tenant[tenant];
+    do {
+      auto [load, shard] = least.top();
+      least.pop();
+      // The rest of the tenant, whole, when it fits; else as much as fills this shard (the
+      // least loaded, so it has room: the shards together hold every job).
+      const std::size_t room = full > load ? full - load : 0;
+      const std::size_t size = load + left <= whole || room == 0 ? left : std::min(left, room);
+      parts.push_back({tenant, shard, begin, begin + size});
+      least.push({load + size, shard});
+      begin += size;
+      left -= size;
+    } while (left > 0);
   }
+  // Each tenant's parts in job order, the tenants in the listing's.
+  std::stable_sort(parts.begin(), parts.end(), [](const ShardPart& a, const ShardPart& b) {
+    return a.tenant != b.tenant ? a.tenant < b.tenant : a.begin < b.begin;
+  });
   return parts;
 }
 

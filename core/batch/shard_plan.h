@@ -1,9 +1,12 @@
 // Balanced shards: which shard runs which of a batch's jobs, planned from the whole listing
 // so that every shard gets about the same number of jobs (batch --shard I/N, the default
-// `--shard-by jobs`). A tenant stays whole on one shard, where its isolates stay warm,
-// unless it alone holds more than a shard's share of the jobs: it is then cut into as few
-// parts as keep each within the share, each part a run of its jobs in name order, on a
-// shard of its own with its own warm pool.
+// `--shard-by jobs`). A tenant stays whole on one shard, where its isolates stay warm, when
+// it fits: the largest tenants go first, each to the shard with the fewest jobs, whole if
+// that keeps the shard within 10 % of the mean. One that does not fit is cut: a run of its
+// jobs (in name order) fills that shard to the mean, and the rest goes on to the next
+// least-loaded shard, each part with its own warm pool there. So no shard holds more than
+// 1.1x the mean (rounded), a tenant of more than that is always cut, and only those that
+// would overfill a shard are cut otherwise (at most one per shard).
 //
 // Pure (no files): the same counts give the same plan on every machine, which is what lets
 // each shard of a job array plan alone and all of them agree.
@@ -26,10 +29,9 @@ struct ShardPart {
 };
 
 // The parts of every tenant (`jobs_per_tenant`, in the listing's order) over `shards`
-// shards: tenants cut as said above, then the parts, largest first, each given to the
-// shard with the fewest jobs so far (the lowest index among equals). A tenant without jobs
-// is one empty part too, so that some shard answers for its folder. Parts of one tenant
-// come in job order.
+// shards, as said above (among equally loaded shards, the lowest index). A tenant without
+// jobs is one empty part too, so that some shard answers for its folder. Parts come by
+// tenant, each tenant's in job order.
 std::vector<ShardPart> balance_shards(const std::vector<std::size_t>& jobs_per_tenant,
                                       std::uint32_t shards);
 

@@ -144,6 +144,21 @@ TEST_CASE("--resume refuses a file that is no batch's record, and stdout's own f
   CHECK(refused.err.find("it is stdout's file too") != std::string::npos);
 }
 
+TEST_CASE("--resume refuses another shard's record, which would run jobs twice") {
+  ResumableBatch batch;
+  std::vector<std::string> shard0 = batch.args();
+  shard0.insert(shard0.end() - 1, {"--shard", "0/2"});
+  CHECK(run_krepis(shard0).exit_status == 0);
+  const std::string recorded = read_all(batch.record);
+  std::vector<std::string> shard1 = batch.args();
+  shard1.insert(shard1.end() - 1, {"--shard", "1/2"});
+  ProcessResult refused = run_krepis(shard1);
+  CHECK(refused.exit_status == 2);
+  CHECK(refused.err.find("of jobs this shard does not run") != std::string::npos);
+  CHECK(refused.err.find("scontrol requeue") != std::string::npos);
+  CHECK(read_all(batch.record) == recorded);  // left as it was
+}
+
 TEST_CASE("a resumed batch exits with the worst status of all its jobs, recorded ones too") {
   ResumableBatch batch;
   write_file(batch.dir / "a" / "00.js", "throw new Error('recorded failure')");
