@@ -221,11 +221,23 @@ int batch_command(const BatchOptions& options) {
     }
     workers = static_cast<std::size_t>(*options.jobs);
   }
-  if (std::optional<std::string> problem = options.html ? page_path_problem(*options.html)
-                                                        : std::nullopt) {
+  std::vector<std::string> inputs{options.manifest.tenants_file.value_or("tenants.toml")};
+  if (options.resume) inputs.push_back(*options.resume);
+  if (std::optional<std::string> problem =
+          options.html ? page_path_problem(*options.html, inputs, options.dir) : std::nullopt) {
     print_error("--html " + *problem);
     return kUsageError;
   }
+  std::optional<HtmlReport> page;  // --html: the jobs this run reports
+  if (options.html) page.emplace();
+  // The page is written whatever the batch ran, nothing included: a stale one never stays.
+  auto write_html = [&](BatchSummary& summary) {
+    if (std::string error;
+        page && !write_page(*options.html, page->page(summary, options.dir), error)) {
+      print_error(fmt::format("--html {}", error));
+      summary.exit_status = kOutputLost;
+    }
+  };
   std::optional<Shard> shard = shard_for(options);
   if (!shard) return kUsageError;
   shard->by = options.shard_by == "tenant" ? ShardBy::kTenant : ShardBy::kJobs;
@@ -264,6 +276,7 @@ int batch_command(const BatchOptions& options) {
                               ? fmt::format(" and {} more", plan->libraries.size() - 1)
                               : "")));
     summary.exit_status = none_at_all ? kUsageError : 0;
+    if (!none_at_all) write_html(summary);
     if (options.json) print_out("{}\n", summary.to_json().dump());
     return summary.exit_status;
   }
@@ -289,22 +302,30 @@ int batch_command(const BatchOptions& options) {
                               "that job runs again",
                               one_line(record->path()), counted(record->dropped_bytes(), "byte")));
     }
-    // A record with reports of jobs this shard does not run is another folder's, shard's or
-    // plan's: resuming from it would run some jobs twice and never run others.
-    std::set<std::string> planned_names;
-    for (const BatchJob& job : plan->jobs) planned_names.insert(job.name);
+    // A record with reports of jobs another shard of this plan runs is another shard's or
+    // plan's: resuming from it would run some jobs twice and never run others. (A name the
+    // folder no longer holds is a job deleted since: nothing runs twice for it.)
     std::size_t foreign = 0;
-    const std::string* example = nullptr;
-    for (const std::string& name : record->done_names()) {
-      if (planned_names.count(name) > 0) continue;
-      if (foreign++ == 0) example = &name;
+    std::string example;
+    if (shard->count > 1) {
+      std::set<std::string> planned_names;
+      for (const BatchJob& job : plan->jobs) planned_names.insert(job.name);
+      Result<BatchPlan> whole = plan_batch(options.dir, Shard{});
+      std::set<std::string> listed_names;
+      if (whole.ok()) {
+        for (const BatchJob& job : whole->jobs) listed_names.insert(job.name);
+      }
+      for (const std::string& name : record->done_names()) {
+        if (planned_names.count(name) > 0 || listed_names.count(name) == 0) continue;
+        if (foreign++ == 0) example = name;
+      }
     }
     if (foreign > 0) {
       print_error(fmt::format(
-          "--resume {}: {} of jobs this shard does not run (such as {}): it is the record of "
-          "another batch folder, shard or plan. A Slurm array task submitted again on its own "
+          "--resume {}: {} of jobs another shard runs (such as {}): it is the record of "
+          "another shard or plan. A Slurm array task submitted again on its own "
           "(--array=3) is shard 0 of 1: requeue the task instead (scontrol requeue JOB_3)",
-          one_line(record->path()), counted(foreign, "report"), one_line(*example)));
+          one_line(record->path()), counted(foreign, "report"), one_line(example)));
       return kUsageError;
     }
     const std::size_t planned = plan->jobs.size();
@@ -328,6 +349,7 @@ int batch_command(const BatchOptions& options) {
     if (plan->jobs.empty()) {
       print_error(fmt::format("--resume {}: every job is reported there already; nothing to run",
                               one_line(record->path())));
+      write_html(summary);
       if (options.json) print_out("{}\n", summary.to_json().dump());
       return summary.exit_status;
     }
@@ -345,8 +367,6 @@ int batch_command(const BatchOptions& options) {
   std::atomic<BatchRunner*> active_runner = nullptr;
   bool reports_lost = false;     // to --resume's record; under `output`
   std::size_t results_lost = 0;  // to --out's folder; under `output`
-  std::optional<HtmlReport> page;  // --html: the jobs this run reports
-  if (options.html) page.emplace();
   auto print_report = [&](const RunReport& report) {
     std::lock_guard lock(output);
     summary.add(report);
@@ -422,11 +442,7 @@ int batch_command(const BatchOptions& options) {
                             counted(results_lost, "result")));
     summary.exit_status = kOutputLost;
   }
-  if (std::string error;
-      page && !write_page(*options.html, page->page(summary, options.dir), error)) {
-    print_error(fmt::format("--html {}", error));
-    summary.exit_status = kOutputLost;
-  }
+  write_html(summary);
   progress.clear();
   print_summary(summary, options.json);
   return summary.exit_status;

@@ -1,6 +1,7 @@
 #include "cli/html_report.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <random>
 
+#include "cli/file_descriptors.h"
 #include "cli/summary_output.h"
 #include "core/base/report.h"
 #include "core/base/unique_fd.h"
@@ -90,11 +92,11 @@ std::string histogram(const std::vector<double>& values, const std::string& titl
       R"(xmlns="http://www.w3.org/2000/svg"><text x="{3}" y="16">{0}</text>)",
       html_escape(title), kWidth, kHeight, kLeft);
   if (values.empty()) return svg + R"(<text x="48" y="60">no runs</text></svg>)";
+  // Callers pass finite values of 0 and more (a hand-edited report may say otherwise).
   const double top = std::max(*std::max_element(values.begin(), values.end()), 1e-9);
   std::vector<std::size_t> bins(kBins, 0);
   for (double value : values) {
-    const int bin = std::min(kBins - 1, static_cast<int>(value / top * kBins));
-    ++bins[static_cast<std::size_t>(std::max(bin, 0))];
+    ++bins[static_cast<std::size_t>(std::clamp(value / top * kBins, 0.0, kBins - 1.0))];
   }
   const std::size_t most = *std::max_element(bins.begin(), bins.end());
   const double bar = plot_width / kBins;
@@ -114,7 +116,7 @@ std::string histogram(const std::vector<double>& values, const std::string& titl
   svg += fmt::format(R"(<text x="8" y="{}">{}</text>)", kTop + 10, most);
   // Labels stacked above the plot, one line each, so markers close together stay legible.
   for (std::size_t i = 0; i < markers.size(); ++i) {
-    const double x = kLeft + plot_width * std::min(1.0, markers[i].value / top);
+    const double x = kLeft + plot_width * std::clamp(markers[i].value / top, 0.0, 1.0);
     const double y = 30 + 11 * static_cast<double>(i);
     svg += fmt::format(
         R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2}" stroke="#d64545" )"
@@ -130,10 +132,21 @@ std::string mib_label(double mib) { return fmt::format("{:.1f} MiB", mib); }
 
 }  // namespace
 
-std::string html_escape(std::string_view text) {
+std::string html_escape(std::string_view raw) {
+  std::string valid;
+  if (first_invalid_utf8(raw)) {
+    for (std::string_view rest = raw; !rest.empty();) {
+      const std::size_t good = first_invalid_utf8(rest).value_or(rest.size());
+      valid += rest.substr(0, good);
+      if (good == rest.size()) break;
+      valid += "\uFFFD";
+      rest.remove_prefix(good + 1);
+    }
+    raw = valid;
+  }
   std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
+  out.reserve(raw.size());
+  for (char c : raw) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -166,13 +179,17 @@ void HtmlReport::add(const RunReport& report) {
       ++ungrouped_failures_;
       return;
     }
+    failure_text_bytes_ += message.size();
     group = groups_.insert(groups_.end(), Group{status, message, 0, {}});
   }
   ++group->count;
   if (group->examples.size() < kExamplesPerGroup) {
     Example example{report.script, {}};
-    for (std::size_t i = 0; i < report.output.size() && i < kOutputLinesPerExample; ++i) {
+    for (std::size_t i = 0; i < report.output.size() && i < kOutputLinesPerExample &&
+                            failure_text_bytes_ < kFailureTextBytes;
+         ++i) {
       example.output.push_back(bounded(report.output[i], kMaxTextBytes));
+      failure_text_bytes_ += example.output.back().size();
     }
     if (report.output.size() > kOutputLinesPerExample) {
       example.output.push_back(fmt::format("… {} more lines",
@@ -220,9 +237,18 @@ std::string HtmlReport::page(const BatchSummary& summary, const std::string& tit
   html += "</div>\n<h2>Tenants</h2><table id=\"tenants\"><tr><th>tenant</th><th>jobs</th>";
   for (RunStatus status : kRunStatuses) html += fmt::format("<th>{}</th>", to_string(status));
   html += "<th>heap cap</th></tr>";
+  std::vector<std::pair<std::size_t, const std::string*>> by_jobs;
   for (const auto& [tenant, counts] : summary.tenants) {
     std::size_t total = 0;
     for (const auto& entry : counts) total += entry.second;
+    by_jobs.emplace_back(total, &tenant);
+  }
+  std::stable_sort(by_jobs.begin(), by_jobs.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t row = 0; row < by_jobs.size() && row < kTenantRows; ++row) {
+    const auto& [total, name] = by_jobs[row];
+    const std::string& tenant = *name;
+    const auto& counts = summary.tenants.at(tenant);
     html += fmt::format("<tr><td>{}</td><td>{}</td>", html_escape(tenant), total);
     for (RunStatus status : kRunStatuses) {
       auto found = counts.find(std::string(to_string(status)));
@@ -235,13 +261,18 @@ std::string HtmlReport::page(const BatchSummary& summary, const std::string& tit
     html += fmt::format("<td>{}</td></tr>", caps.empty() ? "–" : caps);
   }
   html += "</table>\n";
+  if (by_jobs.size() > kTenantRows) {
+    html += fmt::format("<p>and {} more, with fewer jobs</p>\n",
+                        counted(by_jobs.size() - kTenantRows, "tenant"));
+  }
 
   const BatchSummary::Percentiles wall = summary.wall_percentiles();
   std::vector<double> wall_ms;
   std::vector<double> heap_mib;
   for (const Job& job : jobs_) {
     if (job.status == "denied") continue;
-    wall_ms.push_back(job.wall_ms);
+    // A report read back from a file may hold any number: charts take finite ones of 0 up.
+    wall_ms.push_back(std::isfinite(job.wall_ms) ? std::max(job.wall_ms, 0.0) : 0.0);
     heap_mib.push_back(static_cast<double>(job.heap_peak_bytes) / (1024.0 * 1024.0));
   }
   html += "<h2>Latency</h2>";
@@ -306,7 +337,9 @@ std::string HtmlReport::page(const BatchSummary& summary, const std::string& tit
   return html;
 }
 
-std::optional<std::string> page_path_problem(const std::string& path) {
+std::optional<std::string> page_path_problem(const std::string& path,
+                                             const std::vector<std::string>& inputs,
+                                             const std::string& beneath) {
   std::error_code error;
   const std::filesystem::path target(path);
   if (std::filesystem::is_directory(target, error)) return fmt::format("{}: is a folder", path);
@@ -314,19 +347,59 @@ std::optional<std::string> page_path_problem(const std::string& path) {
   if (!std::filesystem::is_directory(folder, error)) {
     return fmt::format("{}: the folder {} does not exist", path, folder.string());
   }
+  struct stat file {};
+  if (::stat(path.c_str(), &file) == 0) {
+    struct stat other {};
+    for (int stream : {STDOUT_FILENO, STDERR_FILENO}) {
+      if (::fstat(stream, &other) == 0 && same_file(file, other)) {
+        return fmt::format("{}: is {}'s file too", path, stream == STDOUT_FILENO ? "stdout" : "stderr");
+      }
+    }
+    for (const std::string& input : inputs) {
+      if (::stat(input.c_str(), &other) == 0 && same_file(file, other)) {
+        return fmt::format("{}: is {}, which krepis reads: it would be overwritten", path, input);
+      }
+    }
+  }
+  if (!beneath.empty()) {
+    const std::filesystem::path inside =
+        std::filesystem::weakly_canonical(std::filesystem::absolute(folder, error), error);
+    const std::filesystem::path jobs = std::filesystem::canonical(beneath, error);
+    if (!error && std::mismatch(jobs.begin(), jobs.end(), inside.begin(), inside.end()).first ==
+                      jobs.end()) {
+      return fmt::format("{}: is inside the batch's folder {}, whose files are jobs", path,
+                         beneath);
+    }
+  }
+  // Writable? A file made beside it and removed says so now, not after the batch.
+  const std::filesystem::path probe = folder / fmt::format(".krepis-{:08x}", std::random_device()());
+  UniqueFd fd(::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid()) return fmt::format("{}: {}", path, std::strerror(errno));
+  ::unlink(probe.c_str());
   return std::nullopt;
 }
 
 bool write_page(const std::string& path, const std::string& page, std::string& error) {
   const std::filesystem::path target(path);
   std::random_device random;
+  // A short name: one beside a file whose own name is near the limit still fits.
   const std::filesystem::path temporary =
-      target.parent_path() /
-      fmt::format(".{}.krepis-{:08x}", target.filename().string(), random());
+      (target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path()) /
+      fmt::format(".krepis-{:08x}", random());
+  // A page replacing another keeps its mode (a 0600 page stays private).
+  struct stat existing {};
+  const mode_t mode = ::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)
+                          ? (existing.st_mode & 07777)
+                          : 0644;
   UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                     0644));
+                     mode));
   if (!fd.valid()) {
     error = fmt::format("{}: {}", path, std::strerror(errno));
+    return false;
+  }
+  if (::fchmod(fd.get(), mode) != 0) {
+    error = fmt::format("{}: {}", path, std::strerror(errno));
+    ::unlink(temporary.c_str());
     return false;
   }
   std::size_t done = 0;

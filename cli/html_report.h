@@ -30,6 +30,11 @@ class HtmlReport {
   static constexpr std::size_t kOutputLinesPerExample = 20;
   static constexpr std::size_t kMaxTextBytes = 2000;
   static constexpr std::size_t kSlowestJobs = 15;
+  // What the failures' messages and output may take in all, before escaping; past it the
+  // examples keep their job's name only.
+  static constexpr std::size_t kFailureTextBytes = 1024 * 1024;
+  // Tenants in the table, most jobs first; the rest are counted.
+  static constexpr std::size_t kTenantRows = 200;
 
   // Folds one report in.
   void add(const RunReport& report);
@@ -58,16 +63,23 @@ class HtmlReport {
   std::vector<Job> jobs_;
   std::vector<Group> groups_;
   std::size_t ungrouped_failures_ = 0;  // past kMaxGroups
+  std::size_t failure_text_bytes_ = 0;  // kept so far, within kFailureTextBytes
   // tenant -> heap caps its reports carried (more than one if a run changed it)
   std::map<std::string, std::vector<std::size_t>> heap_caps_;
 };
 
 // `text` with &, <, >, " and ' written as entities: safe in an element and in an attribute.
+// A byte that is not UTF-8 becomes U+FFFD, so the page is valid UTF-8 whatever it quotes.
 std::string html_escape(std::string_view text);
 
-// Why a page could not be written to `path` (its folder is missing, it is a folder), said
-// before a batch runs rather than after; nothing when it looks writable.
-std::optional<std::string> page_path_problem(const std::string& path);
+// Why a page could not be written to `path`, said before a batch runs rather than after:
+// its folder is missing or not writable (a file is made there and removed, to know), it is
+// a folder, stdout's or stderr's own file, or one krepis reads (`inputs`: the manifest, a
+// record, summarize's files), or it lies beneath `beneath` (the batch's folder, whose files
+// are jobs). Nothing when it can be written.
+std::optional<std::string> page_path_problem(const std::string& path,
+                                             const std::vector<std::string>& inputs,
+                                             const std::string& beneath = {});
 
 // Writes `page` to `path` through a temporary file beside it, renamed into place; false with
 // `error` set when it cannot.

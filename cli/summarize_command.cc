@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,7 @@ bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summa
     // A result may hold a lone surrogate, which V8 writes as an escape nlohmann refuses.
     nlohmann::json parsed = nlohmann::json::parse(nlohmann_parsable(line), nullptr, false);
     const bool had_other_plan = !summary.other_plan.empty();
+    const bool had_repeat = !summary.repeated_shard.empty();
     if (parsed.is_discarded() || !summary.merge_line(parsed)) {
       print_error(fmt::format("{}:{}: not a report or summary line of `krepis batch --json`", name,
                               number));
@@ -35,6 +37,11 @@ bool merge_stream(std::istream& in, const std::string& name, BatchSummary& summa
     }
     if (page != nullptr && !parsed.contains("summary")) {
       if (std::optional<RunReport> report = report_from_json(parsed)) page->add(*report);
+    }
+    if (!had_repeat && !summary.repeated_shard.empty()) {
+      print_error(fmt::format("{}:{}: shard {} is merged twice: its jobs would be counted twice",
+                              name, number, summary.repeated_shard));
+      return false;
     }
     if (!had_other_plan && !summary.other_plan.empty()) {
       print_error(fmt::format(
@@ -88,7 +95,7 @@ int summarize_command(const SummarizeOptions& options) {
   summary.shards = 0;
   std::optional<HtmlReport> page;
   if (options.html) {
-    if (std::optional<std::string> problem = page_path_problem(*options.html)) {
+    if (std::optional<std::string> problem = page_path_problem(*options.html, options.files)) {
       print_error("--html " + *problem);
       return kUsageError;
     }
@@ -109,6 +116,16 @@ int summarize_command(const SummarizeOptions& options) {
   if (summary.jobs() == 0) {
     print_error("no report lines in the input: nothing to summarize");
     return kUsageError;
+  }
+  // Shards of one plan, not all of them: said, not refused (a merge while some still run).
+  if (!summary.shards_seen.empty()) {
+    const std::string& any = *summary.shards_seen.begin();
+    const std::size_t slash = any.find('/');
+    const std::size_t count = static_cast<std::size_t>(std::atol(any.c_str() + slash + 1));
+    if (slash != std::string::npos && count > summary.shards_seen.size()) {
+      print_error(fmt::format("merged {} of {} shards (plan {}): the others' jobs are not counted",
+                              summary.shards_seen.size(), count, summary.plan));
+    }
   }
   const std::string title = fmt::format("{}", fmt::join(options.files, " "));
   if (std::string error; page && !write_page(*options.html, page->page(summary, title), error)) {

@@ -19,6 +19,9 @@ fi
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+# Its own profile, nothing of the user's; the sandbox off only where chromium refuses it (root).
+browser_options=(--headless --disable-gpu --user-data-dir="$scratch/profile")
+[ "$(id -u)" = 0 ] && browser_options+=(--no-sandbox)
 jobs=$scratch/jobs
 mkdir -p "$jobs/acme" "$jobs/beta"
 printf '[tenants.acme]\ndeadline_ms = 5000\n[tenants.beta]\ndeadline_ms = 5000\n' > "$scratch/tenants.toml"
@@ -37,7 +40,9 @@ status=0
 "$krepis" batch --tenants "$scratch/tenants.toml" --json --html "$scratch/batch.html" "$jobs" \
   > "$scratch/batch.jsonl" || status=$?
 [ "$status" = 124 ] || fail "batch exited $status, expected 124 (a timeout)"
+status=0
 "$krepis" summarize --html "$scratch/summary.html" "$scratch/batch.jsonl" > /dev/null || status=$?
+[ "$status" = 124 ] || fail "summarize exited $status, expected 124 (a timeout)"
 
 for page in batch summary; do
   html=$scratch/$page.html
@@ -46,8 +51,8 @@ for page in batch summary; do
   if grep -Eqi '<(script|img|a |b id="forged|style>body)' "$html"; then
     fail "$page.html holds live markup from a script: $(grep -Eoi '<(script|img|a |b id="forged|style>body)[^>]*' "$html" | head -3)"
   fi
-  dom=$(timeout 120 "$browser" --headless --no-sandbox --disable-gpu --enable-logging=stderr \
-          --v=0 --dump-dom "file://$html" 2> "$scratch/$page.log") ||
+  dom=$(timeout 120 "$browser" "${browser_options[@]}" --enable-logging=stderr --v=0 \
+          --dump-dom "file://$html" 2> "$scratch/$page.log") ||
     fail "chromium could not render $page.html: $(tail -3 "$scratch/$page.log")"
   if grep -q ':CONSOLE' "$scratch/$page.log"; then
     fail "the browser logged console messages for $page.html: $(grep ':CONSOLE' "$scratch/$page.log")"
@@ -61,8 +66,8 @@ for page in batch summary; do
   [[ $dom == *'<svg'* ]] || fail "$page.html has no chart"
 done
 
-timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
-  --window-size=1200,2200 --screenshot="$build_dir/report.png" "file://$scratch/batch.html" \
+timeout 120 "$browser" "${browser_options[@]}" --hide-scrollbars --window-size=1200,2200 \
+  --screenshot="$build_dir/report.png" "file://$scratch/batch.html" \
   2> "$scratch/screenshot.log" || fail "no screenshot: $(tail -3 "$scratch/screenshot.log")"
 [ "$(head -c 4 "$build_dir/report.png" | od -An -c | tr -d ' ')" = '211PNG' ] ||
   fail "the screenshot is not a PNG"

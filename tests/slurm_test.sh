@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real Slurm in the tests: Debian's slurm-wlm and munge (installed here when missing,
 # under CI), munged, slurmctld and slurmd for one node on localhost, all in a scratch folder on
-# ports of their own. It submits the job-array script of docs/SCALING.md as written (only
+# free ports of their own. It submits the job-array script of docs/SCALING.md as written (only
 # the resources are sized to this node on sbatch's command line), 3 shards of a batch of 80
 # jobs over 4 tenants; kills one array task with scancel once it has reported a few jobs;
 # requeues it (the script keeps each shard's record with --resume); and checks
@@ -29,14 +29,38 @@ fi
 
 scratch=$(mktemp -d)
 daemons=()
+# Every daemon ends with the test: asked to, then made to, and waited for, before its files go.
 cleanup() {
+  local pids=() pid_file pid
   for pid_file in "${daemons[@]}"; do
-    [ -s "$pid_file" ] && kill "$(cat "$pid_file")" 2>/dev/null || true
+    [ -s "$pid_file" ] && pids+=("$(cat "$pid_file")")
   done
-  sleep 1
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   rm -rf "$scratch"
 }
 trap cleanup EXIT
+
+# Two free ports for slurmctld and slurmd (not fixed: another tree's test may hold those).
+free_port() {
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+  skip "no free port found"
+}
+ctld_port=$(free_port)
+slurmd_port=$(free_port)
+[ "$ctld_port" != "$slurmd_port" ] || slurmd_port=$((ctld_port + 1))
+# A client call never waits long on a controller that is not there.
+slurm() { timeout 10 "$@"; }
 
 # munge: its own key, socket and files, as root (--force: root is this test's user).
 dd if=/dev/urandom of="$scratch/munge.key" bs=1024 count=1 status=none
@@ -62,8 +86,9 @@ SlurmctldPidFile=$scratch/slurmctld.pid
 SlurmdPidFile=$scratch/slurmd.pid
 SlurmctldLogFile=$scratch/slurmctld.log
 SlurmdLogFile=$scratch/slurmd.log
-SlurmctldPort=16917
-SlurmdPort=16918
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
+MessageTimeout=5
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
@@ -81,11 +106,13 @@ slurmctld -f "$SLURM_CONF" || skip "slurmctld does not start: $(tail -3 "$scratc
 daemons+=("$scratch/slurmctld.pid")
 slurmd -f "$SLURM_CONF" || skip "slurmd does not start: $(tail -3 "$scratch/slurmd.log" 2>/dev/null)"
 daemons+=("$scratch/slurmd.pid")
-for _ in $(seq 100); do
-  sinfo -h -o '%T' 2>/dev/null | grep -q idle && break
-  sleep 0.2
+# Up within a minute, or the daemons cannot run here.
+up=no
+for _ in $(seq 60); do
+  if slurm sinfo -h -o '%T' 2>/dev/null | grep -q idle; then up=yes; break; fi
+  sleep 1
 done
-sinfo -h -o '%T' | grep -q idle || skip "the node never came up: $(tail -3 "$scratch/slurmd.log")"
+[ $up = yes ] || skip "the node never came up: $(tail -3 "$scratch/slurmctld.log" "$scratch/slurmd.log" 2>/dev/null)"
 
 # The batch: 80 jobs over 4 tenants, each busy for 0.3 s, far from its 5 s deadline.
 work=$scratch/work
@@ -110,29 +137,31 @@ cd "$work"
 export PATH=$work/bin:$PATH
 sized=(--cpus-per-task=1 --mem=512M)
 wait_for() {
+  local queue
   for _ in $(seq 900); do
-    [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+    queue=$(slurm squeue -h -j "$1") || fail "squeue failed: $(tail -3 "$scratch/slurmctld.log")"
+    [ -z "$queue" ] && return 0
     sleep 0.2
   done
   fail "job $1 never finished: $(tail -3 logs/* 2>/dev/null)"
 }
-job=$(sbatch --parsable --array=0-2 "${sized[@]}" krepis-array.sh) || fail "sbatch refused the script"
+job=$(slurm sbatch --parsable --array=0-2 "${sized[@]}" krepis-array.sh) || fail "sbatch refused the script"
 # Kill shard 1 once it has reported three jobs (of its ~27, 0.3 s each: seconds left).
 for _ in $(seq 600); do
   [ -f results/shard-1.jsonl ] && [ "$(wc -l < results/shard-1.jsonl)" -ge 3 ] && break
   sleep 0.1
 done
 [ "$(wc -l < results/shard-1.jsonl)" -ge 3 ] || fail "shard 1 reported nothing: $(tail -5 logs/* 2>/dev/null)"
-scancel "${job}_1"
+slurm scancel "${job}_1"
 wait_for "$job"
 killed_reports=$(grep -c '"tenant"' results/shard-1.jsonl || true)
 [ "$killed_reports" -lt 26 ] || fail "shard 1 finished before the kill ($killed_reports reports)"
 
 # Shard 1 again, requeued as Slurm does (the same task: shard 1 of 3): --resume runs what
 # its record lacks.
-scontrol requeue "${job}_1" || fail "scontrol could not requeue ${job}_1"
+slurm scontrol requeue "${job}_1" || fail "scontrol could not requeue ${job}_1"
 # A requeued job waits two minutes before it may start again: not here.
-scontrol update JobId="${job}_1" StartTime=now || true
+slurm scontrol update JobId="${job}_1" StartTime=now || true
 wait_for "$job"
 
 merged=$("$krepis" summarize --json results/shard-*.jsonl results/summary-*.json) || true
@@ -145,6 +174,6 @@ duplicates=$(cat results/shard-*.jsonl | jq -r 'select(.script) | .script' | sor
 [ -z "$duplicates" ] || fail "jobs reported twice: $duplicates"
 for shard in 0 1 2; do
   count=$(jq -r 'select(.script) | .script' "results/shard-$shard.jsonl" | sort -u | wc -l)
-  [ "$count" -le 30 ] || fail "shard $shard ran $count jobs, more than 1.1x the mean of 26.7"
+  [ "$count" -le 29 ] || fail "shard $shard ran $count jobs, more than 1.1x the mean of 26.7"
 done
 echo "ok: 3 shards on Slurm, shard 1 killed after $killed_reports reports and resumed; 80 jobs, each once"

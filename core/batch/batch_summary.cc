@@ -92,11 +92,18 @@ bool BatchSummary::merge_line(const nlohmann::json& line) {
     shards += other.value("shards", std::size_t{1});
     // Shards planned from different listings (or modes, or counts) ran some jobs twice and
     // others never: the first fingerprint seen is the batch's, any other is a mismatch.
+    // Whole batches (not sharded) may be merged whatever their folders held.
+    const std::string their_shard = other.value("shard", std::string());
     const std::string their_plan = other.value("plan", std::string());
-    if (plan.empty()) {
-      plan = their_plan;
-    } else if (!their_plan.empty() && their_plan != plan && other_plan.empty()) {
-      other_plan = their_plan;
+    if (!their_shard.empty()) {
+      if (!shards_seen.insert(their_shard).second && repeated_shard.empty()) {
+        repeated_shard = their_shard;
+      }
+      if (plan.empty()) {
+        plan = their_plan;
+      } else if (!their_plan.empty() && their_plan != plan && other_plan.empty()) {
+        other_plan = their_plan;
+      }
     }
     exit_status = combine_exit_status(exit_status, other.value("exit_status", 0));
     if (other.contains("pool") && other["pool"].is_object()) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ struct BatchSummary {
   std::string shard;
   std::string plan;
   std::string other_plan;
+  // Merged: the shards seen ("2/8 by jobs"), and the first seen twice (its jobs would be
+  // counted twice).
+  std::set<std::string> shards_seen;
+  std::string repeated_shard;
   int exit_status = 0;
 
   void add(const RunReport& report);

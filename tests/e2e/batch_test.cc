@@ -377,6 +377,47 @@ TEST_CASE("balanced shards add up to the whole batch, share a plan, and merge on
   CHECK(refused.err.find("--shard-by tenant") != std::string::npos);
 }
 
+TEST_CASE("--html never overwrites what krepis reads, and is written even when nothing ran") {
+  MixedBatch batch;
+  const std::string manifest = batch.manifest.string();
+  const std::string before = read_all(batch.manifest);
+  ProcessResult onto_manifest = run_krepis(batch.args({"--html", manifest}));
+  CHECK(onto_manifest.exit_status == 2);
+  CHECK(onto_manifest.err.find("which krepis reads") != std::string::npos);
+  CHECK(read_all(batch.manifest) == before);
+  ProcessResult onto_job =
+      run_krepis(batch.args({"--html", (batch.dir / "alpha" / "page.html").string()}));
+  CHECK(onto_job.exit_status == 2);
+  CHECK(onto_job.err.find("inside the batch's folder") != std::string::npos);
+  const std::string shard0 = temp_file("html-shard0.jsonl", run_krepis(batch.args({"--shard", "0/3"})).out);
+  ProcessResult onto_input = run_krepis({"summarize", "--html", shard0, shard0});
+  CHECK(onto_input.exit_status == 2);
+  // A shard with nothing to run still writes its (empty) page.
+  const fs::path page = batch.root / "empty-shard.html";
+  ProcessResult nothing = run_krepis(batch.args({"--shard", "20/30", "--html", page.string()}));
+  CHECK(nothing.exit_status == 0);
+  CHECK(read_all(page).find(R"(id="count-ok">0<)") != std::string::npos);
+}
+
+TEST_CASE("summarize merges whole batches of different folders, not one shard twice") {
+  MixedBatch first;
+  MixedBatch second;
+  second.job("gamma/extra.js", "1", "ok");
+  const std::string a = temp_file("whole-a.jsonl", run_krepis(first.args()).out);
+  const std::string b = temp_file("whole-b.jsonl", run_krepis(second.args()).out);
+  ProcessResult merged = run_krepis({"summarize", "--json", a, b});
+  CHECK(merged.exit_status == 124);
+  CHECK(json::parse(merged.out)["summary"]["jobs"] ==
+        first.expected.size() + second.expected.size());
+  const std::string shard = temp_file("twice.jsonl", run_krepis(first.args({"--shard", "1/3"})).out);
+  ProcessResult twice = run_krepis({"summarize", shard, shard});
+  CHECK(twice.exit_status == 2);
+  CHECK(twice.err.find("is merged twice") != std::string::npos);
+  // A merge of some shards of a plan says which are missing.
+  ProcessResult partial = run_krepis({"summarize", shard});
+  CHECK(partial.err.find("merged 1 of 3 shards") != std::string::npos);
+}
+
 TEST_CASE("--shard auto reads a Kubernetes Indexed Job's or a Slurm array's index") {
   MixedBatch batch;
   ProcessResult fixed = run_krepis(batch.args({"--shard", "1/3"}));
