@@ -162,9 +162,10 @@ std::string html_escape(std::string_view raw) {
 void HtmlReport::add(const RunReport& report) {
   const std::string status(to_string(report.status));
   jobs_.push_back({report.script, status, report.wall_ms, report.heap_peak_bytes});
-  if (report.status != RunStatus::kDenied || report.heap_cap_bytes > 0) {
+  // The caps a tenant's runs had (a denied run has none); a few, if limits changed.
+  if (report.heap_cap_bytes > 0) {
     std::vector<std::size_t>& caps = heap_caps_[report.tenant];
-    if (report.heap_cap_bytes > 0 &&
+    if (caps.size() < 4 &&
         std::find(caps.begin(), caps.end(), report.heap_cap_bytes) == caps.end()) {
       caps.push_back(report.heap_cap_bytes);
     }
