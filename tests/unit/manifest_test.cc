@@ -183,6 +183,22 @@ TEST_CASE("a tier caps what one run may log, in lines and KiB") {
               "unknown key");
 }
 
+TEST_CASE("script_type makes a tier's or a tenant's .js jobs ES modules") {
+  Manifest manifest = expect_valid(
+      "[tiers.m]\nscript_type = \"module\"\n[tenants.a]\ntier = \"m\"\n"
+      "[tenants.b]\ntier = \"m\"\nscript_type = \"classic\"\n"
+      "[tenants.c]\nscript_type = \"module\"\n[tenants.d]\n");
+  CHECK(manifest.find("a")->modules_by_default);
+  CHECK_FALSE(manifest.find("b")->modules_by_default);  // the tenant's own value wins
+  CHECK(manifest.find("c")->modules_by_default);
+  CHECK_FALSE(manifest.find("d")->modules_by_default);
+  check_error("[tiers.m]\nscript_type = \"modules\"\n[tenants.a]\n", 2, "tiers.m.script_type",
+              "must be \"classic\" (the default: .js files are scripts) or \"module\" (.js "
+              "files are ES modules), got \"modules\" (did you mean 'module'?)");
+  check_error("[tenants.a]\nscript_type = true\n", 2, "tenants.a.script_type",
+              "must be a string");
+}
+
 TEST_CASE("fs_root must be an existing folder, relative to the manifest's folder") {
   ScratchFolder scratch;
   fs::create_directories(scratch.path / "data" / "a");
