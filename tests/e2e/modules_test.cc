@@ -16,14 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::map<std::string, json> by_script(const ProcessResult& result) {
-  std::map<std::string, json> reports;
-  for (const json& line : result.json_lines()) {
-    if (line.contains("script")) reports[line["script"].get<std::string>()] = line;
-  }
-  return reports;
-}
-
 // A batch folder: tenant acme has a library folder its jobs import, beta is classic, gamma's
 // .js jobs are modules by its manifest entry; outside/ is what no job may reach.
 struct ModuleBatch {
@@ -74,7 +66,7 @@ TEST_CASE("a batch mixes classic scripts and modules, and library folders are no
   for (const std::string jobs : {"1", "2"}) {
     CAPTURE(jobs);
     ProcessResult result = batch.run({"--jobs", jobs});
-    std::map<std::string, json> reports = by_script(result);
+    std::map<std::string, json> reports = reports_by_script(result);
     CHECK(reports.size() == 9);  // nothing of acme/lib/ ran
     CHECK(reports["acme/hello.mjs"]["result"] == "Hello, Ada");
     CHECK(reports["acme/hello.mjs"]["result_from"] == "default export");
@@ -97,14 +89,14 @@ TEST_CASE("a batch mixes classic scripts and modules, and library folders are no
   }
   // With --module, beta's .js job is a module too: a completion value is then no result.
   ProcessResult as_modules = batch.run({"--module"});
-  CHECK(by_script(as_modules)["beta/plain.js"]["result_from"] == "module evaluation");
+  CHECK(reports_by_script(as_modules)["beta/plain.js"]["result_from"] == "module evaluation");
 }
 
 TEST_CASE("a symlink out of the tenant's folder is refused by the kernel, in a confined worker") {
   ModuleBatch batch;
   fs::create_symlink(batch.root / "outside" / "secret.mjs", batch.dir / "acme" / "lib" / "x.mjs");
   write_file(batch.dir / "acme" / "link.mjs", "import x from './lib/x.mjs'; export default x;");
-  std::map<std::string, json> reports = by_script(batch.run());
+  std::map<std::string, json> reports = reports_by_script(batch.run());
   CHECK(reports["acme/link.mjs"]["error"] ==
         "acme/link.mjs:1:15: Uncaught Error: cannot import './lib/x.mjs': 'lib/x.mjs' leads "
         "outside the job's folder");
