@@ -59,12 +59,6 @@ std::string message_of(const RunReport& report) {
   return std::string(error);
 }
 
-// At most `bytes` of `text`, whole characters, "…" when cut.
-std::string bounded(std::string_view text, std::size_t bytes) {
-  if (text.size() <= bytes) return std::string(text);
-  return std::string(text.substr(0, character_start(text, bytes))) + "…";
-}
-
 std::string milliseconds(double ms) {
   return ms < 10 ? fmt::format("{:.2f} ms", ms) : fmt::format("{:.1f} ms", ms);
 }
@@ -171,7 +165,7 @@ void HtmlReport::add(const RunReport& report) {
     }
   }
   if (report.status == RunStatus::kOk) return;
-  const std::string message = bounded(message_of(report), kMaxTextBytes);
+  const std::string message = shortened(message_of(report), kMaxTextBytes);
   auto group = std::find_if(groups_.begin(), groups_.end(), [&](const Group& g) {
     return g.status == status && g.message == message;
   });
@@ -189,7 +183,7 @@ void HtmlReport::add(const RunReport& report) {
     for (std::size_t i = 0; i < report.output.size() && i < kOutputLinesPerExample &&
                             failure_text_bytes_ < kFailureTextBytes;
          ++i) {
-      example.output.push_back(bounded(report.output[i], kMaxTextBytes));
+      example.output.push_back(shortened(report.output[i], kMaxTextBytes));
       failure_text_bytes_ += example.output.back().size();
     }
     if (report.output.size() > kOutputLinesPerExample) {

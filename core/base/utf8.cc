@@ -121,6 +121,11 @@ std::size_t character_start(std::string_view text, std::size_t at) {
   return at;
 }
 
+std::string shortened(std::string_view text, std::size_t bytes) {
+  if (text.size() <= bytes) return std::string(text);
+  return std::string(text.substr(0, character_start(text, bytes))) + "…";
+}
+
 TextPosition position_of(std::string_view text, std::size_t offset) {
   TextPosition position{1, 1};
   for (std::size_t i = 0; i < offset && i < text.size(); ++i) {

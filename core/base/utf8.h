@@ -30,6 +30,9 @@ std::string visible_lines(std::string_view text);
 // characters.
 std::size_t character_start(std::string_view text, std::size_t at);
 
+// `text` when it holds at most `bytes`; else its first `bytes` (whole characters) and "…".
+std::string shortened(std::string_view text, std::size_t bytes);
+
 // 1-based line and column (in bytes) of an offset, for error messages.
 struct TextPosition {
   std::size_t line;

@@ -92,12 +92,6 @@ std::string layout(const std::string& open, const std::vector<std::string>& entr
   return out + close;
 }
 
-// The first `size` bytes of text, less any character cut in two.
-std::string cut_utf8(std::string text, std::size_t size) {
-  text.resize(character_start(text, size));
-  return text;
-}
-
 std::string iso_date(double ms) {
   if (!std::isfinite(ms)) return "Invalid Date";
   auto seconds = static_cast<std::time_t>(std::floor(ms / 1000));
@@ -122,7 +116,7 @@ class Inspector {
     // Entries past the budget are elided, but the layout around those within it adds
     // indentation at every level of nesting: cut here too, so the text is never more than
     // the budget (found by tests/fuzz/inspect, with nested promises).
-    if (text.size() > options_.budget) text = cut_utf8(std::move(text), options_.budget) + "…";
+    if (text.size() > options_.budget) text = shortened(text, options_.budget);
     used_ += text.size();
     return text;
   }

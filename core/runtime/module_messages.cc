@@ -8,11 +8,7 @@
 
 namespace krepis {
 
-std::string excerpt(std::string_view text) {
-  if (text.size() <= kQuotedBytes) return one_line(text);
-  std::string line = one_line(text.substr(0, character_start(text, kQuotedBytes)));
-  return line + "…";
-}
+std::string excerpt(std::string_view text) { return one_line(shortened(text, kQuotedBytes)); }
 
 std::string utf8_prefix(v8::Isolate* isolate, v8::Local<v8::String> text, std::size_t limit,
                         bool& whole) {
