@@ -51,5 +51,12 @@ TEST_CASE("character_start backs off to the start of a character, never past the
   CHECK(character_start(text, 99) == 99);
 }
 
+TEST_CASE("shortened keeps whole characters and says it cut") {
+  CHECK(shortened("short", 5) == "short");
+  CHECK(shortened("shorter", 5) == "short…");
+  CHECK(shortened("ab\xC3\xBC", 3) == "ab…");  // ü is two bytes: not cut in two
+  CHECK(shortened("", 0).empty());
+}
+
 }  // namespace
 }  // namespace krepis
