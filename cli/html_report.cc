@@ -344,16 +344,13 @@ std::optional<std::string> page_path_problem(const std::string& path,
   }
   struct stat file {};
   if (::stat(path.c_str(), &file) == 0) {
-    struct stat other {};
     for (int stream : {STDOUT_FILENO, STDERR_FILENO}) {
-      if (::fstat(stream, &other) == 0 && same_file(file, other)) {
+      if (same_file_as(file, stream)) {
         return fmt::format("{}: is {}'s file too", path, stream == STDOUT_FILENO ? "stdout" : "stderr");
       }
     }
-    for (const std::string& input : inputs) {
-      if (::stat(input.c_str(), &other) == 0 && same_file(file, other)) {
-        return fmt::format("{}: is {}, which krepis reads: it would be overwritten", path, input);
-      }
+    if (const std::string* input = same_file_among(file, inputs)) {
+      return fmt::format("{}: is {}, which krepis reads: it would be overwritten", path, *input);
     }
   }
   if (!beneath.empty()) {

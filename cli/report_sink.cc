@@ -37,23 +37,16 @@ std::optional<ReportSink> ReportSink::open(const std::string& where,
     return std::nullopt;
   }
   struct stat file {};
-  struct stat other {};
   if (::fstat(fd.get(), &file) != 0) {
     error = fmt::format("--report {}: {}", where, std::strerror(errno));
     return std::nullopt;
   }
-  if (::fstat(STDOUT_FILENO, &other) == 0 && same_file(file, other)) {
-    return ReportSink(Kind::kStdout, where, nullptr);
-  }
-  if (::fstat(STDERR_FILENO, &other) == 0 && same_file(file, other)) {
-    return ReportSink(Kind::kStderr, where, nullptr);
-  }
-  for (const std::string& path : keep) {
-    if (::stat(path.c_str(), &other) == 0 && same_file(file, other)) {
-      error = fmt::format("--report {}: is {}, which krepis reads: it would be overwritten", where,
-                          path);
-      return std::nullopt;
-    }
+  if (same_file_as(file, STDOUT_FILENO)) return ReportSink(Kind::kStdout, where, nullptr);
+  if (same_file_as(file, STDERR_FILENO)) return ReportSink(Kind::kStderr, where, nullptr);
+  if (const std::string* read = same_file_among(file, keep)) {
+    error = fmt::format("--report {}: is {}, which krepis reads: it would be overwritten", where,
+                        *read);
+    return std::nullopt;
   }
   if (S_ISREG(file.st_mode) && ::ftruncate(fd.get(), 0) != 0) {
     error = fmt::format("--report {}: {}", where, std::strerror(errno));

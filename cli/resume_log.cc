@@ -30,12 +30,11 @@ std::optional<ResumeLog> ResumeLog::open(const std::string& path, std::string& e
     return std::nullopt;
   }
   struct stat file {};
-  struct stat out {};
   if (::fstat(fd.get(), &file) != 0 || !S_ISREG(file.st_mode)) {
     error = fmt::format("--resume {}: not a regular file", shown);
     return std::nullopt;
   }
-  if (::fstat(STDOUT_FILENO, &out) == 0 && same_file(out, file)) {
+  if (same_file_as(file, STDOUT_FILENO)) {
     error = fmt::format(
         "--resume {}: it is stdout's file too, so each report would be written twice (krepis "
         "appends to it: leave stdout elsewhere)",
