@@ -71,6 +71,15 @@ struct BatchOutput {
   json summary;
 };
 
+// `krepis summarize --json` of the shards' files: it must exit `status`; its summary.
+json merged_summary(const std::vector<std::string>& files, int status) {
+  std::vector<std::string> args{"summarize", "--json"};
+  args.insert(args.end(), files.begin(), files.end());
+  ProcessResult merged = run_krepis(args);
+  CHECK(merged.exit_status == status);
+  return json::parse(merged.out)["summary"];
+}
+
 BatchOutput parse(const ProcessResult& run) {
   BatchOutput output;
   for (const json& line : run.json_lines()) {
@@ -316,11 +325,7 @@ TEST_CASE("shards split by tenant, add up to the whole batch, and merge with sum
   CHECK(seen.size() == batch.expected.size());
   for (const auto& [script, times] : seen) CHECK_MESSAGE(times == 1, script);
 
-  std::vector<std::string> args{"summarize", "--json"};
-  args.insert(args.end(), files.begin(), files.end());
-  ProcessResult merged = run_krepis(args);
-  CHECK(merged.exit_status == 124);
-  json summary = json::parse(merged.out)["summary"];
+  json summary = merged_summary(files, 124);
   CHECK(summary["jobs"] == batch.expected.size());
   CHECK(summary["counts"]["ok"] == 9);
   CHECK(summary["shards"] == 3);
@@ -354,11 +359,7 @@ TEST_CASE("balanced shards add up to the whole batch, share a plan, and merge on
   CHECK(shards_of_tenant["alpha"].size() == 1);
   CHECK(shards_of_tenant["beta"].size() == 1);
 
-  std::vector<std::string> args{"summarize", "--json"};
-  args.insert(args.end(), files.begin(), files.end());
-  ProcessResult merged = run_krepis(args);
-  CHECK(merged.exit_status == 124);
-  json summary = json::parse(merged.out)["summary"];
+  json summary = merged_summary(files, 124);
   CHECK(summary["jobs"] == batch.expected.size());
   CHECK(summary["shards"] == 3);
   CHECK(summary["plan"] == *plans.begin());
@@ -368,7 +369,7 @@ TEST_CASE("balanced shards add up to the whole batch, share a plan, and merge on
   batch.job("gamma/g9.js", "9", "ok");
   ProcessResult late = run_krepis(batch.args({"--shard", "1/3"}));
   files[1] = temp_file("balanced-late.jsonl", late.out);
-  args = {"summarize"};
+  std::vector<std::string> args{"summarize"};
   args.insert(args.end(), files.begin(), files.end());
   ProcessResult refused = run_krepis(args);
   CHECK(refused.exit_status == 2);
