@@ -7,7 +7,11 @@
 #include <v8-regexp.h>
 #include <v8-typed-array.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "core/engine/v8_text.h"
@@ -131,6 +135,54 @@ void replace(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
 }
 
+// Eight one-byte characters at a time: the high bit of each byte of `word` that JSON.stringify
+// writes otherwise than as itself (a control character, a quote, a backslash, past ASCII).
+// Exact in every byte (no borrow crosses bytes), so each bit can be taken in turn.
+constexpr std::uint64_t kLows = 0x7F7F7F7F7F7F7F7FULL;
+constexpr std::uint64_t kHighs = ~kLows;
+constexpr std::uint64_t every_byte(std::uint8_t byte) { return 0x0101010101010101ULL * byte; }
+constexpr std::uint64_t zero_bytes(std::uint64_t word) {
+  return ~(((word & kLows) + kLows) | word | kLows);
+}
+constexpr std::uint64_t control_bytes(std::uint64_t word) {
+  return zero_bytes(word & every_byte(0xE0));
+}
+constexpr std::uint64_t bytes_to_rewrite(std::uint64_t word) {
+  return control_bytes(word) | zero_bytes(word ^ every_byte('"')) |
+         zero_bytes(word ^ every_byte('\\')) | (word & kHighs);
+}
+
+std::uint64_t load_word(const char* bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
+// What one character that needs it becomes; returns past the last byte written.
+char* rewrite(unsigned char byte, char* out) {
+  constexpr char kHex[] = "0123456789abcdef";
+  if (byte >= 0x80) {  // Latin-1 past ASCII: two bytes of UTF-8
+    *out++ = static_cast<char>(0xC0 | (byte >> 6));
+    *out++ = static_cast<char>(0x80 | (byte & 0x3F));
+    return out;
+  }
+  *out++ = '\\';
+  switch (byte) {
+    case '\b': *out++ = 'b'; break;
+    case '\t': *out++ = 't'; break;
+    case '\n': *out++ = 'n'; break;
+    case '\f': *out++ = 'f'; break;
+    case '\r': *out++ = 'r'; break;
+    case '"':
+    case '\\': *out++ = static_cast<char>(byte); break;
+    default:  // another control character
+      out = std::copy_n("u00", 3, out);
+      *out++ = kHex[byte >> 4];
+      *out++ = kHex[byte & 0xF];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string result_type(v8::Local<v8::Value> value) {
@@ -166,6 +218,54 @@ v8::MaybeLocal<v8::String> result_json(v8::Local<v8::Context> context,
   // Nothing to serialise (undefined, or a toJSON that returned it): null.
   if (!json->IsString()) return v8::String::NewFromUtf8Literal(isolate, "null");
   return json.As<v8::String>();
+}
+
+std::optional<std::string> one_byte_string_json(v8::Isolate* isolate,
+                                                v8::Local<v8::String> string, std::size_t limit) {
+  if (!string->IsOneByte() || static_cast<std::size_t>(string->Length()) > limit) return {};
+  const auto length = static_cast<std::size_t>(string->Length());
+  std::string json(length + length / 8 + 64, '\0');
+  std::size_t written = 0;
+  json[written++] = '"';
+  // Read a chunk at a time (no copy of the whole string in host memory), eight bytes at a
+  // time: both buffers have eight to spare, so a word read past a chunk's end is masked and
+  // a word written past the last byte is overwritten or cut.
+  constexpr std::size_t kChunk = 4096;
+  char chunk[kChunk + 8];
+  for (std::size_t start = 0; start < length; start += kChunk) {
+    const std::size_t in_chunk = std::min(kChunk, length - start);
+    string->WriteOneByte(isolate, reinterpret_cast<std::uint8_t*>(chunk), static_cast<int>(start),
+                         static_cast<int>(in_chunk), v8::String::NO_NULL_TERMINATION);
+    for (std::size_t i = 0; i < in_chunk;) {
+      // Room for eight bytes rewritten at six each, and a word written ahead.
+      if (json.size() - written < 8 * 6 + 8) json.resize(json.size() * 2);
+      char* out = json.data() + written;
+      const std::size_t count = std::min<std::size_t>(8, in_chunk - i);
+      std::uint64_t rewritten = bytes_to_rewrite(load_word(chunk + i));
+      if (count < 8) rewritten &= (std::uint64_t{1} << (8 * count)) - 1;
+      std::size_t done = 0;  // bytes of this word written
+      for (; rewritten != 0; rewritten &= rewritten - 1) {
+        const auto k = static_cast<std::size_t>(std::countr_zero(rewritten) / 8);
+        std::memcpy(out, chunk + i + done, 8);  // the bytes before k, and more to overwrite
+        out += k - done;
+        const auto byte = static_cast<unsigned char>(chunk[i + k]);
+        if (byte == '"' || byte == '\\') {  // the common case: a result that is itself JSON
+          *out++ = '\\';
+          *out++ = static_cast<char>(byte);
+        } else {
+          out = rewrite(byte, out);
+        }
+        done = k + 1;
+      }
+      std::memcpy(out, chunk + i + done, 8);
+      out += count - done;
+      written = static_cast<std::size_t>(out - json.data());
+      i += count;
+    }
+  }
+  json[written++] = '"';
+  json.resize(written);
+  return json;
 }
 
 v8::MaybeLocal<v8::Function> intrinsic_stringify(v8::Local<v8::Context> context) {

@@ -16,6 +16,7 @@
 #include <v8-function.h>
 #include <v8-value.h>
 
+#include <optional>
 #include <string>
 
 namespace krepis {
@@ -32,6 +33,15 @@ std::string result_type(v8::Local<v8::Value> value);
 v8::MaybeLocal<v8::String> result_json(v8::Local<v8::Context> context,
                                        v8::Local<v8::Function> stringify,
                                        v8::Local<v8::Value> value);
+
+// A string made of one-byte characters as JSON, exactly as JSON.stringify writes it (the
+// short escapes for quote, backslash, backspace, tab, newline, form feed and return, \u00xx
+// for the other control characters, the rest as UTF-8), in one pass in C++: through
+// JSON.stringify and its replacer a string costs about 30 instructions a byte, most of a run
+// whose result is a string of some size. Nothing for a two-byte string (which may hold lone
+// surrogates: result_json escapes those) or one longer than `limit`.
+std::optional<std::string> one_byte_string_json(v8::Isolate* isolate,
+                                                v8::Local<v8::String> string, std::size_t limit);
 
 // The context's JSON.stringify; empty if it cannot be read (termination).
 v8::MaybeLocal<v8::Function> intrinsic_stringify(v8::Local<v8::Context> context);

@@ -2,6 +2,7 @@
 #include "core/runtime/sandbox.h"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
@@ -98,6 +99,42 @@ TEST_CASE_FIXTURE(Fixture, "a result JSON cannot carry is carried by defined rul
   // A cycle is an error that says so.
   RunReport cycle = expect_run("const o = {}; o.o = o; o", RunStatus::kError);
   CHECK(cycle.error.value_or("").starts_with("result is not JSON-serialisable"));
+}
+
+TEST_CASE_FIXTURE(Fixture, "a string result is the JSON that JSON.stringify writes of it") {
+  // A one-byte string is escaped by krepis, eight bytes at a time, four kilobytes at a time
+  // (result_json.h): each string here is returned as itself and as JSON.stringify's text of
+  // it, which must agree byte for byte. Every one-byte character, each at every offset in a
+  // word and across the chunks' edges, runs of nothing but escapes (the buffer grows six
+  // times over), and lengths around the word.
+  const std::string strings[] = {
+      "Array.from({length: 256}, (_, i) => String.fromCharCode(i)).join('')",
+      "Array.from({length: 256}, (_, i) => 'abcdefg'.slice(i % 8) + String.fromCharCode(i))"
+      ".join('')",
+      "[4087, 4094, 4095, 4096, 4097, 8191].reduce((s, at) => s.slice(0, at) + '\"' +"
+      " s.slice(at + 1), 'x'.repeat(9000))",
+      "'\"'.repeat(5000) + '\\\\'.repeat(3000)",
+      "'\\u0001'.repeat(20000) + '\\u00ff\\n'",
+      "Array.from({length: 20}, (_, n) => 'é\\u001f\"a'.repeat(n).slice(0, n)).join('|')",
+      "''",
+      "'plain ASCII, nothing to escape, longer than one word of eight'",
+      // Two-byte strings go the general way: a lone surrogate is escaped, not replaced.
+      "'\\ud800 and \\u20ac'",
+  };
+  for (const std::string& string : strings) {
+    INFO("string: " << string);
+    RunReport as_itself = expect_run(string, RunStatus::kOk);
+    // In an array, the text goes V8's own way to the report.
+    RunReport as_text = expect_run("[JSON.stringify(" + string + ")]", RunStatus::kOk);
+    REQUIRE(as_text.result_json);
+    CHECK(as_itself.result_json.value_or("<none>") ==
+          nlohmann::json::parse(*as_text.result_json).at(0).get<std::string>());
+    CHECK(as_itself.result_type == std::optional<std::string>("string"));
+  }
+  // The JSON of a string is held to the result's limit, escapes counted.
+  RunReport over = expect_run("'\"'.repeat(9_000_000)", RunStatus::kError);
+  CHECK(over.error.value_or("") ==
+        "result is 18000002 bytes of JSON, over the limit of 16777216 bytes");
 }
 
 TEST_CASE_FIXTURE(Fixture, "a promise is awaited, its microtasks drained under the deadline") {
