@@ -155,18 +155,20 @@ def main():
         # The same warm run counted in instructions (callgrind), which this shared machine's noise
         # does not move: the difference of 110 and 10 runs, per run.
         if shutil.which("valgrind"):
-            def instructions(program):
+            def instructions(program, code):
                 counts = []
                 for n in (10, 110):
                     err = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                                          str(program), "warm", str(n), TRIVIAL],
+                                          str(program), "warm", str(n), code],
                                          capture_output=True, text=True).stderr
                     counts.append(int(next(l for l in err.splitlines() if "Collected" in l).split()[-1]))
                 return (counts[1] - counts[0]) / 100
-            values = {"krepis": instructions(CORE) / 1000, "v8-floor": instructions(FLOOR) / 1000}
-            if BASELINE:
-                values["baseline"] = instructions(BASELINE / "bench" / "krepis_core_bench") / 1000
-            row("warm run, instructions (callgrind)", "thousand instructions per run", values)
+            for label, code in (("warm run, instructions (callgrind)", TRIVIAL),
+                                ("warm run, 1000 objects, instructions (callgrind)", OBJECTS)):
+                values = {"krepis": instructions(CORE, code) / 1000, "v8-floor": instructions(FLOOR, code) / 1000}
+                if BASELINE:
+                    values["baseline"] = instructions(BASELINE / "bench" / "krepis_core_bench", code) / 1000
+                row(label, "thousand instructions per run", values)
 
     if wanted("batch"):
         # Whole batches, whole processes: per job.
