@@ -25,8 +25,8 @@ BUILD = Path(sys.argv[1]).resolve()
 OUT = Path(sys.argv[2]).resolve()
 QUICK = "--quick" in sys.argv
 BASELINE = Path(sys.argv[sys.argv.index("--baseline") + 1]).resolve() if "--baseline" in sys.argv else None
-# --only warm,batch: only those sections (warm, instructions, batch, cold, idle, process,
-# deadline, memory).
+# --only warm,batch: only those sections (warm, instructions, batch, cold, worker, idle,
+# process, deadline, memory).
 ONLY = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else None
 
 
@@ -208,6 +208,13 @@ def main():
             if peer_available(peer) and peer != "node-vm":
                 values[peer] = median(run_json([NODE, str(PEERS_JS), peer, "cold", str(N_COLD)])["samples_us"]) / 1000
         row("cold instance + first run", "ms", values)
+
+    if wanted("worker"):
+        # A batch worker process's start-up: fork, confinement (Landlock, seccomp, rlimits),
+        # V8's platform and the first isolate, with its first run; then a warm run on it.
+        out = run_json([str(BUILD / "bench" / "krepis_worker_bench"), str(N_COLD)])
+        row("sandboxed worker start-up + first run", "ms",
+            {"krepis first": median(out["first_us"]) / 1000, "krepis warm": median(out["warm_us"]) / 1000})
 
     if wanted("idle"):
         # Idle warm instances.
