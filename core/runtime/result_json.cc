@@ -231,14 +231,19 @@ std::optional<std::string> one_byte_string_json(v8::Isolate* isolate,
   // time: both buffers have eight to spare, so a word read past a chunk's end is masked and
   // a word written past the last byte is overwritten or cut.
   constexpr std::size_t kChunk = 4096;
-  char chunk[kChunk + 8];
+  char chunk[kChunk + 8]{};
   for (std::size_t start = 0; start < length; start += kChunk) {
     const std::size_t in_chunk = std::min(kChunk, length - start);
     string->WriteOneByte(isolate, reinterpret_cast<std::uint8_t*>(chunk), static_cast<int>(start),
                          static_cast<int>(in_chunk), v8::String::NO_NULL_TERMINATION);
     for (std::size_t i = 0; i < in_chunk;) {
-      // Room for eight bytes rewritten at six each, and a word written ahead.
-      if (json.size() - written < 8 * 6 + 8) json.resize(json.size() * 2);
+      // Room for eight bytes rewritten at six each, and a word written ahead; never much
+      // past the limit in host memory (escapes can make six bytes of one): a text that
+      // passes it goes the general way, which says by how much, from V8's capped heap.
+      if (json.size() - written < 8 * 6 + 8) {
+        if (written > limit) return {};
+        json.resize(std::min(json.size() * 2, limit + 64));
+      }
       char* out = json.data() + written;
       const std::size_t count = std::min<std::size_t>(8, in_chunk - i);
       std::uint64_t rewritten = bytes_to_rewrite(load_word(chunk + i));
@@ -264,6 +269,7 @@ std::optional<std::string> one_byte_string_json(v8::Isolate* isolate,
     }
   }
   json[written++] = '"';
+  if (written > limit) return {};
   json.resize(written);
   return json;
 }

@@ -39,7 +39,8 @@ v8::MaybeLocal<v8::String> result_json(v8::Local<v8::Context> context,
 // for the other control characters, the rest as UTF-8), in one pass in C++: through
 // JSON.stringify and its replacer a string costs about 30 instructions a byte, most of a run
 // whose result is a string of some size. Nothing for a two-byte string (which may hold lone
-// surrogates: result_json escapes those) or one longer than `limit`.
+// surrogates: result_json escapes those) or one whose JSON passes `limit` bytes, which it
+// stops making soon after.
 std::optional<std::string> one_byte_string_json(v8::Isolate* isolate,
                                                 v8::Local<v8::String> string, std::size_t limit);
 

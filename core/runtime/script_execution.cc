@@ -406,14 +406,9 @@ void ScriptExecution::finish(const Job& job, v8::Local<v8::Context> context,
   }
   if (stringify.IsEmpty()) return;  // terminated before the run began
   result.result_type = krepis::result_type(value);
-  auto refuse_size = [&](std::size_t bytes) {
-    result.error =
-        fmt::format("result is {} bytes of JSON, over the limit of {} bytes", bytes, kMaxResultBytes);
-  };
   if (value->IsString()) {
     if (std::optional<std::string> json =
             one_byte_string_json(isolate_, value.As<v8::String>(), kMaxResultBytes)) {
-      if (json->size() > kMaxResultBytes) return refuse_size(json->size());
       result.result_json = std::move(json);
       return;
     }
@@ -429,7 +424,11 @@ void ScriptExecution::finish(const Job& job, v8::Local<v8::Context> context,
     return;
   }
   const auto bytes = static_cast<std::size_t>(json->Utf8Length(isolate_));
-  if (bytes > kMaxResultBytes) return refuse_size(bytes);
+  if (bytes > kMaxResultBytes) {
+    result.error =
+        fmt::format("result is {} bytes of JSON, over the limit of {} bytes", bytes, kMaxResultBytes);
+    return;
+  }
   result.result_json = to_utf8(isolate_, json);
 }
 
