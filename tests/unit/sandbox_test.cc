@@ -135,6 +135,11 @@ TEST_CASE_FIXTURE(Fixture, "a string result is the JSON that JSON.stringify writ
   RunReport over = expect_run("'\"'.repeat(9_000_000)", RunStatus::kError);
   CHECK(over.error.value_or("") ==
         "result is 18000002 bytes of JSON, over the limit of 16777216 bytes");
+  // Escapes six times the string's size: the escaping stops soon after the limit, and the
+  // general way counts the rest.
+  RunReport sixfold = expect_run("'\\u0001'.repeat(3_000_000)", RunStatus::kError);
+  CHECK(sixfold.error.value_or("") ==
+        "result is 18000002 bytes of JSON, over the limit of 16777216 bytes");
 }
 
 TEST_CASE_FIXTURE(Fixture, "garbage past the reclaim margin is collected after its run, and retires nothing") {
