@@ -80,10 +80,6 @@ std::size_t Sandbox::leak_margin_bytes() const {
   return std::min(std::max<std::size_t>(4 * kMiB, cap / 16), cap / 100 * reclaim_percent_);
 }
 
-std::size_t Sandbox::reclaim_margin_bytes() const {
-  return std::max(leak_margin_bytes(), std::min<std::size_t>(16 * kMiB, allocator_->cap() / 8));
-}
-
 void Sandbox::set_up_isolate(bool in_worker_process) {
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
@@ -348,12 +344,13 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     // What a big run left is garbage now, but it would count against the next run's cap
     // (and show in its heap figures) until a GC: reclaim it while the isolate is ours. What
     // survives the GC is kept by the isolate itself, and the next run would pay for it.
+    const std::size_t reclaim_above = fresh_bytes_ + leak_margin_bytes();
     retained_bytes_ = 0;
-    if (figures.used_bytes + figures.external_bytes > fresh_bytes_ + reclaim_margin_bytes()) {
+    if (figures.used_bytes + figures.external_bytes > reclaim_above) {
       isolate_->LowMemoryNotification();
       HeapFigures after = heap_guard_->figures();
       std::size_t held = after.used_bytes + after.external_bytes;
-      if (held > fresh_bytes_ + leak_margin_bytes()) retained_bytes_ = held - fresh_bytes_;
+      if (held > reclaim_above) retained_bytes_ = held - fresh_bytes_;
     }
   }
   report.wall_ms = std::chrono::duration<double, std::milli>(wall_end - wall_start).count();

@@ -104,17 +104,10 @@ class Sandbox final : private DeadlineTarget {
   // isolate that retains anything, so no run pays for what an earlier one kept (the
   // isolate-wide Symbol.for registry, say).
   std::size_t retained_bytes() const { return retained_bytes_; }
-  // What survives a full GC after a run above the fresh heap by more than this is retained.
+  // A run that leaves more than this above the fresh heap is followed by a full GC (its
+  // garbage then counts against neither the next run's cap nor its figures), and what
+  // survives the GC above that is retained.
   std::size_t leak_margin_bytes() const;
-  // A run that leaves more than this above the fresh heap is followed by a full GC, so that
-  // its garbage counts against neither the next run's cap nor its figures: the leak margin,
-  // or an eighth of the cap up to 16 MiB when that is more. That GC is a memory-reducing one
-  // (LowMemoryNotification, the only full GC the API offers): it gives V8's free pages
-  // back, and the next contexts fault them in again. At the leak margin alone (8 MiB of a
-  // 128 MiB cap) it came every ten realistic runs and cost each run 38 of its 53 page
-  // faults; below the larger margin V8's own GCs, which keep their pages, collect the
-  // garbage first.
-  std::size_t reclaim_margin_bytes() const;
 
  private:
   // Called on the watchdog's thread, under its lock, only while the run is armed.

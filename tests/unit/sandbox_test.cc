@@ -142,23 +142,6 @@ TEST_CASE_FIXTURE(Fixture, "a string result is the JSON that JSON.stringify writ
         "result is 18000002 bytes of JSON, over the limit of 16777216 bytes");
 }
 
-TEST_CASE_FIXTURE(Fixture, "garbage past the reclaim margin is collected after its run, and retires nothing") {
-  // 64 MiB cap: the leak margin is 4 MiB (1/16 of the cap), the reclaim margin 8 MiB (an
-  // eighth); at 128 MiB they are 8 and 16, and past 256 MiB the leak margin is the larger.
-  CHECK(sandbox->leak_margin_bytes() == 4 * kMiB);
-  CHECK(sandbox->reclaim_margin_bytes() == 8 * kMiB);
-  // ~25 MiB of objects, garbage once the run is over: collected before the next run, whose
-  // figures then show a fresh heap, and the isolate is kept.
-  RunReport big = expect_run(
-      "const a = []; for (let i = 0; i < 400000; i++) a.push({i, s: 'x' + i}); a.length",
-      RunStatus::kOk, "400000");
-  CHECK(big.heap_peak_bytes > 16 * kMiB);
-  CHECK(sandbox->retained_bytes() == 0);
-  RunReport next = expect_run("1", RunStatus::kOk, "1");
-  CHECK(next.warm);
-  CHECK(next.heap_used_bytes < 4 * kMiB);
-}
-
 TEST_CASE_FIXTURE(Fixture, "a promise is awaited, its microtasks drained under the deadline") {
   expect_run("Promise.resolve(41).then(x => x + 1)", RunStatus::kOk, "42");
   expect_run("(async () => { await null; await null; return 'done'; })()", RunStatus::kOk,
