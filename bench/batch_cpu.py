@@ -9,7 +9,8 @@ e.g. python3 bench/batch_cpu.py --core build/bench/krepis_core_bench before=OLD/
 Each round runs every binary once, in turn (interleaved). Per job: total CPU (user+sys of
 the parent and its reaped workers, os.wait4), minor faults, voluntary/involuntary context
 switches, wall. --split also polls /proc every 5 ms (perturbs a little): CPU of the workers
-(sum of their threads' schedstat, ns), parent = total - workers; faults per process.
+(sum of their threads' schedstat, ns, at the last sample before each exits, so a worker's
+last 5 ms are missed and counted as the parent's), parent = total - workers.
 --core BENCH: V8 context+run CPU in-process: `krepis_core_bench warm N '1+1'` for N = 200
 and 2200, CPU difference / 2000 (excludes the process start), subtracted to give
 "outside V8" per job.
@@ -98,14 +99,18 @@ class Poller(threading.Thread):
 
 def run_once(cmd, split):
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # stderr to a file: a pipe read only after the wait would hang a batch that fills it.
+    err_file = tempfile.TemporaryFile()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err_file)
     poller = None
     if split:
         poller = Poller(p.pid)
         poller.start()
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
-    err = p.stderr.read()
+    err_file.seek(0)
+    err = err_file.read().decode(errors="replace")
+    err_file.close()
     p.returncode = status
     if status != 0:
         raise SystemExit(f"{cmd[0]} failed: {status} {err[:500]!r}")

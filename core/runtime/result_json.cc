@@ -8,6 +8,7 @@
 #include <v8-typed-array.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -183,6 +184,14 @@ char* rewrite(unsigned char byte, char* out) {
   return out;
 }
 
+// How many bytes of JSON each one-byte character becomes (as rewrite writes it).
+constexpr std::array<std::uint8_t, 256> kJsonBytes = [] {
+  std::array<std::uint8_t, 256> bytes{};
+  for (int c = 0; c < 256; ++c) bytes[c] = c < 0x20 ? 6 : c < 0x80 ? 1 : 2;
+  for (char c : {'"', '\\', '\b', '\t', '\n', '\f', '\r'}) bytes[static_cast<unsigned char>(c)] = 2;
+  return bytes;
+}();
+
 }  // namespace
 
 std::string result_type(v8::Local<v8::Value> value) {
@@ -220,13 +229,16 @@ v8::MaybeLocal<v8::String> result_json(v8::Local<v8::Context> context,
   return json.As<v8::String>();
 }
 
-std::optional<std::string> one_byte_string_json(v8::Isolate* isolate,
-                                                v8::Local<v8::String> string, std::size_t limit) {
+std::optional<StringJson> one_byte_string_json(v8::Isolate* isolate,
+                                               v8::Local<v8::String> string, std::size_t limit) {
   if (!string->IsOneByte() || static_cast<std::size_t>(string->Length()) > limit) return {};
   const auto length = static_cast<std::size_t>(string->Length());
   std::string json(length + length / 8 + 64, '\0');
   std::size_t written = 0;
   json[written++] = '"';
+  // Past the limit (escapes can make six bytes of one), the rest is only counted: the host
+  // never holds much more than the limit.
+  bool counting = false;
   // Read a chunk at a time (no copy of the whole string in host memory), eight bytes at a
   // time: both buffers have eight to spare, so a word read past a chunk's end is masked and
   // a word written past the last byte is overwritten or cut.
@@ -236,12 +248,12 @@ std::optional<std::string> one_byte_string_json(v8::Isolate* isolate,
     const std::size_t in_chunk = std::min(kChunk, length - start);
     string->WriteOneByte(isolate, reinterpret_cast<std::uint8_t*>(chunk), static_cast<int>(start),
                          static_cast<int>(in_chunk), v8::String::NO_NULL_TERMINATION);
-    for (std::size_t i = 0; i < in_chunk;) {
-      // Room for eight bytes rewritten at six each, and a word written ahead; never much
-      // past the limit in host memory (escapes can make six bytes of one): a text that
-      // passes it goes the general way, which says by how much, from V8's capped heap.
+    std::size_t i = 0;
+    while (!counting && i < in_chunk) {
+      // Room for eight bytes rewritten at six each, and a word written ahead.
       if (json.size() - written < 8 * 6 + 8) {
-        if (written > limit) return {};
+        counting = written > limit;
+        if (counting) break;
         json.resize(std::min(json.size() * 2, limit + 64));
       }
       char* out = json.data() + written;
@@ -267,11 +279,13 @@ std::optional<std::string> one_byte_string_json(v8::Isolate* isolate,
       written = static_cast<std::size_t>(out - json.data());
       i += count;
     }
+    for (; counting && i < in_chunk; ++i) written += kJsonBytes[static_cast<unsigned char>(chunk[i])];
   }
-  json[written++] = '"';
-  if (written > limit) return {};
+  ++written;  // the closing quote
+  if (counting || written > limit) return StringJson{written, std::nullopt};
+  json[written - 1] = '"';
   json.resize(written);
-  return json;
+  return StringJson{written, std::move(json)};
 }
 
 v8::MaybeLocal<v8::Function> intrinsic_stringify(v8::Local<v8::Context> context) {

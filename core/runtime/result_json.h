@@ -38,11 +38,16 @@ v8::MaybeLocal<v8::String> result_json(v8::Local<v8::Context> context,
 // short escapes for quote, backslash, backspace, tab, newline, form feed and return, \u00xx
 // for the other control characters, the rest as UTF-8), in one pass in C++: through
 // JSON.stringify and its replacer a string costs about 30 instructions a byte, most of a run
-// whose result is a string of some size. Nothing for a two-byte string (which may hold lone
-// surrogates: result_json escapes those) or one whose JSON passes `limit` bytes, which it
-// stops making soon after.
-std::optional<std::string> one_byte_string_json(v8::Isolate* isolate,
-                                                v8::Local<v8::String> string, std::size_t limit);
+// whose result is a string of some size. `bytes` is the JSON's size; `text` is left out when
+// that passes `limit` (the rest is then only counted, so the host never holds much more than
+// the limit). Nothing for a two-byte string (which may hold lone surrogates: result_json
+// escapes those) or one of more than `limit` characters.
+struct StringJson {
+  std::size_t bytes = 0;
+  std::optional<std::string> text;
+};
+std::optional<StringJson> one_byte_string_json(v8::Isolate* isolate,
+                                               v8::Local<v8::String> string, std::size_t limit);
 
 // The context's JSON.stringify; empty if it cannot be read (termination).
 v8::MaybeLocal<v8::Function> intrinsic_stringify(v8::Local<v8::Context> context);

@@ -406,10 +406,24 @@ void ScriptExecution::finish(const Job& job, v8::Local<v8::Context> context,
   }
   if (stringify.IsEmpty()) return;  // terminated before the run began
   result.result_type = krepis::result_type(value);
+  auto too_big = [&](std::size_t bytes) {
+    result.error =
+        fmt::format("result is {} bytes of JSON, over the limit of {} bytes", bytes, kMaxResultBytes);
+  };
   if (value->IsString()) {
-    if (std::optional<std::string> json =
+    // Every character is a byte of JSON at least: a longer string is refused before anything
+    // is made of it (JSON.stringify would build the whole text in the heap, uninterruptibly).
+    const auto characters = static_cast<std::size_t>(value.As<v8::String>()->Length());
+    if (characters > kMaxResultBytes) {
+      result.error = fmt::format("result is a string of {} characters, over the limit of {} bytes "
+                                 "of JSON",
+                                 characters, kMaxResultBytes);
+      return;
+    }
+    if (std::optional<StringJson> json =
             one_byte_string_json(isolate_, value.As<v8::String>(), kMaxResultBytes)) {
-      result.result_json = std::move(json);
+      if (!json->text) return too_big(json->bytes);
+      result.result_json = std::move(json->text);
       return;
     }
   }
@@ -424,11 +438,7 @@ void ScriptExecution::finish(const Job& job, v8::Local<v8::Context> context,
     return;
   }
   const auto bytes = static_cast<std::size_t>(json->Utf8Length(isolate_));
-  if (bytes > kMaxResultBytes) {
-    result.error =
-        fmt::format("result is {} bytes of JSON, over the limit of {} bytes", bytes, kMaxResultBytes);
-    return;
-  }
+  if (bytes > kMaxResultBytes) return too_big(bytes);
   result.result_json = to_utf8(isolate_, json);
 }
 
