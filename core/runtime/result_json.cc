@@ -233,7 +233,7 @@ std::optional<StringJson> one_byte_string_json(v8::Isolate* isolate,
                                                v8::Local<v8::String> string, std::size_t limit) {
   if (!string->IsOneByte() || static_cast<std::size_t>(string->Length()) > limit) return {};
   const auto length = static_cast<std::size_t>(string->Length());
-  std::string json(length + length / 8 + 64, '\0');
+  std::string json(std::min(length + length / 8, limit) + 64, '\0');
   std::size_t written = 0;
   json[written++] = '"';
   // Past the limit (escapes can make six bytes of one), the rest is only counted: the host
@@ -286,6 +286,38 @@ std::optional<StringJson> one_byte_string_json(v8::Isolate* isolate,
   json[written - 1] = '"';
   json.resize(written);
   return StringJson{written, std::move(json)};
+}
+
+std::size_t two_byte_string_json_bytes(v8::Isolate* isolate, v8::Local<v8::String> string) {
+  const auto length = static_cast<std::size_t>(string->Length());
+  std::size_t bytes = 2;  // the quotes
+  bool high_surrogate = false;  // the last unit, waiting for its low half
+  constexpr std::size_t kChunk = 4096;
+  std::uint16_t chunk[kChunk];
+  for (std::size_t start = 0; start < length; start += kChunk) {
+    const std::size_t in_chunk = std::min(kChunk, length - start);
+    string->Write(isolate, chunk, static_cast<int>(start), static_cast<int>(in_chunk),
+                  v8::String::NO_NULL_TERMINATION);
+    for (std::size_t i = 0; i < in_chunk; ++i) {
+      const std::uint16_t unit = chunk[i];
+      const bool low = unit >= 0xDC00 && unit <= 0xDFFF;
+      if (high_surrogate) {
+        high_surrogate = false;
+        bytes += low ? 4 : 6;  // a pair is one character of four bytes; a lone half \udxxx
+        if (low) continue;
+      }
+      if (unit < 0x80) {
+        bytes += kJsonBytes[unit];
+      } else if (unit < 0x800) {
+        bytes += 2;
+      } else if (unit >= 0xD800 && unit <= 0xDBFF) {
+        high_surrogate = true;
+      } else {
+        bytes += low ? 6 : 3;
+      }
+    }
+  }
+  return bytes + (high_surrogate ? 6 : 0);
 }
 
 v8::MaybeLocal<v8::Function> intrinsic_stringify(v8::Local<v8::Context> context) {

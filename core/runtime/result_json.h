@@ -49,6 +49,11 @@ struct StringJson {
 std::optional<StringJson> one_byte_string_json(v8::Isolate* isolate,
                                                v8::Local<v8::String> string, std::size_t limit);
 
+// The size of a two-byte string's JSON as JSON.stringify writes it (a lone surrogate as
+// \udxxx, the rest as UTF-8), counted in C++: JSON.stringify would build the whole text in
+// the heap first, uninterruptibly, up to six bytes a character.
+std::size_t two_byte_string_json_bytes(v8::Isolate* isolate, v8::Local<v8::String> string);
+
 // The context's JSON.stringify; empty if it cannot be read (termination).
 v8::MaybeLocal<v8::Function> intrinsic_stringify(v8::Local<v8::Context> context);
 

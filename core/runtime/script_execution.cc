@@ -426,6 +426,8 @@ void ScriptExecution::finish(const Job& job, v8::Local<v8::Context> context,
       result.result_json = std::move(json->text);
       return;
     }
+    const std::size_t bytes = two_byte_string_json_bytes(isolate_, value.As<v8::String>());
+    if (bytes > kMaxResultBytes) return too_big(bytes);
   }
   v8::Local<v8::String> json;
   if (!result_json(context, stringify, value).ToLocal(&json)) {

@@ -144,6 +144,21 @@ TEST_CASE_FIXTURE(Fixture, "a string result is the JSON that JSON.stringify writ
   RunReport sixfold_at_the_limit = expect_run("'\\u0001'.repeat(16_777_216)", RunStatus::kError);
   CHECK(sixfold_at_the_limit.error.value_or("") ==
         "result is 100663298 bytes of JSON, over the limit of 16777216 bytes");
+  // A two-byte string past the limit is counted too, never built in the heap (found by
+  // review: a 16M-character one made V8's JSON.stringify outgrow a 128 MiB cap): UTF-8 of
+  // three bytes, a pair of surrogates four, a lone one \udxxx.
+  RunReport two_byte = expect_run("'\\u0001'.repeat(4_000_000) + '\\u20ac'", RunStatus::kError);
+  CHECK(two_byte.error.value_or("") ==
+        "result is 24000005 bytes of JSON, over the limit of 16777216 bytes");
+  CHECK(two_byte.heap_peak_bytes < 40 * kMiB);
+  RunReport surrogates =
+      expect_run("'\\u0001'.repeat(2_796_202) + '\\ud83d\\ude00' + '\\ud800'", RunStatus::kError);
+  CHECK(surrogates.error.value_or("") ==
+        "result is 16777224 bytes of JSON, over the limit of 16777216 bytes");
+  RunReport lone_first = expect_run("'\\udc00\\ud800x' + '\\u0001'.repeat(2_796_202)",
+                                    RunStatus::kError);
+  CHECK(lone_first.error.value_or("") ==
+        "result is 16777227 bytes of JSON, over the limit of 16777216 bytes");
   // A string longer than the limit is refused by its length, one-byte or not.
   for (const char* longer : {"'x'.repeat(17_000_000)", "'\\u20ac'.repeat(17_000_000)"}) {
     RunReport refused = expect_run(longer, RunStatus::kError);
