@@ -160,7 +160,7 @@ std::uint64_t load_word(const char* bytes) {
 }
 
 // What one character that needs it becomes; returns past the last byte written.
-char* rewrite(unsigned char byte, char* out) {
+constexpr char* rewrite(unsigned char byte, char* out) {
   constexpr char kHex[] = "0123456789abcdef";
   if (byte >= 0x80) {  // Latin-1 past ASCII: two bytes of UTF-8
     *out++ = static_cast<char>(0xC0 | (byte >> 6));
@@ -184,11 +184,16 @@ char* rewrite(unsigned char byte, char* out) {
   return out;
 }
 
-// How many bytes of JSON each one-byte character becomes (as rewrite writes it).
+// How many bytes of JSON each one-byte character becomes: one, or what rewrite writes.
 constexpr std::array<std::uint8_t, 256> kJsonBytes = [] {
   std::array<std::uint8_t, 256> bytes{};
-  for (int c = 0; c < 256; ++c) bytes[c] = c < 0x20 ? 6 : c < 0x80 ? 1 : 2;
-  for (char c : {'"', '\\', '\b', '\t', '\n', '\f', '\r'}) bytes[static_cast<unsigned char>(c)] = 2;
+  for (unsigned c = 0; c < 256; ++c) {
+    char scratch[8] = {};
+    bytes[c] = (bytes_to_rewrite(c) & 0x80) == 0  // the mask's lowest byte is c's
+                   ? 1
+                   : static_cast<std::uint8_t>(rewrite(static_cast<unsigned char>(c), scratch) -
+                                               scratch);
+  }
   return bytes;
 }();
 
