@@ -8,12 +8,11 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <nlohmann/json.hpp>
+
+#include "core/batch/wire_values.h"
 
 namespace krepis {
 namespace {
-
-using nlohmann::json;
 
 // read_frame's first read; each later one doubles what it holds.
 constexpr std::size_t kFirstChunk = 64 * 1024;
@@ -40,72 +39,6 @@ bool read_all(int fd, char* data, std::size_t size) {
   }
   return true;
 }
-
-json optional_text(const std::optional<std::string>& text) {
-  return text ? json(*text) : json(nullptr);
-}
-
-std::optional<std::string> text_or_nothing(const json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  return std::nullopt;
-}
-
-// A field's value on the wire: as JSON would hold it, statuses and stop reasons by name,
-// absent optionals as null.
-json wire_value(RunStatus status) { return to_string(status); }
-json wire_value(StopReason reason) { return to_string(reason); }
-json wire_value(const std::optional<std::string>& text) { return optional_text(text); }
-template <class T>
-json wire_value(const T& value) {
-  return value;
-}
-
-// Reads a field back: false for a name that is no status or stop reason; a wrong type throws
-// json::exception, which the decoder catches.
-bool read_wire(const json& value, RunStatus& status) {
-  std::optional<RunStatus> parsed = parse_status(value.get<std::string>());
-  if (parsed) status = *parsed;
-  return parsed.has_value();
-}
-bool read_wire(const json& value, StopReason& reason) {
-  std::optional<StopReason> parsed = parse_stop_reason(value.get<std::string>());
-  if (parsed) reason = *parsed;
-  return parsed.has_value();
-}
-bool read_wire(const json& value, std::optional<std::string>& text) {
-  if (!value.is_null()) text = value.get<std::string>();
-  return true;
-}
-template <class T>
-bool read_wire(const json& value, T& member) {
-  member = value.get<T>();
-  return true;
-}
-
-template <class Struct, class Visit>
-json encode_fields(const Struct& fields, Visit visit_fields) {
-  json frame = json::object();
-  visit_fields(fields, [&](const ReportField& field, const auto& value) {
-    frame[std::string(field.name)] = wire_value(value);
-  });
-  return frame;
-}
-
-template <class Struct, class Visit>
-bool decode_fields(const json& frame, Struct& fields, Visit visit_fields) {
-  bool valid = true;
-  visit_fields(fields, [&](const ReportField& field, auto& member) {
-    valid = read_wire(frame.at(std::string(field.name)), member) && valid;
-  });
-  return valid;
-}
-
-constexpr auto kReportFields = [](auto& report, auto&& visit) {
-  visit_report_fields(report, visit);
-};
-constexpr auto kPoolFigures = [](auto& figures, auto&& visit) {
-  visit_pool_figures(figures, visit);
-};
 
 }  // namespace
 
@@ -153,156 +86,228 @@ std::optional<std::string> read_frame(int fd) {
   return payload;
 }
 
+
 namespace {
 
-std::string to_bytes(const json& frame) {
-  std::vector<std::uint8_t> bytes = json::to_msgpack(frame);
-  return std::string(bytes.begin(), bytes.end());
+using wire::MapReader;
+using wire::MapWriter;
+using wire::Object;
+using wire::Packer;
+
+// The fields of each map, counted from the lists they are written from.
+constexpr std::size_t kJobFields = 14;
+constexpr std::size_t kReportFieldCount = 0
+#define KREPIS_COUNT(...) +1
+    KREPIS_REPORT_FIELDS(KREPIS_COUNT);
+constexpr std::size_t kPoolFigureCount = 0 KREPIS_POOL_FIGURES(KREPIS_COUNT);
+#undef KREPIS_COUNT
+
+void pack_job(Packer& out, const Job& job) {
+  MapWriter map(out, kJobFields);
+  map.field("tenant", job.tenant);
+  map.field("script", job.script_name);
+  map.field("source", job.source);
+  map.field("input", job.input_json);
+  map.field("input_name", job.input_name);
+  map.field("deadline_ms", static_cast<std::int64_t>(job.deadline.count()));
+  map.field("inspect", job.inspect_result);
+  map.field("remember", job.remember_result);
+  map.field("script_file", job.script_file);
+  map.field("input_file", job.input_file);
+  map.field("module", job.module);
+  map.field("module_root", job.module_root);
+  map.field("module_root_name", job.module_root_name);
+  map.field("entry_path", job.entry_path);
 }
 
-json job_map(const Job& job) {
-  return {{"tenant", job.tenant},          {"script", job.script_name},
-          {"source", job.source},          {"input", optional_text(job.input_json)},
-          {"input_name", job.input_name},  {"deadline_ms", job.deadline.count()},
-          {"inspect", job.inspect_result}, {"remember", job.remember_result},
-          {"script_file", job.script_file}, {"input_file", job.input_file},
-          {"module", job.module},          {"module_root", job.module_root},
-          {"module_root_name", job.module_root_name}, {"entry_path", job.entry_path}};
+bool read_job(const Object* frame, Job& job) {
+  if (frame == nullptr) return false;
+  MapReader map(*frame);
+  std::int64_t deadline_ms = 0;
+  map.field("tenant", job.tenant);
+  map.field("script", job.script_name);
+  map.field("source", job.source);
+  map.field("input", job.input_json);
+  map.field("input_name", job.input_name);
+  map.field("deadline_ms", deadline_ms);
+  map.field("inspect", job.inspect_result);
+  map.field("remember", job.remember_result);
+  map.field("script_file", job.script_file);
+  map.field("input_file", job.input_file);
+  map.field("module", job.module);
+  map.field("module_root", job.module_root);
+  map.field("module_root_name", job.module_root_name);
+  map.field("entry_path", job.entry_path);
+  job.deadline = std::chrono::milliseconds(deadline_ms);
+  return map.complete();
 }
 
-// Throws json::exception on a missing field or a wrong type.
-Job job_from(const json& frame) {
-  Job job;
-  job.tenant = frame.at("tenant").get<std::string>();
-  job.script_name = frame.at("script").get<std::string>();
-  job.source = frame.at("source").get<std::string>();
-  job.input_json = text_or_nothing(frame.at("input"));
-  job.input_name = frame.at("input_name").get<std::string>();
-  job.deadline = std::chrono::milliseconds(frame.at("deadline_ms").get<std::int64_t>());
-  job.inspect_result = frame.at("inspect").get<bool>();
-  job.remember_result = frame.at("remember").get<bool>();
-  job.script_file = frame.at("script_file").get<std::string>();
-  job.input_file = frame.at("input_file").get<std::string>();
-  job.module = frame.at("module").get<bool>();
-  job.module_root = frame.at("module_root").get<std::string>();
-  job.module_root_name = frame.at("module_root_name").get<std::string>();
-  job.entry_path = frame.at("entry_path").get<std::string>();
-  return job;
+// A reply's fields; a session reply adds its own after them.
+constexpr std::size_t kReplyFields = 3;
+
+void pack_reply_fields(MapWriter& map, const WorkerReply& reply) {
+  MapWriter report(map.nested("report"), kReportFieldCount);
+  visit_report_fields(reply.report, [&](const ReportField& field, const auto& value) {
+    report.field(field.name, value);
+  });
+  MapWriter figures(map.nested("figures"), kPoolFigureCount);
+  visit_pool_figures(reply.figures, [&](const ReportField& field, const auto& value) {
+    figures.field(field.name, value);
+  });
+  map.field("last", reply.last);
 }
 
-json reply_map(const WorkerReply& reply) {
-  return {{"report", encode_fields(reply.report, kReportFields)},
-          {"figures", encode_fields(reply.figures, kPoolFigures)},
-          {"last", reply.last}};
+bool read_reply_fields(MapReader& map, WorkerReply& reply) {
+  const Object* report_map = map.nested("report");
+  if (report_map == nullptr) return false;
+  MapReader report(*report_map);
+  visit_report_fields(reply.report, [&](const ReportField& field, auto& member) {
+    report.field(field.name, member);
+  });
+  const Object* figures_map = map.nested("figures");
+  if (!report.complete() || figures_map == nullptr) return false;
+  MapReader figures(*figures_map);
+  visit_pool_figures(reply.figures, [&](const ReportField& field, auto& member) {
+    figures.field(field.name, member);
+  });
+  return figures.complete() && map.field("last", reply.last);
 }
 
-// False for a report or figures that do not decode; throws json::exception like job_from.
-bool reply_from(const json& frame, WorkerReply& reply) {
-  if (!decode_fields(frame.at("report"), reply.report, kReportFields) ||
-      !decode_fields(frame.at("figures"), reply.figures, kPoolFigures)) {
-    return false;
+// Encodes a frame with `write_fields(packer)`; `reserve`: the bytes it will roughly take.
+template <class Write>
+std::string encode(std::size_t reserve, Write write_fields) {
+  wire::FrameBytes frame;
+  frame.bytes.reserve(reserve);
+  Packer out(frame);
+  write_fields(out);
+  return std::move(frame.bytes);
+}
+
+// Decodes a frame with `read_fields(root, value)`, or nothing when it is not one.
+template <class T, class Read>
+std::optional<T> decode(std::string_view bytes, Read read_fields) {
+  std::optional<msgpack::object_handle> tree = wire::unpack_frame(bytes);
+  if (!tree) return std::nullopt;
+  T value;
+  if (!read_fields(tree->get(), value)) return std::nullopt;
+  return value;
+}
+
+// A job's fixed part (its names, paths and keys); what it carries comes on top.
+constexpr std::size_t kFrameBase = 512;
+
+std::size_t job_bytes(const Job& job) {
+  return kFrameBase + job.source.size() + (job.input_json ? job.input_json->size() : 0);
+}
+
+std::size_t reply_bytes(const WorkerReply& reply) {
+  std::size_t bytes = kFrameBase;
+  for (const std::optional<std::string>* text :
+       {&reply.report.result_json, &reply.report.result_text, &reply.report.stack,
+        &reply.report.error}) {
+    if (*text) bytes += (*text)->size();
   }
-  reply.last = frame.at("last").get<bool>();
-  return true;
+  for (const std::string& line : reply.report.output) bytes += line.size() + 5;
+  return bytes;
 }
 
 }  // namespace
 
-std::string encode_job(const Job& job) { return to_bytes(job_map(job)); }
-
-std::optional<Job> decode_job(std::string_view bytes) {
-  try {
-    return job_from(json::from_msgpack(bytes));
-  } catch (const json::exception&) {
-    return std::nullopt;
-  }
+std::string encode_job(const Job& job) {
+  return encode(job_bytes(job), [&](Packer& out) { pack_job(out, job); });
 }
 
-std::string encode_reply(const WorkerReply& reply) { return to_bytes(reply_map(reply)); }
+std::optional<Job> decode_job(std::string_view bytes) {
+  return decode<Job>(bytes, [](const Object& root, Job& job) { return read_job(&root, job); });
+}
+
+std::string encode_reply(const WorkerReply& reply) {
+  return encode(reply_bytes(reply), [&](Packer& out) {
+    MapWriter map(out, kReplyFields);
+    pack_reply_fields(map, reply);
+  });
+}
 
 std::optional<WorkerReply> decode_reply(std::string_view bytes) {
-  try {
-    WorkerReply reply;
-    if (!reply_from(json::from_msgpack(bytes), reply)) return std::nullopt;
-    return reply;
-  } catch (const json::exception&) {
-    return std::nullopt;
-  }
+  return decode<WorkerReply>(bytes, [](const Object& root, WorkerReply& reply) {
+    MapReader map(root);
+    return read_reply_fields(map, reply) && map.complete();
+  });
 }
 
 std::string encode_session_request(const SessionRequest& request) {
-  json frame = {{"kind", static_cast<int>(request.kind)},
-                {"entry", request.entry},
-                {"heap_bytes", request.heap_bytes},
-                {"live_output", request.live_output},
-                {"keep_context", request.keep_context}};
-  if (request.kind == SessionRequest::Kind::kRun || request.kind == SessionRequest::Kind::kComplete) {
-    frame["job"] = job_map(request.job);
-  }
-  if (request.kind == SessionRequest::Kind::kComplete) {
-    frame["path"] = request.path;
-    frame["prefix"] = request.prefix;
-  }
-  return to_bytes(frame);
+  return encode(job_bytes(request.job), [&](Packer& out) {
+    MapWriter map(out, 8);
+    map.field("kind", static_cast<std::uint64_t>(request.kind));
+    map.field("entry", static_cast<std::uint64_t>(request.entry));
+    map.field("heap_bytes", static_cast<std::uint64_t>(request.heap_bytes));
+    map.field("live_output", request.live_output);
+    map.field("keep_context", request.keep_context);
+    pack_job(map.nested("job"), request.job);
+    map.field("path", request.path);
+    map.field("prefix", request.prefix);
+  });
 }
 
 std::optional<SessionRequest> decode_session_request(std::string_view bytes) {
-  try {
-    json frame = json::from_msgpack(bytes);
-    SessionRequest request;
-    const int kind = frame.at("kind").get<int>();
-    if (kind < 0 || kind > static_cast<int>(SessionRequest::Kind::kComplete)) return std::nullopt;
+  return decode<SessionRequest>(bytes, [](const Object& root, SessionRequest& request) {
+    MapReader map(root);
+    std::uint64_t kind = 0;
+    if (!map.field("kind", kind) || kind > static_cast<std::uint64_t>(SessionRequest::Kind::kComplete)) {
+      return false;
+    }
     request.kind = static_cast<SessionRequest::Kind>(kind);
-    request.entry = frame.at("entry").get<std::uint64_t>();
-    request.heap_bytes = frame.at("heap_bytes").get<std::size_t>();
-    request.live_output = frame.at("live_output").get<bool>();
-    request.keep_context = frame.at("keep_context").get<bool>();
-    if (request.kind == SessionRequest::Kind::kRun || request.kind == SessionRequest::Kind::kComplete) {
-      request.job = job_from(frame.at("job"));
-    }
-    if (request.kind == SessionRequest::Kind::kComplete) {
-      request.path = frame.at("path").get<std::vector<std::string>>();
-      request.prefix = frame.at("prefix").get<std::string>();
-    }
-    return request;
-  } catch (const json::exception&) {
-    return std::nullopt;
-  }
+    map.field("entry", request.entry);
+    map.field("heap_bytes", request.heap_bytes);
+    map.field("live_output", request.live_output);
+    map.field("keep_context", request.keep_context);
+    if (!read_job(map.nested("job"), request.job)) return false;
+    map.field("path", request.path);
+    map.field("prefix", request.prefix);
+    return map.complete();
+  });
 }
 
 std::string encode_session_reply(const SessionReply& reply) {
-  json frame = reply_map(reply.run);
-  frame["isolate_lost"] = reply.isolate_lost;
-  if (!reply.completions.empty()) frame["completions"] = reply.completions;
-  if (reply.isolate) {
+  return encode(reply_bytes(reply.run), [&](Packer& out) {
+    MapWriter map(out, kReplyFields + 3);
+    pack_reply_fields(map, reply.run);
+    map.field("isolate_lost", reply.isolate_lost);
+    map.field("completions", reply.completions);
+    Packer& isolate = map.nested("isolate");
+    if (!reply.isolate) {
+      isolate.pack_nil();
+      return;
+    }
     const IsolateFigures& heap = *reply.isolate;
-    frame["isolate"] = {heap.used_bytes,     heap.total_bytes, heap.limit_bytes,
-                        heap.external_bytes, heap.contexts,    heap.detached_contexts,
-                        heap.runs};
-  }
-  return to_bytes(frame);
+    isolate.pack_array(7);
+    for (std::uint64_t figure : {heap.used_bytes, heap.total_bytes, heap.limit_bytes,
+                                 heap.external_bytes, heap.contexts, heap.detached_contexts,
+                                 heap.runs}) {
+      wire::pack(isolate, figure);
+    }
+  });
 }
 
 std::optional<SessionReply> decode_session_reply(std::string_view bytes) {
-  try {
-    json frame = json::from_msgpack(bytes);
-    SessionReply reply;
-    if (!reply_from(frame, reply.run)) return std::nullopt;
-    reply.isolate_lost = frame.at("isolate_lost").get<bool>();
-    if (frame.contains("completions")) {
-      reply.completions = frame.at("completions").get<std::vector<std::string>>();
+  return decode<SessionReply>(bytes, [](const Object& root, SessionReply& reply) {
+    MapReader map(root);
+    if (!read_reply_fields(map, reply.run)) return false;
+    map.field("isolate_lost", reply.isolate_lost);
+    map.field("completions", reply.completions);
+    const Object* isolate = map.nested("isolate");
+    if (isolate == nullptr || !map.complete()) return false;
+    if (isolate->type == msgpack::type::NIL) return true;
+    if (isolate->type != msgpack::type::ARRAY || isolate->via.array.size != 7) return false;
+    IsolateFigures& heap = reply.isolate.emplace();
+    std::size_t* figures[] = {&heap.used_bytes,     &heap.total_bytes, &heap.limit_bytes,
+                              &heap.external_bytes, &heap.contexts,    &heap.detached_contexts,
+                              &heap.runs};
+    for (std::size_t i = 0; i < 7; ++i) {
+      if (!wire::read(isolate->via.array.ptr[i], *figures[i])) return false;
     }
-    if (frame.contains("isolate")) {
-      const json& heap = frame.at("isolate");
-      reply.isolate = IsolateFigures{heap.at(0).get<std::size_t>(), heap.at(1).get<std::size_t>(),
-                                     heap.at(2).get<std::size_t>(), heap.at(3).get<std::size_t>(),
-                                     heap.at(4).get<std::size_t>(), heap.at(5).get<std::size_t>(),
-                                     heap.at(6).get<std::size_t>()};
-    }
-    return reply;
-  } catch (const json::exception&) {
-    return std::nullopt;
-  }
+    return true;
+  });
 }
 
 }  // namespace krepis

@@ -101,6 +101,79 @@ TEST_CASE("a job and its report cross the wire whole") {
   CHECK_FALSE(decode_reply(encode_job(sent)));  // a job is no reply
 }
 
+TEST_CASE("a session's requests and replies cross the wire whole") {
+  SessionRequest request;
+  request.kind = SessionRequest::Kind::kComplete;
+  request.entry = 7;
+  request.heap_bytes = std::size_t{1} << 40;
+  request.live_output = true;
+  request.job = Job{"acme", "repl", "globalThis.a", std::nullopt, milliseconds(-1)};
+  request.job.module_root = "/srv/acme";
+  request.path = {"a", "b"};
+  request.prefix = "ca";
+  std::optional<SessionRequest> got = decode_session_request(encode_session_request(request));
+  REQUIRE(got);
+  CHECK(got->kind == SessionRequest::Kind::kComplete);
+  CHECK(got->entry == 7);
+  CHECK(got->heap_bytes == request.heap_bytes);
+  CHECK(got->live_output);
+  CHECK_FALSE(got->keep_context);
+  CHECK(got->job.source == "globalThis.a");
+  CHECK_FALSE(got->job.input_json);
+  CHECK(got->job.deadline == milliseconds(-1));
+  CHECK(got->job.module_root == "/srv/acme");
+  CHECK(got->path == request.path);
+  CHECK(got->prefix == "ca");
+
+  SessionReply reply;
+  reply.run.report.status = RunStatus::kError;
+  reply.run.report.result_text = "[Function: f]";
+  reply.isolate_lost = true;
+  reply.completions = {"cat", "car"};
+  std::optional<SessionReply> back = decode_session_reply(encode_session_reply(reply));
+  REQUIRE(back);
+  CHECK(back->run.report.result_text == "[Function: f]");
+  CHECK(back->isolate_lost);
+  CHECK(back->completions == reply.completions);
+  CHECK_FALSE(back->isolate);
+  reply.isolate = IsolateFigures{1, 2, 3, 4, 5, 6, 7};
+  back = decode_session_reply(encode_session_reply(reply));
+  REQUIRE(back);
+  REQUIRE(back->isolate);
+  CHECK(back->isolate->used_bytes == 1);
+  CHECK(back->isolate->runs == 7);
+}
+
+TEST_CASE("the wire takes exactly what its encoder writes, and bounds what it builds") {
+  WorkerReply reply;
+  reply.report.tenant = "acme";
+  reply.report.output = {"one"};
+  const std::string frame = encode_reply(reply);
+  REQUIRE(decode_reply(frame));
+  // Every cut short, and one byte more.
+  for (std::size_t size = 0; size < frame.size(); ++size) {
+    CHECK_FALSE(decode_reply(std::string_view(frame).substr(0, size)));
+  }
+  CHECK_FALSE(decode_reply(frame + '\xc0'));
+  // A field under another name, a status that is none, a number where text belongs.
+  std::string renamed = frame;
+  renamed.replace(renamed.find("tenant"), 6, "tenanT");
+  CHECK_FALSE(decode_reply(renamed));
+  std::string unknown_status = frame;
+  unknown_status.replace(unknown_status.find("\xa2ok"), 3, "\xa2OK");
+  CHECK_FALSE(decode_reply(unknown_status));
+  std::string number_for_text = frame;
+  number_for_text.replace(number_for_text.find("\xa4" "acme"), 5, std::string("\xce\0\0\0\x01", 5));
+  CHECK_FALSE(decode_reply(number_for_text));
+  // Headers that claim more than the frame holds are refused before anything is allocated
+  // for them: an array of 2^32 - 1 entries would be a 64 GiB tree; maps past 64 entries,
+  // nesting past three levels, extension types.
+  CHECK_FALSE(decode_reply(std::string("\xdd\xff\xff\xff\xff", 5)));
+  CHECK_FALSE(decode_reply(std::string("\xdf\xff\xff\xff\xff", 5)));
+  CHECK_FALSE(decode_reply(std::string("\x91\x91\x91\x91\xc0")));
+  CHECK_FALSE(decode_reply(std::string("\xd4\x01\x00", 3)));
+}
+
 TEST_CASE("frames survive a socket, and a truncated one is refused") {
   int ends[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == 0);
