@@ -10,10 +10,10 @@
 namespace krepis {
 namespace {
 
-// A run is first sampled within 5 ms of its start, then every 1 ms for as long as it lasts:
-// most runs end before the first sample, and waking every millisecond would cost a busy
-// worker ~10 % of its throughput. The process's memory grows at most ~3 GiB/s (page faults),
-// so a builtin is ended a few MiB past its allowance.
+// A run is first sampled 5 ms after its start, then every 1 ms for as long as it lasts: most
+// runs end before the first sample, and waking every millisecond would cost a busy worker
+// ~10 % of its throughput. The process's memory grows at most ~3 GiB/s (page faults), so a
+// builtin is ended a few MiB past its allowance.
 constexpr auto kFirstSample = std::chrono::milliseconds(5);
 constexpr auto kEvery = std::chrono::milliseconds(1);
 
@@ -49,6 +49,10 @@ MemoryWatch::Watching::Watching(MemoryWatch& watch, Sandbox& sandbox) : watch_(w
   ++watch.runs_;
   watch.start_ = now;
   watch.limit_ = now + sandbox.heap_cap_bytes() + slack_for(sandbox.heap_cap_bytes());
+  watch.first_sample_ = std::chrono::steady_clock::now() + kFirstSample;
+  // Asleep towards an earlier run's first sample, the thread wakes in time for this one's
+  // (runs start in order): only a thread asleep with nothing to watch needs waking.
+  if (watch.sleeping_until_ > watch.first_sample_) watch.sleeper_.wake();
 }
 
 MemoryWatch::Watching::~Watching() {
@@ -58,22 +62,28 @@ MemoryWatch::Watching::~Watching() {
 
 void MemoryWatch::loop(std::stop_token stop) {
   std::unique_lock lock(mutex_);
-  std::uint64_t seen = 0;  // the run found at the last sample; 0 if none
-  bool fast = false;
-  while (sleeper_.sleep_for(lock, stop, fast ? kEvery : kFirstSample)) {
+  std::uint64_t sampled = 0;  // the run sampled last; 0 if none
+  Time next_sample = Time::max();
+  for (;;) {
     if (sandbox_ == nullptr) {
-      seen = 0;
-      fast = false;
-      continue;
+      next_sample = Time::max();
+    } else if (runs_ != sampled) {
+      next_sample = first_sample_;  // a run not sampled yet: at its fifth millisecond
     }
-    // A run found twice in a row is a long one: sample it every millisecond. A run found
-    // for the first time is sampled again a millisecond later, to learn whether it is.
-    fast = runs_ == seen || !fast;
-    seen = runs_;
-    const std::size_t now = resident_bytes();
+    sleeping_until_ = next_sample;
+    const bool go = next_sample == Time::max() ? sleeper_.sleep(lock, stop)
+                                               : sleeper_.sleep_until(lock, stop, next_sample);
+    sleeping_until_ = Time::min();
+    if (!go) break;
+    const Time now = std::chrono::steady_clock::now();
+    // Nothing to watch, or a run younger than 5 ms (the one this sleep was for has ended).
+    if (sandbox_ == nullptr || (runs_ != sampled && now < first_sample_)) continue;
+    sampled = runs_;
+    next_sample = now + kEvery;
+    const std::size_t resident = resident_bytes();
     // Ends the process (the sandbox's last words) while the run is still in progress: the
     // lock keeps the run's Watching, and so the run, from ending meanwhile.
-    if (now > limit_) sandbox_->end_for_memory(now - start_);
+    if (resident > limit_) sandbox_->end_for_memory(resident - start_);
   }
 }
 

@@ -2,9 +2,10 @@
 // allocate a whole backing store in one step and never check for interrupts (`new
 // Array(3e7).fill(1.5)` takes ~500 MB that way, past any heap limit): the heap guard learns of
 // it only after the fact. This thread samples the process's resident memory while a run is
-// watched (within 5 ms of its start, then every 1 ms); once it has grown by more than the
-// run's cap and some slack since the run began, the sandbox ends the process with the run's
-// report.
+// watched (5 ms after its start, then every 1 ms); once it has grown by more than the run's
+// cap and some slack since the run began, the sandbox ends the process with the run's
+// report. Runs shorter than 5 ms are never sampled, and back-to-back ones wake the thread
+// about once per 5 ms, not once per run.
 #pragma once
 
 #include <chrono>
@@ -43,12 +44,18 @@ class MemoryWatch {
  private:
   void loop(std::stop_token stop);
 
+  using Time = Sleeper::Time;
+
   UniqueFd statm_;
   std::mutex mutex_;
   Sandbox* sandbox_ = nullptr;  // the run watched now, if any
   std::uint64_t runs_ = 0;      // runs watched so far: tells one run from the next
   std::size_t limit_ = 0;       // resident bytes past which it is ended
   std::size_t start_ = 0;
+  Time first_sample_;           // the run's start + 5 ms
+  // When the thread wakes by itself: Time::max() asleep with no run to watch (a new run must
+  // wake it), Time::min() awake (it looks at the run before sleeping again).
+  Time sleeping_until_ = Time::min();
   Sleeper sleeper_;
   std::jthread thread_;  // last: stopped and joined first
 };
