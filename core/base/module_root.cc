@@ -10,11 +10,15 @@ bool is_module_script(std::string_view path, bool modules_by_default) {
   return modules_by_default || path.ends_with(".mjs");
 }
 
-void set_module_root(Job& job, const std::filesystem::path& folder, std::string name,
-                     std::string entry) {
+std::string module_root_path(const std::filesystem::path& folder) {
   std::error_code error;
   std::filesystem::path absolute = std::filesystem::absolute(folder, error);
-  job.module_root = (error ? folder : absolute).lexically_normal().string();
+  return (error ? folder : absolute).lexically_normal().string();
+}
+
+void set_module_root(Job& job, const std::filesystem::path& folder, std::string name,
+                     std::string entry) {
+  job.module_root = module_root_path(folder);
   job.module_root_name = std::move(name);
   job.entry_path = std::move(entry);
 }

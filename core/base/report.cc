@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
@@ -18,6 +20,8 @@ using Coding = ReportField::Coding;
 // Invalid UTF-8 cannot reach here (V8 replaces lone surrogates), but a report line must
 // never fail to print: replace rather than throw.
 std::string escape_line_breakers(std::string line) {
+  // Most lines hold neither lead byte: they are returned as they are, uncopied.
+  if (line.find_first_of("\xC2\xE2") == std::string::npos) return line;
   std::string escaped;
   escaped.reserve(line.size());
   for (std::size_t i = 0; i < line.size(); ++i) {
@@ -41,6 +45,22 @@ std::string escape_line_breakers(std::string line) {
 void append_json(std::string& line, const nlohmann::json& value) {
   line += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+// Counts and flags need no escaping, nor a JSON value made to write them (most of a line).
+void append_count(std::string& line, std::size_t count) {
+  fmt::format_to(std::back_inserter(line), "{}", count);
+}
+void append_flag(std::string& line, bool flag) { line += flag ? "true" : "false"; }
+
+// json_line writes the field names as they are: they must need no escaping.
+constexpr bool plain_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || c == '_';
+  });
+}
+#define KREPIS_CHECK_NAME(type, member, name, ...) \
+  static_assert(plain_name(name), "a report field's name must be a plain identifier");
+KREPIS_REPORT_FIELDS(KREPIS_CHECK_NAME)
+#undef KREPIS_CHECK_NAME
 
 nlohmann::json json_value(RunStatus status) { return to_string(status); }
 nlohmann::json json_value(StopReason reason) { return to_string(reason); }
@@ -142,16 +162,23 @@ std::string json_line(const RunReport& report) {
         return;
       }
     }
+    // The names are the schema's: plain identifiers, written as they are.
     if (line.size() > 1) line += ',';
-    append_json(line, field.name);
-    line += ':';
+    line += '"';
+    line += field.name;
+    line += "\":";
     if constexpr (std::is_same_v<std::decay_t<decltype(value)>, bool>) {
       if (field.coding == Coding::kWarmCold) {
-        append_json(line, value ? "warm" : "cold");
+        line += value ? "\"warm\"" : "\"cold\"";
         return;
       }
     }
-    if constexpr (requires { value.value(); }) {
+    using Value = std::decay_t<decltype(value)>;
+    if constexpr (std::is_same_v<Value, std::size_t>) {
+      append_count(line, value);
+    } else if constexpr (std::is_same_v<Value, bool>) {
+      append_flag(line, value);
+    } else if constexpr (requires { value.value(); }) {
       append_json(line, json_value(*value));
     } else {
       append_json(line, json_value(value));

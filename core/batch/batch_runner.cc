@@ -18,6 +18,17 @@ std::vector<std::string> tenants_of(const BatchPlan& plan) {
   return tenants;
 }
 
+// Jobs are DIR/<tenant>/<job>.js: a tenant's first job gives its folder.
+std::unordered_map<std::string, std::string> tenant_folders_of(const BatchPlan& plan) {
+  std::unordered_map<std::string, std::string> folders;
+  for (const BatchJob& job : plan.jobs) {
+    if (!folders.contains(job.tenant)) {
+      folders.emplace(job.tenant, module_root_path(job.script.parent_path()));
+    }
+  }
+  return folders;
+}
+
 }  // namespace
 
 BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan, WorkerFactory make_worker,
@@ -27,6 +38,7 @@ BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan, Worker
       make_worker_(std::move(make_worker)),
       on_report_(std::move(on_report)),
       js_as_modules_(js_as_modules),
+      tenant_folders_(tenant_folders_of(plan)),
       scheduler_(
           tenants_of(plan),
           [&manifest, &plan](const std::string& tenant) {
@@ -39,15 +51,17 @@ BatchRunner::BatchRunner(const Manifest& manifest, const BatchPlan& plan, Worker
             return spec != nullptr && needs_own_worker(*spec);
           }) {}
 
-Job BatchRunner::job_for(const BatchJob& job, const TenantSpec& tenant, bool js_as_modules) {
+Job BatchRunner::job_for(const BatchJob& job, const TenantSpec& tenant, bool js_as_modules,
+                         const std::string& tenant_folder) {
   // The files are read by the worker that runs the job (Runtime::run): this process never
   // holds a job's bytes, and a job waits in the socket as two paths.
   Job run{job.tenant, job.name, {}, std::nullopt, tenant.limits.deadline};
   run.script_file = job.script.string();
   if (job.input) run.input_file = job.input->string();
-  run.module = is_module_script(job.script.filename().string(),
-                                js_as_modules || tenant.modules_by_default);
-  set_module_root(run, job.script.parent_path(), job.tenant, job.script.filename().string());
+  run.entry_path = job.script.filename().string();
+  run.module = is_module_script(run.entry_path, js_as_modules || tenant.modules_by_default);
+  run.module_root = tenant_folder;
+  run.module_root_name = job.tenant;
   return run;
 }
 
@@ -56,7 +70,7 @@ std::variant<BatchRunner::Ready, RunReport> BatchRunner::prepare(const BatchJob&
   if (tenant == nullptr) {
     return denied_report(job.tenant, job.name, unknown_tenant_message(manifest_, job.tenant));
   }
-  return Ready{job_for(job, *tenant, js_as_modules_), tenant};
+  return Ready{job_for(job, *tenant, js_as_modules_, tenant_folders_.at(job.tenant)), tenant};
 }
 
 void BatchRunner::report(const RunReport& report) {

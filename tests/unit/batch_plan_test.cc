@@ -2,6 +2,7 @@
 // a tenant's folder is a job, a job's input or skipped, and shards agree on what is a job.
 #include "core/batch/batch_plan.h"
 #include "core/batch/batch_runner.h"
+#include "core/base/module_root.h"
 
 #include <doctest/doctest.h>
 
@@ -97,13 +98,15 @@ TEST_CASE("a planned job reaches its worker as paths: the parent reads no job fi
   REQUIRE(plan->jobs.size() == 1);
   TenantSpec tenant;
   tenant.id = "acme";
-  Job job = BatchRunner::job_for(plan->jobs[0], tenant, false);
+  Job job = BatchRunner::job_for(plan->jobs[0], tenant, false,
+                                 module_root_path(plan->jobs[0].script.parent_path()));
   CHECK(job.source.empty());
   CHECK_FALSE(job.input_json.has_value());
   CHECK(job.script_file == (batch.path / "acme" / "job.mjs").string());
   CHECK(job.input_file == (batch.path / "acme" / "job.json").string());
   CHECK(job.module);
   CHECK(job.module_root_name == "acme");
+  CHECK(job.module_root == fs::absolute(batch.path / "acme").lexically_normal().string());
   CHECK(job.entry_path == "job.mjs");
 }
 
