@@ -66,7 +66,8 @@ Result<std::string> checked_text(std::string text, const std::string& name) {
 
 }  // namespace
 
-Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes, Pipes pipes) {
+Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes, Pipes pipes,
+                                   Links links) {
   if (pipes == Pipes::kRead && path == kStdinPath) {
     struct stat info {};
     if (::fstat(STDIN_FILENO, &info) != 0) return failure("stdin", std::strerror(errno));
@@ -76,7 +77,11 @@ Result<std::string> read_text_file(const std::string& path, std::size_t max_byte
     return checked_text(std::move(text).value(), "stdin");
   }
   // O_NONBLOCK: opening a FIFO whose writer has not come must not hang the runner.
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  const int no_links = links == Links::kRefused ? O_NOFOLLOW : 0;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | no_links));
+  if (!fd.valid() && errno == ELOOP && links == Links::kRefused) {
+    return failure(path, "is a symlink; jobs and inputs must be regular files");
+  }
   if (!fd.valid()) return failure(path, plain_cause(errno));
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return failure(path, std::strerror(errno));

@@ -21,6 +21,10 @@ inline constexpr std::string_view kStdinPath = "-";
 // Whether a path may name a pipe. Only what the user names on the command line may: a pipe
 // in a batch's folder, which a tenant may have put there, could hold a worker forever.
 enum class Pipes { kRefused, kRead };
+// Whether the file itself may be a symlink. A tenant's may not: a symlink in its folder
+// could make the runner read any file of the host as a job or its input. Refused by the
+// open itself (O_NOFOLLOW), not by a look first: no lstat, and no window between the two.
+enum class Links { kFollowed, kRefused };
 
 // Reads a regular file of well-formed UTF-8, without a leading byte order mark; the error is
 // "path: what is wrong". Files over `max_bytes` are refused before they are read. With
@@ -29,7 +33,7 @@ enum class Pipes { kRefused, kRead };
 // past `max_bytes`; other special files (devices) are always refused.
 Result<std::string> read_text_file(const std::string& path,
                                    std::size_t max_bytes = kMaxTextFileBytes,
-                                   Pipes pipes = Pipes::kRefused);
+                                   Pipes pipes = Pipes::kRefused, Links links = Links::kFollowed);
 
 // Reads a file that must hold one JSON value (an --input); the error for malformed JSON is
 // json_syntax_error's (core/base/json_syntax.h).

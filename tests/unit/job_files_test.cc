@@ -62,6 +62,16 @@ TEST_CASE_FIXTURE(Files, "a symlink is never followed to a job or an input") {
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().message.find("is a symlink") != std::string::npos);
   CHECK(linked.source.empty());
+  // An input too, named as an input.
+  std::ofstream(folder.path / "job.js") << "1";
+  fs::create_symlink("/etc/passwd", folder.path / "link.json");
+  Job linked_input = job("job.js", "link.json");
+  refused = load_job_files(linked_input, tenant);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message ==
+        "input " + (folder.path / "link.json").string() +
+            ": is a symlink; jobs and inputs must be regular files");
+  CHECK_FALSE(linked_input.input_json);
 }
 
 }  // namespace
