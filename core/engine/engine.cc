@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "core/engine/page_pool.h"
+
 namespace krepis {
 namespace {
 
@@ -41,6 +43,64 @@ constexpr std::string_view kFlags[] = {
     "--harmony-import-assertions",
 };
 
+// The default platform in every respect but one: V8's pages come from krepis's pool.
+class PooledPagesPlatform final : public v8::Platform {
+ public:
+  PooledPagesPlatform(v8::Platform& inner, v8::PageAllocator& pages)
+      : inner_(inner), pages_(pages) {}
+
+  v8::PageAllocator* GetPageAllocator() override { return &pages_; }
+
+  v8::ZoneBackingAllocator* GetZoneBackingAllocator() override {
+    return inner_.GetZoneBackingAllocator();
+  }
+  void OnCriticalMemoryPressure() override { inner_.OnCriticalMemoryPressure(); }
+  bool OnCriticalMemoryPressure(size_t length) override {
+    return inner_.OnCriticalMemoryPressure(length);
+  }
+  int NumberOfWorkerThreads() override { return inner_.NumberOfWorkerThreads(); }
+  std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(v8::Isolate* isolate) override {
+    return inner_.GetForegroundTaskRunner(isolate);
+  }
+  void CallOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_.CallOnWorkerThread(std::move(task));
+  }
+  void CallBlockingTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_.CallBlockingTaskOnWorkerThread(std::move(task));
+  }
+  void CallLowPriorityTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override {
+    inner_.CallLowPriorityTaskOnWorkerThread(std::move(task));
+  }
+  void CallDelayedOnWorkerThread(std::unique_ptr<v8::Task> task,
+                                 double delay_in_seconds) override {
+    inner_.CallDelayedOnWorkerThread(std::move(task), delay_in_seconds);
+  }
+  bool IdleTasksEnabled(v8::Isolate* isolate) override { return inner_.IdleTasksEnabled(isolate); }
+  std::unique_ptr<v8::JobHandle> PostJob(v8::TaskPriority priority,
+                                         std::unique_ptr<v8::JobTask> job_task) override {
+    return inner_.PostJob(priority, std::move(job_task));
+  }
+  double MonotonicallyIncreasingTime() override { return inner_.MonotonicallyIncreasingTime(); }
+  double CurrentClockTimeMillis() override { return inner_.CurrentClockTimeMillis(); }
+  StackTracePrinter GetStackTracePrinter() override { return inner_.GetStackTracePrinter(); }
+  v8::TracingController* GetTracingController() override {
+    return inner_.GetTracingController();
+  }
+  void DumpWithoutCrashing() override { inner_.DumpWithoutCrashing(); }
+  v8::HighAllocationThroughputObserver* GetHighAllocationThroughputObserver() override {
+    return inner_.GetHighAllocationThroughputObserver();
+  }
+
+ private:
+  v8::Platform& inner_;
+  v8::PageAllocator& pages_;
+};
+
+// What the page pool may hold resident beyond what V8 counts as committed: 64 of V8's
+// 256 KiB chunks, free or uncommitted, and 8 MiB of discarded free space in live chunks.
+constexpr std::size_t kPagePoolBytes = 16 * 1024 * 1024;
+constexpr std::size_t kPageDiscardBytes = 8 * 1024 * 1024;
+
 }  // namespace
 
 const char* Engine::v8_version() { return v8::V8::GetVersion(); }
@@ -59,7 +119,9 @@ Engine::Engine() {
     v8::V8::SetFlagsFromString(flag.data(), flag.size());
   }
   // Debian's libnode uses the system ICU, so there is no icudtl.dat to locate.
-  platform_ = v8::platform::NewDefaultPlatform();
+  default_platform_ = v8::platform::NewDefaultPlatform();
+  pages_ = std::make_unique<PagePool>(kPagePoolBytes, kPageDiscardBytes);
+  platform_ = std::make_unique<PooledPagesPlatform>(*default_platform_, *pages_);
   v8::V8::InitializePlatform(platform_.get());
   v8::V8::Initialize();
 }
@@ -71,7 +133,7 @@ Engine::~Engine() {
 
 bool Engine::run_pending_tasks(v8::Isolate* isolate) {
   bool ran = false;
-  while (v8::platform::PumpMessageLoop(platform_.get(), isolate,
+  while (v8::platform::PumpMessageLoop(default_platform_.get(), isolate,
                                        v8::platform::MessageLoopBehavior::kDoNotWait)) {
     ran = true;
   }
@@ -79,7 +141,14 @@ bool Engine::run_pending_tasks(v8::Isolate* isolate) {
 }
 
 void Engine::forget_isolate(v8::Isolate* isolate) {
-  v8::platform::NotifyIsolateShutdown(platform_.get(), isolate);
+  v8::platform::NotifyIsolateShutdown(default_platform_.get(), isolate);
+}
+
+void Engine::reduce_memory(v8::Isolate* isolate) {
+  pages_->begin_reducing();
+  isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+  pages_->end_reducing();
+  pages_->give_back();
 }
 
 Engine::CodeCacheNeed Engine::code_cache_for(std::string_view source_name) {

@@ -15,6 +15,8 @@
 
 namespace krepis {
 
+class PagePool;
+
 class Engine {
  public:
   // Initialises V8. A second Engine in the same process is a programming error: V8 cannot be
@@ -34,6 +36,10 @@ class Engine {
   bool run_pending_tasks(v8::Isolate* isolate);
   // Forgets the isolate's task queue; call just before disposing an isolate.
   void forget_isolate(v8::Isolate* isolate);
+  // Gives an idle isolate's free memory back to the system: a memory-reducing GC whose
+  // discarded pages are given back at once, then the heap pages krepis keeps for reuse
+  // (core/engine/page_pool.h). Call with the isolate locked and entered.
+  void reduce_memory(v8::Isolate* isolate);
 
   // V8's code cache of krepis's built-in JavaScript (core/ops/js_builtins), by source name,
   // so that the process's isolates after the first compile a source from it (one V8 with one
@@ -59,7 +65,10 @@ class Engine {
   CodeCacheFigures code_cache_figures();
 
  private:
-  std::unique_ptr<v8::Platform> platform_;
+  // Declared in the order they are needed: V8 frees pages into the pool until it is disposed.
+  std::unique_ptr<v8::Platform> default_platform_;  // v8::platform's, which runs the tasks
+  std::unique_ptr<PagePool> pages_;
+  std::unique_ptr<v8::Platform> platform_;  // what V8 is given: the default one, our pages
   struct CodeCacheEntry {
     CodeCache cache;
     int compilations = 0;

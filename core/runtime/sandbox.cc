@@ -128,7 +128,7 @@ void Sandbox::forget_context() {
 void Sandbox::settle() {
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
-  isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+  engine_.reduce_memory(isolate_);
 }
 
 void Sandbox::interrupt() noexcept {
