@@ -86,7 +86,6 @@ std::optional<std::string> read_frame(int fd) {
   return payload;
 }
 
-
 namespace {
 
 using wire::MapReader;
@@ -94,7 +93,8 @@ using wire::MapWriter;
 using wire::Object;
 using wire::Packer;
 
-// The fields of each map, counted from the lists they are written from.
+// The entries of each map: pack_job's fields (a map whose count is wrong does not decode, so
+// the round-trip tests catch a field added without it), and the schema's lists.
 constexpr std::size_t kJobFields = 14;
 constexpr std::size_t kReportFieldCount = 0
 #define KREPIS_COUNT(...) +1
