@@ -1,7 +1,9 @@
 #include "core/batch/wire_values.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <new>
 
 #include "core/batch/worker_wire.h"
 
@@ -72,16 +74,20 @@ bool read(const Object& value, double& number) {
     case object_type::FLOAT32:
     case object_type::FLOAT64:
       number = value.via.f64;
-      return true;
+      break;
     case object_type::POSITIVE_INTEGER:
       number = static_cast<double>(value.via.u64);
-      return true;
+      break;
     case object_type::NEGATIVE_INTEGER:
       number = static_cast<double>(value.via.i64);
-      return true;
+      break;
     default:
       return false;
   }
+  // The wire's numbers are times in ms: finite, and far inside what msgpack's pack_double
+  // can write back (it converts a whole double to an integer, undefined at 2^64).
+  constexpr double kLimit = 9.2e18;  // below 2^63
+  return std::isfinite(number) && number > -kLimit && number < kLimit;
 }
 bool read(const Object& value, RunStatus& status) {
   if (value.type != object_type::STR) return false;
@@ -158,6 +164,10 @@ std::optional<msgpack::object_handle> unpack_frame(std::string_view bytes) {
     if (used != bytes.size()) return std::nullopt;  // trailing bytes
     return tree;
   } catch (const msgpack::unpack_error&) {
+    return std::nullopt;
+  } catch (const std::bad_alloc&) {
+    // msgpack reserves an array's entries when it reads the header (24 bytes each), before
+    // they arrive: a lying header in a big frame can ask more than the system gives.
     return std::nullopt;
   }
 }

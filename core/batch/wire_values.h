@@ -90,7 +90,10 @@ class MapReader {
 // Decodes one frame's payload into a tree whose strings point into `bytes`, or nothing for
 // bytes that are not exactly one MessagePack value within the wire's bounds: maps of at most
 // 64 entries, nesting at most 3 deep, no extension types, and no array longer than the frame
-// has bytes (so the tree is at most ~16 bytes per byte of frame, as nlohmann's was).
+// has bytes. msgpack reserves an array's entries (24 bytes each) when it reads its header, so
+// a lying frame can reserve up to 24 bytes per byte at each of the 3 levels (address space,
+// untouched), and a frame of real entries touches up to 24 bytes per byte (nlohmann's tree
+// took ~48); a reservation the system refuses is a frame that does not decode.
 std::optional<msgpack::object_handle> unpack_frame(std::string_view bytes);
 
 }  // namespace krepis::wire

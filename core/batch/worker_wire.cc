@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <new>
 
 #include "core/batch/wire_values.h"
 
@@ -188,9 +189,13 @@ template <class T, class Read>
 std::optional<T> decode(std::string_view bytes, Read read_fields) {
   std::optional<msgpack::object_handle> tree = wire::unpack_frame(bytes);
   if (!tree) return std::nullopt;
-  T value;
-  if (!read_fields(tree->get(), value)) return std::nullopt;
-  return value;
+  try {
+    T value;
+    if (!read_fields(tree->get(), value)) return std::nullopt;
+    return value;
+  } catch (const std::bad_alloc&) {
+    return std::nullopt;  // a string or list the frame holds, too big to copy out
+  }
 }
 
 // A job's fixed part (its names, paths and keys); what it carries comes on top.

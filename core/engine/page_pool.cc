@@ -131,7 +131,7 @@ void* PagePool::AllocatePages(void* hint, std::size_t length, std::size_t alignm
   if (address != nullptr && tracks_pages_ && is_chunk(address, length)) {
     std::lock_guard lock(mutex_);
     out_[address_of(address)] =
-        Chunk{0, 0, protection(permissions) == kProtReadWrite, false, fresh};
+        Chunk{.writable = protection(permissions) == kProtReadWrite, .fresh = fresh};
   }
   return address;
 }
@@ -292,6 +292,7 @@ bool PagePool::SetPermissions(void* address, std::size_t length, Permission perm
         Chunk& chunk = found->second;
         uncount(chunk);
         chunk.parked = true;
+        chunk.parking = true;
         chunk.writable = false;
         pool_bytes_ += kChunkBytes;
         ++figures_.parked;
@@ -301,11 +302,14 @@ bool PagePool::SetPermissions(void* address, std::size_t length, Permission perm
     }
     if (park) {
       zero(address, dropped);
-      if (::mprotect(address, length, PROT_NONE) == 0) return true;
+      const bool ok = ::mprotect(address, length, PROT_NONE) == 0;
       std::lock_guard lock(mutex_);
       auto found = out_.find(begin);
-      if (found != out_.end()) uncount(found->second);
-      return false;
+      if (found != out_.end()) {
+        found->second.parking = false;
+        if (!ok) uncount(found->second);
+      }
+      return ok;
     }
   }
   if (::mprotect(address, length, prot) != 0) return false;
@@ -380,7 +384,9 @@ void PagePool::give_back() {
     // Parked chunks are inaccessible to V8 until it commits them again (under this mutex),
     // so they can be given back here.
     for (auto& [base, chunk] : out_) {
-      if (!chunk.parked) continue;
+      // Not one being parked: its zeroing, outside the mutex, would fault back what this
+      // gives back, uncounted.
+      if (!chunk.parked || chunk.parking) continue;
       ::madvise(pointer_to(base), kChunkBytes, MADV_DONTNEED);
       chunk.dropped = ~std::uint64_t{0};
       chunk.parked = false;

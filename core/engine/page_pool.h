@@ -88,6 +88,7 @@ class PagePool final : public v8::PageAllocator {
     std::uint64_t held = 0;     // V8 asked to discard them; left alone (counted)
     bool writable = false;      // the whole chunk is read-write
     bool parked = false;        // V8 uncommitted it; kept resident and zero (counted)
+    bool parking = false;       // being zeroed and protected for that, outside the mutex
     // Mapped anew and neither freed nor uncommitted since: which of its pages V8 touched is
     // unknown (which pages are resident is for mincore to say, and the worker's system-call
     // filter does not allow it), so it is zeroed by giving all of it back. Zeroing an

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -172,6 +174,38 @@ TEST_CASE("the wire takes exactly what its encoder writes, and bounds what it bu
   CHECK_FALSE(decode_reply(std::string("\xdf\xff\xff\xff\xff", 5)));
   CHECK_FALSE(decode_reply(std::string("\x91\x91\x91\x91\xc0")));
   CHECK_FALSE(decode_reply(std::string("\xd4\x01\x00", 3)));
+  // Times past what can be written back (msgpack's pack_double is undefined at 2^64).
+  std::string huge_time = encode_reply(reply);
+  const std::string zero_ms = std::string("wall_ms", 7) + '\0';
+  REQUIRE(huge_time.find(zero_ms) != std::string::npos);
+  huge_time.replace(huge_time.find(zero_ms) + 7, 1, std::string("\xcb\x43\xf0\0\0\0\0\0\0", 9));
+  CHECK_FALSE(decode_reply(huge_time));
+}
+
+TEST_CASE("a frame whose array headers ask more memory than the system gives fails to decode") {
+  // 64 MiB of frame whose first byte claims 2^26 entries, reserved at 24 bytes each (1.5 GiB)
+  // under an address-space limit of 1 GiB: msgpack's std::bad_alloc must not escape.
+  std::string frame(64 << 20, '\xc0');
+  const std::uint32_t claimed = static_cast<std::uint32_t>(frame.size() - 5);
+  frame[0] = '\xdd';
+  for (int i = 0; i < 4; ++i) frame[1 + i] = static_cast<char>(claimed >> (8 * (3 - i)));
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // Nothing may leave this block but _exit: the child must never return into doctest.
+    try {
+      rlimit limit{std::size_t{1} << 30, std::size_t{1} << 30};
+      ::setrlimit(RLIMIT_AS, &limit);
+      const bool refused = !decode_reply(frame) && !decode_session_reply(frame);
+      ::_exit(refused ? 0 : 1);
+    } catch (...) {
+      ::_exit(2);  // what the decoder let out
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("frames survive a socket, and a truncated one is refused") {
