@@ -24,6 +24,9 @@ void pack(Packer& out, std::uint64_t count) { out.pack_uint64(count); }
 void pack(Packer& out, std::int64_t number) { out.pack_int64(number); }
 // msgpack writes a whole double as an integer; read(double) takes both.
 void pack(Packer& out, double number) { out.pack_double(number); }
+void pack(Packer& out, std::chrono::milliseconds duration) {
+  pack(out, static_cast<std::int64_t>(duration.count()));
+}
 void pack(Packer& out, RunStatus status) { pack(out, to_string(status)); }
 void pack(Packer& out, StopReason reason) { pack(out, to_string(reason)); }
 void pack(Packer& out, const std::optional<std::string>& text) {
@@ -88,6 +91,12 @@ bool read(const Object& value, double& number) {
   // can write back (it converts a whole double to an integer, undefined at 2^64).
   constexpr double kLimit = 9.2e18;  // below 2^63
   return std::isfinite(number) && number > -kLimit && number < kLimit;
+}
+bool read(const Object& value, std::chrono::milliseconds& duration) {
+  std::int64_t count = 0;
+  if (!read(value, count)) return false;
+  duration = std::chrono::milliseconds(count);
+  return true;
 }
 bool read(const Object& value, RunStatus& status) {
   if (value.type != object_type::STR) return false;

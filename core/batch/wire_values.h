@@ -4,6 +4,7 @@
 // worker ~65 µs a batch job). Only worker_wire.cc uses this.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@ void pack(Packer& out, bool flag);
 void pack(Packer& out, std::uint64_t count);
 void pack(Packer& out, std::int64_t number);
 void pack(Packer& out, double number);
+void pack(Packer& out, std::chrono::milliseconds duration);
 void pack(Packer& out, RunStatus status);
 void pack(Packer& out, StopReason reason);
 void pack(Packer& out, const std::optional<std::string>& text);
@@ -42,6 +44,7 @@ bool read(const Object& value, bool& flag);
 bool read(const Object& value, std::uint64_t& count);
 bool read(const Object& value, std::int64_t& number);
 bool read(const Object& value, double& number);  // a float, or a whole number
+bool read(const Object& value, std::chrono::milliseconds& duration);
 bool read(const Object& value, RunStatus& status);
 bool read(const Object& value, StopReason& reason);
 bool read(const Object& value, std::optional<std::string>& text);  // nil: none

@@ -94,9 +94,27 @@ using wire::MapWriter;
 using wire::Object;
 using wire::Packer;
 
-// The entries of each map: pack_job's fields (a map whose count is wrong does not decode, so
-// the round-trip tests catch a field added without it), and the schema's lists.
-constexpr std::size_t kJobFields = 14;
+// A job's fields, in the wire's order: visit(name, member) for each (`JobRef` is Job or
+// const Job), so that the writer and the reader cannot disagree.
+template <class JobRef, class Visit>
+void visit_job_fields(JobRef& job, Visit&& visit) {
+  visit("tenant", job.tenant);
+  visit("script", job.script_name);
+  visit("source", job.source);
+  visit("input", job.input_json);
+  visit("input_name", job.input_name);
+  visit("deadline_ms", job.deadline);
+  visit("inspect", job.inspect_result);
+  visit("remember", job.remember_result);
+  visit("script_file", job.script_file);
+  visit("input_file", job.input_file);
+  visit("module", job.module);
+  visit("module_root", job.module_root);
+  visit("module_root_name", job.module_root_name);
+  visit("entry_path", job.entry_path);
+}
+
+// The entries of the report's and the figures' maps, from the schema's lists.
 constexpr std::size_t kReportFieldCount = 0
 #define KREPIS_COUNT(...) +1
     KREPIS_REPORT_FIELDS(KREPIS_COUNT);
@@ -104,42 +122,17 @@ constexpr std::size_t kPoolFigureCount = 0 KREPIS_POOL_FIGURES(KREPIS_COUNT);
 #undef KREPIS_COUNT
 
 void pack_job(Packer& out, const Job& job) {
-  MapWriter map(out, kJobFields);
-  map.field("tenant", job.tenant);
-  map.field("script", job.script_name);
-  map.field("source", job.source);
-  map.field("input", job.input_json);
-  map.field("input_name", job.input_name);
-  map.field("deadline_ms", static_cast<std::int64_t>(job.deadline.count()));
-  map.field("inspect", job.inspect_result);
-  map.field("remember", job.remember_result);
-  map.field("script_file", job.script_file);
-  map.field("input_file", job.input_file);
-  map.field("module", job.module);
-  map.field("module_root", job.module_root);
-  map.field("module_root_name", job.module_root_name);
-  map.field("entry_path", job.entry_path);
+  std::size_t fields = 0;
+  visit_job_fields(job, [&](std::string_view, const auto&) { ++fields; });
+  MapWriter map(out, fields);
+  visit_job_fields(job,
+                   [&](std::string_view name, const auto& member) { map.field(name, member); });
 }
 
 bool read_job(const Object* frame, Job& job) {
   if (frame == nullptr) return false;
   MapReader map(*frame);
-  std::int64_t deadline_ms = 0;
-  map.field("tenant", job.tenant);
-  map.field("script", job.script_name);
-  map.field("source", job.source);
-  map.field("input", job.input_json);
-  map.field("input_name", job.input_name);
-  map.field("deadline_ms", deadline_ms);
-  map.field("inspect", job.inspect_result);
-  map.field("remember", job.remember_result);
-  map.field("script_file", job.script_file);
-  map.field("input_file", job.input_file);
-  map.field("module", job.module);
-  map.field("module_root", job.module_root);
-  map.field("module_root_name", job.module_root_name);
-  map.field("entry_path", job.entry_path);
-  job.deadline = std::chrono::milliseconds(deadline_ms);
+  visit_job_fields(job, [&](std::string_view name, auto& member) { map.field(name, member); });
   return map.complete();
 }
 
