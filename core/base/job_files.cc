@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 #include "core/base/text_file.h"
 
 namespace krepis {

@@ -43,7 +43,8 @@ constexpr std::string_view kFlags[] = {
     "--harmony-import-assertions",
 };
 
-// The default platform in every respect but one: V8's pages come from krepis's pool.
+// The default platform in every respect but one: V8's pages come from krepis's pool. Called
+// from any of V8's threads; it holds nothing of its own but the two references.
 class PooledPagesPlatform final : public v8::Platform {
  public:
   PooledPagesPlatform(v8::Platform& inner, v8::PageAllocator& pages)
