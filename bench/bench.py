@@ -13,12 +13,13 @@ import json
 import os
 import shutil
 import statistics
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import warm_ab  # beside this script: one warm run, its faults and CPU
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -166,12 +167,9 @@ def main():
         # which core/engine/page_pool keeps): the difference of 700 and 200 runs, per run, in
         # quick runs too (the first runs fill the pool).
         def faults_per_run(program, code, n=500, warm_up=200):
-            counts = []
-            for runs in (warm_up, warm_up + n):
-                before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
-                subprocess.run([str(program), "warm", str(runs), code], capture_output=True, check=True)
-                counts.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before)
-            return (counts[1] - counts[0]) / n
+            before, _, _ = warm_ab.run(str(program), warm_up, code)
+            after, _, _ = warm_ab.run(str(program), warm_up + n, code)
+            return (after - before) / n
         for label, code in (("warm run page faults: trivial script", TRIVIAL),
                             ("warm run page faults: 1000 objects, JSON", OBJECTS)):
             row(label, "minor faults per run", {"krepis": faults_per_run(CORE, code),

@@ -15,10 +15,11 @@ namespace krepis {
 // tenant's script_type says so (`modules_by_default`).
 bool is_module_script(std::string_view path, bool modules_by_default);
 
-// Roots the job's imports in `folder` (made absolute), named `name` in reports, the script
-// itself at `entry` beneath it (empty when it has no file).
 // `folder` as a job's module_root holds it: absolute (from the current folder) and normal.
 std::string module_root_path(const std::filesystem::path& folder);
+
+// Roots the job's imports in `folder` (made absolute), named `name` in reports, the script
+// itself at `entry` beneath it (empty when it has no file).
 void set_module_root(Job& job, const std::filesystem::path& folder, std::string name,
                      std::string entry);
 
