@@ -15,6 +15,10 @@
 #include <cstring>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/engine/v8_text.h"
 #include "core/runtime/script_execution.h"
 
@@ -136,27 +140,39 @@ void replace(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
 }
 
-// Eight one-byte characters at a time: the high bit of each byte of `word` that JSON.stringify
-// writes otherwise than as itself (a control character, a quote, a backslash, past ASCII).
-// Exact in every byte (no borrow crosses bytes), so each bit can be taken in turn.
-constexpr std::uint64_t kLows = 0x7F7F7F7F7F7F7F7FULL;
-constexpr std::uint64_t kHighs = ~kLows;
-constexpr std::uint64_t every_byte(std::uint8_t byte) { return 0x0101010101010101ULL * byte; }
-constexpr std::uint64_t zero_bytes(std::uint64_t word) {
-  return ~(((word & kLows) + kLows) | word | kLows);
-}
-constexpr std::uint64_t control_bytes(std::uint64_t word) {
-  return zero_bytes(word & every_byte(0xE0));
-}
-constexpr std::uint64_t bytes_to_rewrite(std::uint64_t word) {
-  return control_bytes(word) | zero_bytes(word ^ every_byte('"')) |
-         zero_bytes(word ^ every_byte('\\')) | (word & kHighs);
+// Whether JSON.stringify writes a one-byte character as itself: not a control character, a
+// quote, a backslash, or past ASCII (two bytes of UTF-8).
+constexpr bool written_as_itself(unsigned char byte) {
+  return byte >= 0x20 && byte < 0x80 && byte != '"' && byte != '\\';
 }
 
-std::uint64_t load_word(const char* bytes) {
-  std::uint64_t word;
-  std::memcpy(&word, bytes, sizeof word);
-  return word;
+// Sixteen one-byte characters at a time, which of them JSON.stringify writes otherwise than as
+// themselves: bit i is set for byte i. Quotes and backslashes (the many in a result that is
+// itself JSON) apart from the rest (control characters, and those past ASCII).
+constexpr std::size_t kBlock = 16;
+struct ToRewrite {
+  std::uint32_t quoted = 0;
+  std::uint32_t other = 0;
+};
+ToRewrite bytes_to_rewrite(const char* bytes) {
+#if defined(__SSE2__)
+  const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+  const __m128i quote = _mm_cmpeq_epi8(block, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(block, _mm_set1_epi8('\\'));
+  // As signed bytes, the control characters and those past ASCII are the ones below ' '.
+  const __m128i below_space = _mm_cmplt_epi8(block, _mm_set1_epi8(' '));
+  return {static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(quote, backslash))),
+          static_cast<std::uint32_t>(_mm_movemask_epi8(below_space))};
+#else
+  ToRewrite found;
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    const bool quoted = byte == '"' || byte == '\\';
+    if (quoted) found.quoted |= std::uint32_t{1} << i;
+    if (!quoted && !written_as_itself(byte)) found.other |= std::uint32_t{1} << i;
+  }
+  return found;
+#endif
 }
 
 // What one character that needs it becomes; returns past the last byte written.
@@ -184,15 +200,46 @@ constexpr char* rewrite(unsigned char byte, char* out) {
   return out;
 }
 
+// Writes the JSON of `count` (at most kBlock) one-byte characters at `from` to `out`; returns
+// past the last byte written. Reads kBlock bytes from `from`, and writes up to kBlock bytes
+// past what it returns (the caller's buffers have them to spare): whole blocks are copied,
+// and overwritten from where a character is rewritten.
+char* escape_block(const char* from, std::size_t count, char* out) {
+  const std::uint32_t in_block = count < kBlock ? (std::uint32_t{1} << count) - 1 : ~0u;
+  const ToRewrite to_rewrite = bytes_to_rewrite(from);
+  std::size_t done = 0;  // characters of the block written
+  if ((to_rewrite.other & in_block) == 0) {
+    // Only quotes and backslashes: a backslash goes in before each, and the next copy
+    // carries on from the character itself.
+    for (std::uint32_t at = to_rewrite.quoted & in_block; at != 0; at &= at - 1) {
+      const auto k = static_cast<std::size_t>(std::countr_zero(at));
+      std::memcpy(out, from + done, kBlock);  // the characters before k, and more to overwrite
+      out += k - done;
+      *out++ = '\\';
+      done = k;
+    }
+  } else {
+    for (std::uint32_t at = (to_rewrite.quoted | to_rewrite.other) & in_block; at != 0;
+         at &= at - 1) {
+      const auto k = static_cast<std::size_t>(std::countr_zero(at));
+      std::memcpy(out, from + done, kBlock);
+      out += k - done;
+      out = rewrite(static_cast<unsigned char>(from[k]), out);
+      done = k + 1;
+    }
+  }
+  std::memcpy(out, from + done, kBlock);
+  return out + (count - done);
+}
+
 // How many bytes of JSON each one-byte character becomes: one, or what rewrite writes.
 constexpr std::array<std::uint8_t, 256> kJsonBytes = [] {
   std::array<std::uint8_t, 256> bytes{};
   for (unsigned c = 0; c < 256; ++c) {
     char scratch[8] = {};
-    bytes[c] = (bytes_to_rewrite(c) & 0x80) == 0  // the mask's lowest byte is c's
-                   ? 1
-                   : static_cast<std::uint8_t>(rewrite(static_cast<unsigned char>(c), scratch) -
-                                               scratch);
+    const auto byte = static_cast<unsigned char>(c);
+    bytes[c] =
+        written_as_itself(byte) ? 1 : static_cast<std::uint8_t>(rewrite(byte, scratch) - scratch);
   }
   return bytes;
 }();
@@ -238,53 +285,42 @@ std::optional<StringJson> one_byte_string_json(v8::Isolate* isolate,
                                                v8::Local<v8::String> string, std::size_t limit) {
   if (!string->IsOneByte() || static_cast<std::size_t>(string->Length()) > limit) return {};
   const auto length = static_cast<std::size_t>(string->Length());
-  std::string json(std::min(length + length / 8, limit) + 64, '\0');
+  // A result that is itself JSON text has about one quote in five characters: room for that
+  // from the start (growing copies the text, and zeroes what it adds).
+  std::string json(std::min(length + length / 4, limit) + 128, '\0');
   std::size_t written = 0;
   json[written++] = '"';
   // Past the limit (escapes can make six bytes of one), the rest is only counted: the host
   // never holds much more than the limit.
   bool counting = false;
-  // Read a chunk at a time (no copy of the whole string in host memory), eight bytes at a
-  // time: both buffers have eight to spare, so a word read past a chunk's end is masked and
-  // a word written past the last byte is overwritten or cut.
+  // Read a chunk at a time (no copy of the whole string in host memory), sixteen bytes at a
+  // time: both buffers have sixteen to spare, so a block read past a chunk's end is masked and
+  // a block written past the last byte is overwritten or cut.
   constexpr std::size_t kChunk = 4096;
-  char chunk[kChunk + 8]{};
+  char chunk[kChunk + kBlock]{};
   for (std::size_t start = 0; start < length; start += kChunk) {
     const std::size_t in_chunk = std::min(kChunk, length - start);
     string->WriteOneByte(isolate, reinterpret_cast<std::uint8_t*>(chunk), static_cast<int>(start),
                          static_cast<int>(in_chunk), v8::String::NO_NULL_TERMINATION);
     std::size_t i = 0;
     while (!counting && i < in_chunk) {
-      // Room for eight bytes rewritten at six each, and a word written ahead.
-      if (json.size() - written < 8 * 6 + 8) {
+      // Each block takes at most six bytes a character, and a block written ahead.
+      constexpr std::size_t kBlockRoom = kBlock * 6 + kBlock;
+      const std::size_t room = json.size() - written;
+      if (room < kBlockRoom) {
         counting = written > limit;
-        if (counting) break;
-        json.resize(std::min(json.size() * 2, limit + 64));
+        if (!counting) json.resize(std::min(json.size() * 2, limit + 128));
+        continue;
       }
+      // As many blocks as there is room for, without a look at the room between them.
+      const std::size_t end = std::min(in_chunk, i + room / kBlockRoom * kBlock);
       char* out = json.data() + written;
-      const std::size_t count = std::min<std::size_t>(8, in_chunk - i);
-      std::uint64_t rewritten = bytes_to_rewrite(load_word(chunk + i));
-      if (count < 8) rewritten &= (std::uint64_t{1} << (8 * count)) - 1;
-      std::size_t done = 0;  // bytes of this word written
-      for (; rewritten != 0; rewritten &= rewritten - 1) {
-        const auto k = static_cast<std::size_t>(std::countr_zero(rewritten) / 8);
-        std::memcpy(out, chunk + i + done, 8);  // the bytes before k, and more to overwrite
-        out += k - done;
-        const auto byte = static_cast<unsigned char>(chunk[i + k]);
-        if (byte == '"' || byte == '\\') {  // the common case: a result that is itself JSON
-          *out++ = '\\';
-          *out++ = static_cast<char>(byte);
-        } else {
-          out = rewrite(byte, out);
-        }
-        done = k + 1;
-      }
-      std::memcpy(out, chunk + i + done, 8);
-      out += count - done;
+      for (; i < end; i += kBlock) out = escape_block(chunk + i, std::min(kBlock, end - i), out);
       written = static_cast<std::size_t>(out - json.data());
-      i += count;
     }
-    for (; counting && i < in_chunk; ++i) written += kJsonBytes[static_cast<unsigned char>(chunk[i])];
+    for (; counting && i < in_chunk; ++i) {
+      written += kJsonBytes[static_cast<unsigned char>(chunk[i])];
+    }
   }
   ++written;  // the closing quote
   if (counting || written > limit) return StringJson{written, std::nullopt};

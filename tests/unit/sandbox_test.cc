@@ -103,15 +103,22 @@ TEST_CASE_FIXTURE(Fixture, "a result JSON cannot carry is carried by defined rul
 }
 
 TEST_CASE_FIXTURE(Fixture, "a string result is the JSON that JSON.stringify writes of it") {
-  // A one-byte string is escaped by krepis, eight bytes at a time, four kilobytes at a time
+  // A one-byte string is escaped by krepis, sixteen bytes at a time, four kilobytes at a time
   // (result_json.h): each string here is returned as itself and as JSON.stringify's text of
   // it, which must agree byte for byte. Every one-byte character, each at every offset in a
-  // word and across the chunks' edges, runs of nothing but escapes (the buffer grows six
-  // times over), and lengths around the word.
+  // block and across the chunks' edges, runs of nothing but escapes (the buffer grows six
+  // times over), JSON text (a quote in every few characters), a random mix, and lengths
+  // around the block.
   const std::string strings[] = {
       "Array.from({length: 256}, (_, i) => String.fromCharCode(i)).join('')",
-      "Array.from({length: 256}, (_, i) => 'abcdefg'.slice(i % 8) + String.fromCharCode(i))"
-      ".join('')",
+      "Array.from({length: 256}, (_, i) => 'abcdefghijklmno'.slice(i % 16) +"
+      " String.fromCharCode(i)).join('')",
+      "JSON.stringify(Array.from({length: 300}, (_, i) => ({i, name: 'item' + i, odd: i % 2})))",
+      // Plain characters and each kind of escape, mixed at random (a fixed seed).
+      "(() => { let x = 1; return Array.from({length: 20000}, () => {"
+      " x = (Math.imul(x, 1103515245) + 12345) >>> 0; const c = x >>> 16;"
+      " return String.fromCharCode(c % 3 ? 97 + c % 26 : [34, 92, 10, 1, 233, 255][c % 6]);"
+      " }).join(''); })()",
       "[4087, 4094, 4095, 4096, 4097, 8191].reduce((s, at) => s.slice(0, at) + '\"' +"
       " s.slice(at + 1), 'x'.repeat(9000))",
       "'\"'.repeat(5000) + '\\\\'.repeat(3000)",
@@ -119,6 +126,7 @@ TEST_CASE_FIXTURE(Fixture, "a string result is the JSON that JSON.stringify writ
       "Array.from({length: 20}, (_, n) => 'é\\u001f\"a'.repeat(n).slice(0, n)).join('|')",
       "''",
       "'plain ASCII, nothing to escape, longer than one word of eight'",
+      "'fifteen chars.\\\\'", "'sixteen chars..\\\\'", "'seventeen chars.\\\\'",
       // Two-byte strings go the general way: a lone surrogate is escaped, not replaced.
       "'\\ud800 and \\u20ac'",
   };
