@@ -3,12 +3,16 @@
 // calls end the process (seccomp) and are reported, and files outside what the process
 // serves cannot be opened (Landlock), whatever krepis's own path checks would have said.
 #include <doctest/doctest.h>
+#include <elf.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cstdint>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <string_view>
 
 #include "e2e/krepis_process.h"
 
@@ -150,3 +154,38 @@ TEST_CASE("Landlock: a worker opens only the files of the tenants it serves") {
 
 }  // namespace
 }  // namespace krepis::test
+
+TEST_CASE("the binary is bound at start, and its global offset table read-only from then on") {
+  // `-z now` (CMakeLists.txt): full RELRO, so native code cannot redirect the binary's calls
+  // through its offset table, and no lazy binding reads the loader's tables after main gave
+  // them back (base/loader_tables.h).
+  std::ifstream binary(KREPIS_BIN, std::ios::binary);
+  auto read_at = [&](std::uint64_t offset, auto& value) {
+    binary.seekg(static_cast<std::streamoff>(offset));
+    binary.read(reinterpret_cast<char*>(&value), sizeof value);
+    return static_cast<bool>(binary);
+  };
+  Elf64_Ehdr header{};
+  REQUIRE(read_at(0, header));
+  REQUIRE(std::string_view(reinterpret_cast<const char*>(header.e_ident), 4) == "\x7f" "ELF");
+  bool relro = false;
+  std::uint64_t flags = 0;
+  std::uint64_t flags_1 = 0;
+  for (unsigned i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment{};
+    REQUIRE(read_at(header.e_phoff + std::uint64_t{i} * header.e_phentsize, segment));
+    if (segment.p_type == PT_GNU_RELRO) relro = true;
+    if (segment.p_type != PT_DYNAMIC) continue;
+    for (std::uint64_t at = segment.p_offset; at < segment.p_offset + segment.p_filesz;
+         at += sizeof(Elf64_Dyn)) {
+      Elf64_Dyn entry{};
+      REQUIRE(read_at(at, entry));
+      if (entry.d_tag == DT_NULL) break;
+      if (entry.d_tag == DT_FLAGS) flags = entry.d_un.d_val;
+      if (entry.d_tag == DT_FLAGS_1) flags_1 = entry.d_un.d_val;
+    }
+  }
+  CHECK(relro);
+  CHECK((flags & DF_BIND_NOW) != 0);
+  CHECK((flags_1 & DF_1_NOW) != 0);
+}
