@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cstring>
 
 namespace krepis {
@@ -314,17 +313,10 @@ bool PagePool::SetPermissions(void* address, std::size_t length, Permission perm
     }
   }
   if (::mprotect(address, length, prot) != 0) return false;
-  bool populate = false;
   {
     std::lock_guard lock(mutex_);
     each_chunk(begin, begin + length, [&](std::uintptr_t base, Chunk& chunk) {
       const bool whole = begin <= base && base + kChunkBytes <= begin + length;
-      // Committed whole, with pages the system has yet to provide: V8 counts all of them as
-      // committed, and fills them as it allocates.
-      if (whole && prot == kProtReadWrite && !chunk.writable &&
-          (chunk.fresh || chunk.dropped != 0)) {
-        populate = length == kChunkBytes;
-      }
       chunk.writable = whole && prot == kProtReadWrite;
       if (chunk.parked) {
         // Committed again (it is zero), or changed in part: no longer counted.
@@ -337,18 +329,6 @@ bool PagePool::SetPermissions(void* address, std::size_t length, Permission perm
   // As V8's own allocator does: memory made inaccessible is given back (it reads as zero when
   // made accessible again).
   if (prot == PROT_NONE) drop(address, length);
-  // One call provides the chunk's pages, zeroed, instead of a fault for each 4 KiB as V8
-  // first writes there (a context's deserialisation into a new chunk took 64). A kernel
-  // before 5.14 refuses the advice; the pages then come by faults as before.
-  if (populate && populates_.load(std::memory_order_relaxed)) {
-    if (::madvise(address, length, MADV_POPULATE_WRITE) == 0) {
-      std::lock_guard lock(mutex_);
-      auto found = out_.find(begin);
-      if (found != out_.end()) found->second.fresh = false;  // touched throughout now
-    } else if (errno == EINVAL) {
-      populates_.store(false, std::memory_order_relaxed);
-    }
-  }
   return true;
 }
 

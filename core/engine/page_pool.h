@@ -11,10 +11,7 @@
 //    first time: a fresh chunk's untouched pages would cost a fault each to zero);
 //  - system pages V8 asks to discard (free space in live pages after a memory-reducing GC:
 //    DiscardSystemPages is a hint) are left alone, up to discard_bytes in all until their
-//    chunk is freed; past that they are given back as V8 would;
-//  - a chunk V8 commits whole while some of its pages are not resident (mapped anew, or given
-//    back since) has them provided at once (MADV_POPULATE_WRITE): one system call instead of
-//    a fault for each 4 KiB that V8 then writes, which it counts as committed already.
+//    chunk is freed; past that they are given back as V8 would.
 //
 // Zeroing: a kept chunk's memory (another tenant's objects: a worker process hosts several
 // tenants' isolates) is overwritten with zeros, or given back to the system, before it is
@@ -125,8 +122,6 @@ class PagePool final : public v8::PageAllocator {
   const std::size_t discard_max_;
 
   std::atomic<int> reducing_{0};
-  // The kernel takes MADV_POPULATE_WRITE (Linux 5.14 and later).
-  std::atomic<bool> populates_{true};
   std::mutex mutex_;
   // Everything below is guarded by the mutex.
   std::vector<void*> free_;  // kept chunks: zeroed, read-write

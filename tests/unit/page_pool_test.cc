@@ -1,8 +1,6 @@
 #include "core/engine/page_pool.h"
 
 #include <doctest/doctest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstring>
@@ -29,47 +27,6 @@ void* heap_chunk(PagePool& pool) {
   CHECK(reinterpret_cast<std::uintptr_t>(chunk) % kChunk == 0);
   REQUIRE(pool.SetPermissions(chunk, kChunk, v8::PageAllocator::kReadWrite));
   return chunk;
-}
-
-std::size_t resident_pages(void* memory, std::size_t length) {
-  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  std::vector<unsigned char> resident(length / page);
-  REQUIRE(::mincore(memory, length, resident.data()) == 0);
-  std::size_t count = 0;
-  for (unsigned char flags : resident) count += flags & 1;
-  return count;
-}
-
-// Whether this kernel takes MADV_POPULATE_WRITE (Linux 5.14).
-bool kernel_populates() {
-  void* probe = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  REQUIRE(probe != MAP_FAILED);
-  const bool takes = ::madvise(probe, 4096, MADV_POPULATE_WRITE) == 0;
-  ::munmap(probe, 4096);
-  return takes;
-}
-
-TEST_CASE("a chunk committed whole has all its pages at once, again after some were given back") {
-  if (!kernel_populates()) {
-    MESSAGE("this kernel has no MADV_POPULATE_WRITE: chunks' pages come by faults");
-    return;
-  }
-  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  const std::size_t pages = kChunk / page;
-  PagePool pool(4 * kMiB, 0);  // no room for discards: they are given back at once
-  auto* chunk = static_cast<char*>(heap_chunk(pool));
-  // Mapped anew and committed: resident before V8 writes a byte, and zero.
-  CHECK(resident_pages(chunk, kChunk) == pages);
-  CHECK(all_zero(chunk, kChunk));
-  std::memset(chunk, 0x5a, kChunk);
-  REQUIRE(pool.DiscardSystemPages(chunk + 4 * page, 8 * page));
-  CHECK(resident_pages(chunk, kChunk) == pages - 8);
-  // Uncommitted (kept, zeroed) and committed again: the discarded pages are provided too.
-  REQUIRE(pool.SetPermissions(chunk, kChunk, v8::PageAllocator::kNoAccess));
-  REQUIRE(pool.SetPermissions(chunk, kChunk, v8::PageAllocator::kReadWrite));
-  CHECK(resident_pages(chunk, kChunk) == pages);
-  CHECK(all_zero(chunk, kChunk));
-  REQUIRE(pool.FreePages(chunk, kChunk));
 }
 
 TEST_CASE("a freed heap chunk is handed out again, zeroed, with what another tenant wrote gone") {
@@ -102,18 +59,16 @@ TEST_CASE("the pool keeps no more than its bound, and gives it all back when ask
 TEST_CASE("an uncommitted chunk reads as zero when committed again") {
   PagePool pool(4 * kMiB, 0);
   void* chunk = heap_chunk(pool);
-  // A fresh chunk's first uncommit gives it back, as V8's own allocator does, unless its
-  // commit provided all its pages: then it was touched throughout, and is kept as any other.
-  const std::uint64_t populated = kernel_populates() ? 1 : 0;
+  // A fresh chunk's first uncommit gives it back, as V8's own allocator does.
   std::memset(chunk, 0x5a, kChunk);
   REQUIRE(pool.SetPermissions(chunk, kChunk, v8::PageAllocator::kNoAccess));
-  CHECK(pool.figures().parked == populated);
+  CHECK(pool.figures().parked == 0);
   REQUIRE(pool.SetPermissions(chunk, kChunk, v8::PageAllocator::kReadWrite));
   CHECK(all_zero(chunk, kChunk));
   // From the second on it is kept resident, zeroed.
   std::memset(chunk, 0x5a, kChunk);
   REQUIRE(pool.SetPermissions(chunk, kChunk, v8::PageAllocator::kNoAccess));
-  CHECK(pool.figures().parked == 1 + populated);
+  CHECK(pool.figures().parked == 1);
   CHECK(pool.figures().pool_bytes == kChunk);
   REQUIRE(pool.SetPermissions(chunk, kChunk, v8::PageAllocator::kReadWrite));
   CHECK(pool.figures().pool_bytes == 0);
