@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Where a `krepis batch --jobs 2` of 1000 trivial jobs spends its CPU, in one run: perf samples
+of the whole process tree (cpu-clock, DWARF call stacks), each put in one bucket, per job.
+
+  python3 bench/batch_profile.py KREPIS [--hz 5000] [--top 15]
+
+e.g. python3 bench/batch_profile.py build/krepis   (needs `perf`; ~5 minutes, most of it
+     `perf script` unwinding the stacks)
+
+Buckets, first match wins: a V8 platform thread ("V8 DefaultWorke": GC and compile tasks);
+a stack through `krepis::Sandbox::run` (V8's context and run, as the in-process warm run
+measures it: the context, globals, compile, run, result, the reclaiming GC); through
+`krepis::Sandbox::Sandbox` (an isolate made); else "outside V8", split into the parent
+process (the first pid: its start, planning, the job threads) and the workers (the wire, job
+files, the memory watch, the process's start). Unlike `batch_cpu.py --core`, which subtracts
+an in-process figure measured minutes apart, every bucket here comes from the same run, so
+the machine's drift lands on all of them alike; the error is the samples' (±2 % of a bucket
+of 1000 samples).
+"""
+import argparse
+import collections
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from batch_cpu import make_batch  # noqa: E402
+
+
+def samples(script_text):
+    """(comm, pid, frames leaf first) for each sample of `perf script -F comm,pid,tid,ip,sym`."""
+    head, frames = None, []
+    for line in script_text.splitlines():
+        if not line.strip():
+            if head:
+                yield head[0], head[1], frames
+            head, frames = None, []
+        elif not line[0].isspace():
+            # "comm pid/tid", where comm may hold spaces ("V8 DefaultWorke")
+            comm, _, ids = line.rstrip().rpartition(" ")
+            head, frames = (comm.strip(), int(ids.split("/")[0])), []
+        else:
+            parts = line.strip().split(None, 1)
+            frames.append(parts[1] if len(parts) > 1 else "?")
+    if head:
+        yield head[0], head[1], frames
+
+
+def bucket(comm, is_parent, frames):
+    if comm.startswith("V8 "):
+        return "V8's threads (GC, compile tasks)"
+    if any("krepis::Sandbox::run" in f for f in frames):
+        return "V8's context and run (Sandbox::run)"
+    if any("krepis::Sandbox::Sandbox" in f for f in frames):
+        return "isolates made (Sandbox::Sandbox)"
+    return "outside V8: the parent" if is_parent else "outside V8: the workers"
+
+
+def where(frames):
+    """What a sample outside V8 was doing: its innermost krepis or loader frame, and whether it
+    was in the kernel."""
+    kernel = any(f.startswith(("entry_SYSCALL", "asm_exc_page_fault")) for f in frames)
+    named = next((f for f in frames if "krepis::" in f or f.startswith(("_dl_", "__libc_start"))),
+                 frames[-1] if frames else "?")
+    return ("kernel: " if kernel else "") + named[:90]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("krepis")
+    ap.add_argument("--hz", type=int, default=5000)
+    ap.add_argument("--top", type=int, default=15)
+    a = ap.parse_args()
+    if not shutil.which("perf"):
+        raise SystemExit("batch_profile: needs perf (Debian: linux-perf)")
+    work = Path(tempfile.mkdtemp(prefix="krepis-batch-profile-"))
+    try:
+        manifest, jobs = make_batch(work)
+        n_jobs = sum(1 for _ in jobs.glob("*/*.js"))
+        data = work / "perf.data"
+        subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(a.hz),
+                        "--call-graph", "dwarf,16384", "-o", str(data), "--",
+                        a.krepis, "batch", "--jobs", "2", "--json", "--tenants", str(manifest),
+                        str(jobs)], check=True, stdout=subprocess.DEVNULL)
+        text = subprocess.run(["perf", "script", "-i", str(data), "-F", "comm,pid,tid,ip,sym"],
+                              check=True, capture_output=True, text=True).stdout
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    per_job_us = 1e6 / a.hz / n_jobs
+    buckets = collections.Counter()
+    outside = collections.Counter()
+    parent = None
+    for comm, pid, frames in samples(text):
+        parent = pid if parent is None else parent
+        name = bucket(comm, pid == parent, frames)
+        buckets[name] += 1
+        if name.startswith("outside"):
+            outside[(name.removeprefix("outside V8: "), where(frames))] += 1
+    total = sum(buckets.values())
+    print(f"{n_jobs} jobs, {total} samples at {a.hz} Hz: CPU per job, µs")
+    for name, count in sorted(buckets.items()):
+        print(f"  {name:44} {count * per_job_us:7.1f}")
+    print(f"  {'all':44} {total * per_job_us:7.1f}")
+    outside_v8 = sum(c for n, c in buckets.items() if n.startswith("outside"))
+    made = buckets["isolates made (Sandbox::Sandbox)"]
+    print(f"outside V8's context and run: {outside_v8 * per_job_us:.1f} µs a job, "
+          f"{(outside_v8 + made) * per_job_us:.1f} with the isolates made")
+    print(f"the {a.top} largest parts outside V8:")
+    for (side, what), count in outside.most_common(a.top):
+        print(f"  {count * per_job_us:6.1f}  {side:8} {what}")
+
+
+if __name__ == "__main__":
+    main()
