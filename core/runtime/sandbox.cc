@@ -324,7 +324,7 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       engine_.run_pending_tasks(isolate_);
       ScriptExecution execution(isolate_, engine_, *heap_guard_, stop_);
       result = execution.run(
-          job, ContextTemplates{console_template_.Get(isolate_), krepis_template_.Get(isolate_)},
+          job, ContextTemplates{&console_template_, &krepis_template_},
           kept_.get());
       rejections.clear();
       // Timers a stopped or failed run left: what they would call must not outlive the run

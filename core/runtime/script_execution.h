@@ -27,9 +27,12 @@ namespace krepis {
 class ModuleGraph;
 
 // What every context is made from: built once per isolate, so a run builds no templates.
+// The sandbox's own handles, which live as long as its isolate: `console` and `krepis` are
+// made from them when a context first reads them, during this run or (a kept context's) a
+// later one.
 struct ContextTemplates {
-  v8::Local<v8::ObjectTemplate> console;
-  v8::Local<v8::ObjectTemplate> krepis;  // the ops the tenant's tier grants
+  const v8::Global<v8::ObjectTemplate>* console;
+  const v8::Global<v8::ObjectTemplate>* krepis;  // the ops the tenant's tier grants
 };
 
 // A context kept from run to run (a REPL session's), with its microtask queue.

@@ -102,6 +102,30 @@ TEST_CASE_FIXTURE(Fixture, "a result JSON cannot carry is carried by defined rul
   CHECK(cycle.error.value_or("").starts_with("result is not JSON-serialisable"));
 }
 
+TEST_CASE_FIXTURE(Fixture, "console and krepis are made when first read, where and as they were") {
+  // Lazy data properties (a run that logs nothing makes neither object): the global still
+  // has them in V8's order (console where V8's own is), not enumerable, writable and
+  // configurable data, and the first read makes each once.
+  expect_run(R"(
+    const names = Object.getOwnPropertyNames(globalThis);
+    const shape = (k) => {
+      const p = Object.getOwnPropertyDescriptor(globalThis, k);
+      return [typeof p.value, p.writable, p.enumerable, p.configurable];
+    };
+    [names.indexOf('console') === names.indexOf('isNaN') + 1,
+     names.indexOf('krepis') === names.indexOf('WebAssembly') + 1,
+     shape('console'), shape('krepis'), console === globalThis.console,
+     krepis === globalThis.krepis, typeof console.log, krepis.tenant.id,
+     Object.keys(globalThis).includes('console'), (console = 5, console)]
+  )",
+             RunStatus::kOk,
+             R"([true,true,["object",true,false,true],["object",true,false,true],true,true,)"
+             R"("function","default",false,5])");
+  // Each run's context makes its own.
+  expect_run("console.marked = 1; krepis.marked = 1", RunStatus::kOk);
+  expect_run("[console.marked, krepis.marked]", RunStatus::kOk, "[null,null]");
+}
+
 TEST_CASE_FIXTURE(Fixture, "a string result is the JSON that JSON.stringify writes of it") {
   // A one-byte string is escaped by krepis, sixteen bytes at a time, four kilobytes at a time
   // (result_json.h): each string here is returned as itself and as JSON.stringify's text of
