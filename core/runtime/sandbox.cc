@@ -347,9 +347,17 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
     const std::size_t reclaim_above = fresh_bytes_ + leak_margin_bytes();
     retained_bytes_ = 0;
     if (figures.used_bytes + figures.external_bytes > reclaim_above) {
-      isolate_->LowMemoryNotification();
+      // One full GC (as under memory pressure) takes back what runs leave, dead contexts and
+      // their objects; LowMemoryNotification (two full GCs at the least, and the compilation
+      // cache) only when that left the heap above the margin, before it is called retained.
+      isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
       HeapFigures after = heap_guard_->figures();
       std::size_t held = after.used_bytes + after.external_bytes;
+      if (held > reclaim_above) {
+        isolate_->LowMemoryNotification();
+        after = heap_guard_->figures();
+        held = after.used_bytes + after.external_bytes;
+      }
       if (held > reclaim_above) retained_bytes_ = held - fresh_bytes_;
     }
   }

@@ -222,6 +222,19 @@ TEST_CASE_FIXTURE(Fixture, "a run's garbage past the leak margin is collected be
   CHECK(whole.warm);
 }
 
+TEST_CASE_FIXTURE(Fixture, "what one full GC leaves of a run is taken by a stronger one before it is called retained") {
+  // The reclaim is one full GC; V8's compilation cache outlives it, holding a script and its
+  // source. A 6 MiB script passes the 4 MiB margin after that GC, so the reclaim goes on to
+  // LowMemoryNotification (which clears the cache) before it calls anything retained: the
+  // isolate is not retired for it, and the next run finds a fresh heap.
+  const std::string literal(6 << 20, 'x');
+  expect_run("const s = '" + literal + "'; s.length", RunStatus::kOk, std::to_string(6 << 20));
+  CHECK(sandbox->retained_bytes() == 0);
+  RunReport next = expect_run("1", RunStatus::kOk, "1");
+  CHECK(next.warm);
+  CHECK(next.heap_used_bytes < 4 * kMiB);
+}
+
 TEST_CASE_FIXTURE(Fixture, "a promise is awaited, its microtasks drained under the deadline") {
   expect_run("Promise.resolve(41).then(x => x + 1)", RunStatus::kOk, "42");
   expect_run("(async () => { await null; await null; return 'done'; })()", RunStatus::kOk,
