@@ -4,8 +4,8 @@ of the whole process tree (cpu-clock, DWARF call stacks), each put in one bucket
 
   python3 bench/batch_profile.py KREPIS [--hz 5000] [--top 15]
 
-e.g. python3 bench/batch_profile.py build/krepis   (needs `perf`; ~5 minutes, most of it
-     `perf script` unwinding the stacks)
+e.g. python3 bench/batch_profile.py build/krepis   (needs `perf`; 5-10 minutes on two cores,
+     most of it `perf script` unwinding the stacks)
 
 Buckets, first match wins: a V8 platform thread ("V8 DefaultWorke": GC and compile tasks);
 a stack through `krepis::Sandbox::run` (V8's context and run, as the in-process warm run
@@ -15,7 +15,9 @@ process (the first pid: its start, planning, the job threads) and the workers (t
 files, the memory watch, the process's start). Unlike `batch_cpu.py --core`, which subtracts
 an in-process figure measured minutes apart, every bucket here comes from the same run, so
 the machine's drift lands on all of them alike; the error is the samples' (±2 % of a bucket
-of 1000 samples).
+of 1000 samples). Each sample counts for its own period (the CPU time it stands for); a stack
+that perf could not unwind to its thread's start (~1 %: deep V8 frames past the 16 KiB copied)
+may land outside V8 when it was in it. Lost samples are reported.
 """
 import argparse
 import collections
@@ -30,22 +32,24 @@ from batch_cpu import make_batch  # noqa: E402
 
 
 def samples(script_text):
-    """(comm, pid, frames leaf first) for each sample of `perf script -F comm,pid,tid,ip,sym`."""
+    """(comm, pid, period in ns, frames leaf first) for each sample of
+    `perf script -F comm,pid,tid,period,ip,sym`."""
     head, frames = None, []
     for line in script_text.splitlines():
         if not line.strip():
             if head:
-                yield head[0], head[1], frames
+                yield (*head, frames)
             head, frames = None, []
         elif not line[0].isspace():
-            # "comm pid/tid", where comm may hold spaces ("V8 DefaultWorke")
-            comm, _, ids = line.rstrip().rpartition(" ")
-            head, frames = (comm.strip(), int(ids.split("/")[0])), []
+            # "comm pid/tid period", where comm may hold spaces ("V8 DefaultWorke")
+            rest, period = line.split()[:-1], line.split()[-1]
+            comm, ids = " ".join(rest[:-1]), rest[-1]
+            head, frames = (comm, int(ids.split("/")[0]), int(period)), []
         else:
             parts = line.strip().split(None, 1)
             frames.append(parts[1] if len(parts) > 1 else "?")
     if head:
-        yield head[0], head[1], frames
+        yield (*head, frames)
 
 
 def bucket(comm, is_parent, frames):
@@ -84,33 +88,41 @@ def main():
                         "--call-graph", "dwarf,16384", "-o", str(data), "--",
                         a.krepis, "batch", "--jobs", "2", "--json", "--tenants", str(manifest),
                         str(jobs)], check=True, stdout=subprocess.DEVNULL)
-        text = subprocess.run(["perf", "script", "-i", str(data), "-F", "comm,pid,tid,ip,sym"],
+        text = subprocess.run(["perf", "script", "-i", str(data), "-F",
+                               "comm,pid,tid,period,ip,sym"],
                               check=True, capture_output=True, text=True).stdout
+        stats = subprocess.run(["perf", "report", "-i", str(data), "--stats"],
+                               capture_output=True, text=True).stdout
+        lost = [line.strip() for line in stats.splitlines() if "LOST" in line.upper()]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    per_job_us = 1e6 / a.hz / n_jobs
+    per_job_us = 1e-3 / n_jobs  # a sample's period is in ns
     buckets = collections.Counter()
     outside = collections.Counter()
     parent = None
-    for comm, pid, frames in samples(text):
+    count = 0
+    for comm, pid, period, frames in samples(text):
         parent = pid if parent is None else parent
         name = bucket(comm, pid == parent, frames)
-        buckets[name] += 1
+        buckets[name] += period
+        count += 1
         if name.startswith("outside"):
-            outside[(name.removeprefix("outside V8: "), where(frames))] += 1
+            outside[(name.removeprefix("outside V8: "), where(frames))] += period
     total = sum(buckets.values())
-    print(f"{n_jobs} jobs, {total} samples at {a.hz} Hz: CPU per job, µs")
-    for name, count in sorted(buckets.items()):
-        print(f"  {name:44} {count * per_job_us:7.1f}")
+    print(f"{n_jobs} jobs, {count} samples at {a.hz} Hz: CPU per job, µs")
+    for line in lost:
+        print(f"  perf lost samples: {line}")
+    for name, ns in sorted(buckets.items()):
+        print(f"  {name:44} {ns * per_job_us:7.1f}")
     print(f"  {'all':44} {total * per_job_us:7.1f}")
     outside_v8 = sum(c for n, c in buckets.items() if n.startswith("outside"))
     made = buckets["isolates made (Sandbox::Sandbox)"]
     print(f"outside V8's context and run: {outside_v8 * per_job_us:.1f} µs a job, "
           f"{(outside_v8 + made) * per_job_us:.1f} with the isolates made")
     print(f"the {a.top} largest parts outside V8:")
-    for (side, what), count in outside.most_common(a.top):
-        print(f"  {count * per_job_us:6.1f}  {side:8} {what}")
+    for (side, what), ns in outside.most_common(a.top):
+        print(f"  {ns * per_job_us:6.1f}  {side:8} {what}")
 
 
 if __name__ == "__main__":

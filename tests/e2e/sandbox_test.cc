@@ -157,8 +157,8 @@ TEST_CASE("Landlock: a worker opens only the files of the tenants it serves") {
 
 TEST_CASE("the binary is bound at start, and its global offset table read-only from then on") {
   // `-z now` (CMakeLists.txt): full RELRO, so native code cannot redirect the binary's calls
-  // through its offset table, and no lazy binding reads the loader's tables after main gave
-  // them back (base/loader_tables.h).
+  // through its own offset table, and its calls' lazy binding does not read the loader's
+  // tables after main gave them back (base/loader_tables.h).
   std::ifstream binary(KREPIS_BIN, std::ios::binary);
   auto read_at = [&](std::uint64_t offset, auto& value) {
     binary.seekg(static_cast<std::streamoff>(offset));
