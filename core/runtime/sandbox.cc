@@ -323,9 +323,8 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       // Leftover platform tasks (GC steps) run here, inside the deadline.
       engine_.run_pending_tasks(isolate_);
       ScriptExecution execution(isolate_, engine_, *heap_guard_, stop_);
-      result = execution.run(
-          job, ContextTemplates{&console_template_, &krepis_template_},
-          kept_.get());
+      result = execution.run(job, ContextTemplates{&console_template_, &krepis_template_},
+                             kept_.get());
       rejections.clear();
       // Timers a stopped or failed run left: what they would call must not outlive the run
       // into the reclaiming GC below (it would keep the run's context alive).
