@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cstdint>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -152,9 +151,6 @@ TEST_CASE("Landlock: a worker opens only the files of the tenants it serves") {
   CHECK(other.json_lines().at(0)["result"] == "EACCES");
 }
 
-}  // namespace
-}  // namespace krepis::test
-
 TEST_CASE("the binary is bound at start, and its global offset table read-only from then on") {
   // `-z now` (CMakeLists.txt): full RELRO, so native code cannot redirect the binary's calls
   // through its own offset table, and its calls' lazy binding does not read the loader's
@@ -189,3 +185,6 @@ TEST_CASE("the binary is bound at start, and its global offset table read-only f
   CHECK((flags & DF_BIND_NOW) != 0);
   CHECK((flags_1 & DF_1_NOW) != 0);
 }
+
+}  // namespace
+}  // namespace krepis::test
