@@ -19,6 +19,10 @@
 namespace krepis {
 namespace {
 
+// V8 10.2's CollectGarbageOnMemoryPressure runs its second full GC only when the first took
+// less than half of its 100 ms budget, and otherwise starts incremental marking.
+constexpr auto kSlowPressureGc = std::chrono::milliseconds(50);
+
 std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
   std::size_t cap_mib = cap / (1024 * 1024);
   switch (reason) {
@@ -349,10 +353,18 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       // One full GC (as under memory pressure) takes back what runs leave, dead contexts and
       // their objects; LowMemoryNotification (two full GCs at the least, and the compilation
       // cache) only when that left the heap above the margin, before it is called retained.
-      isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+      // A kept context (a REPL session's) holds what it holds: straight to the stronger one.
+      // So does a slow first GC: past 50 ms V8 starts incremental marking instead of its
+      // second, which the next run would pay for; the stronger GC finishes it here.
+      bool strong = kept_ != nullptr;
+      if (!strong) {
+        const auto gc_start = std::chrono::steady_clock::now();
+        isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+        strong = std::chrono::steady_clock::now() - gc_start >= kSlowPressureGc;
+      }
       HeapFigures after = heap_guard_->figures();
       std::size_t held = after.used_bytes + after.external_bytes;
-      if (held > reclaim_above) {
+      if (strong || held > reclaim_above) {
         isolate_->LowMemoryNotification();
         after = heap_guard_->figures();
         held = after.used_bytes + after.external_bytes;

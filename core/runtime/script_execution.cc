@@ -36,15 +36,37 @@ namespace krepis {
 namespace {
 
 // The getter of a lazy global made from an object template: the property's data is the
-// sandbox's handle of the template (ContextTemplates).
+// sandbox's handle of the template (ContextTemplates), and the object is made in the context
+// whose global holds the property.
 void instance_on_first_use(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const auto* handle =
       static_cast<const v8::Global<v8::ObjectTemplate>*>(info.Data().As<v8::External>()->Value());
+  v8::Local<v8::Context> context;
+  if (!info.Holder()->GetCreationContext().ToLocal(&context)) return;
   v8::Local<v8::Object> instance;
-  if (handle->Get(isolate)->NewInstance(isolate->GetCurrentContext()).ToLocal(&instance)) {
+  if (handle->Get(isolate)->NewInstance(context).ToLocal(&instance)) {
     info.GetReturnValue().Set(instance);
   }
+}
+
+// Puts `name` on the global, not enumerable: the template's object, made on first read (a
+// script that logs nothing pays nothing for console, 2 % of a trivial run), or at once in a
+// kept context, whose properties the REPL's Tab completes without running any getter.
+bool install_instance(v8::Local<v8::Context> context, const char* name,
+                      const v8::Global<v8::ObjectTemplate>& handle, bool now) {
+  v8::Isolate* isolate = context->GetIsolate();
+  if (!now) {
+    return set_lazy_global(
+        context, name, &instance_on_first_use,
+        v8::External::New(isolate, const_cast<v8::Global<v8::ObjectTemplate>*>(&handle)),
+        v8::DontEnum);
+  }
+  v8::Local<v8::String> key;
+  v8::Local<v8::Object> instance;
+  return v8::String::NewFromUtf8(isolate, name, v8::NewStringType::kInternalized).ToLocal(&key) &&
+         handle.Get(isolate)->NewInstance(context).ToLocal(&instance) &&
+         context->Global()->DefineOwnProperty(context, key, instance, v8::DontEnum).FromMaybe(false);
 }
 
 // "script:line:column: Uncaught Error: message", from V8's own message object, which neither
@@ -153,7 +175,8 @@ ExecutionResult ScriptExecution::run(const Job& job, const ContextTemplates& tem
 }
 
 bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& templates,
-                                      v8::Local<v8::Context> context, ExecutionResult& result) {
+                                      v8::Local<v8::Context> context, bool kept,
+                                      ExecutionResult& result) {
   v8::Local<v8::Object> global = context->Global();
   // The sandbox's host, wrapped once for the getters of every lazy web global.
   v8::Local<v8::External> host = v8::External::New(isolate_, op_host_of(isolate_));
@@ -167,17 +190,9 @@ bool ScriptExecution::prepare_globals(const Job& job, const ContextTemplates& te
       !global->Get(context, key).ToLocal(&atomics) || !atomics->IsObject() ||
       !to_v8(isolate_, "waitAsync").ToLocal(&key) ||
       atomics.As<v8::Object>()->Delete(context, key).IsNothing() ||
-      // Made on first read, as the web globals are: a script that logs nothing pays nothing
-      // for them (two objects of templates, 2 % of a trivial run).
       // V8's global has a console already: in its place, and as it is, not enumerable.
-      !set_lazy_global(context, "console", &instance_on_first_use,
-                       v8::External::New(isolate_, const_cast<v8::Global<v8::ObjectTemplate>*>(
-                                                       templates.console)),
-                       v8::DontEnum) ||
-      !set_lazy_global(context, "krepis", &instance_on_first_use,
-                       v8::External::New(isolate_, const_cast<v8::Global<v8::ObjectTemplate>*>(
-                                                       templates.krepis)),
-                       v8::DontEnum) ||
+      !install_instance(context, "console", *templates.console, kept) ||
+      !install_instance(context, "krepis", *templates.krepis, kept) ||
       !install_encoding_globals(context, host) || !install_clone_globals(context, host) ||
       !install_performance_global(context, host) || !install_timer_globals(context, host) ||
       !install_builtin_globals(context, host) || !install_crypto_global(context, host)) {
@@ -235,7 +250,7 @@ ExecutionResult ScriptExecution::in_context(const Job& job, const ContextTemplat
                                             KeptContext* kept) {
   ExecutionResult result;
   v8::TryCatch try_catch(isolate_);
-  if (fresh && !prepare_globals(job, templates, context, result)) return result;
+  if (fresh && !prepare_globals(job, templates, context, kept != nullptr, result)) return result;
   // A kept context had its globals made by its first entry; a later one may bring an input.
   if (!fresh && !install_input(job, context, result)) return result;
 

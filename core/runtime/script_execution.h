@@ -119,9 +119,11 @@ class ScriptExecution {
   void finish(const Job& job, v8::Local<v8::Context> context, v8::Local<v8::Function> stringify,
               const v8::TryCatch& try_catch, v8::Local<v8::Value> value,
               ExecutionResult& result);
-  // Replaces or removes the globals a run must (not) have; false if stopped meanwhile.
+  // Replaces or removes the globals a run must (not) have; false if stopped meanwhile. A
+  // kept context (a REPL session's) gets `console` and `krepis` made at once, so that Tab
+  // completes their properties before any entry has read them.
   bool prepare_globals(const Job& job, const ContextTemplates& templates,
-                       v8::Local<v8::Context> context, ExecutionResult& result);
+                       v8::Local<v8::Context> context, bool kept, ExecutionResult& result);
   // Sets the global `input` from the job's JSON; false (the run denied, unless stopped) when
   // it is not JSON.
   bool install_input(const Job& job, v8::Local<v8::Context> context, ExecutionResult& result);

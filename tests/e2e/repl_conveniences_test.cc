@@ -34,6 +34,16 @@ struct Session {
 TEST_CASE_FIXTURE(Session, "pty: Tab completes a global, then a property of it") {
   PtySession repl(args(), env);
   REQUIRE(repl.wait_for("a> "));
+  // console's and krepis's properties, before any entry has read either (a run's context
+  // makes them on first read; the session's has them from the start).
+  repl.send("console.lo\t");
+  repl.send(".name.length\r");
+  CHECK(repl.wait_for("\r\n3\r\n"));
+  REQUIRE(repl.wait_for("a> "));
+  repl.send("Object.keys(krepis.ten\t");
+  repl.send(").length\r");
+  CHECK(repl.wait_for("\r\n2\r\n"));
+  REQUIRE(repl.wait_for("a> "));
   // One match: the word is completed in place (the screen shows it in pieces, so what runs
   // says what the line became).
   repl.send("Mat\t");
