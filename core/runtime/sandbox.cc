@@ -4,7 +4,9 @@
 #include <pthread.h>
 #include <v8-locker.h>
 #include <v8-microtask.h>
+#include <v8-statistics.h>
 
+#include <algorithm>
 #include <exception>
 
 #include "core/base/cpu_clock.h"
@@ -19,9 +21,19 @@
 namespace krepis {
 namespace {
 
-// V8 10.2's CollectGarbageOnMemoryPressure runs its second full GC only when the first took
-// less than half of its 100 ms budget, and otherwise starts incremental marking.
-constexpr auto kSlowPressureGc = std::chrono::milliseconds(50);
+// Whether V8's memory-pressure GC, having collected once, found enough left to collect to
+// go on (V8 10.2's CollectGarbageOnMemoryPressure: memory committed but not in use, and
+// external memory, of at least 8 MiB and a tenth of what is committed): with a second full
+// GC, or, when the first took 50 ms or more, by starting incremental marking, which the
+// next run would pay for.
+bool pressure_gc_goes_on(v8::Isolate* isolate) {
+  v8::HeapStatistics stats;
+  isolate->GetHeapStatistics(&stats);
+  const std::size_t committed = stats.total_heap_size();
+  const std::size_t potential =
+      committed - std::min(committed, stats.used_heap_size()) + stats.external_memory();
+  return potential >= 8 * kMiB && potential * 10 >= committed;
+}
 
 std::string describe_stop(StopReason reason, const Job& job, std::size_t cap) {
   std::size_t cap_mib = cap / (1024 * 1024);
@@ -354,13 +366,11 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       // their objects; LowMemoryNotification (two full GCs at the least, and the compilation
       // cache) only when that left the heap above the margin, before it is called retained.
       // A kept context (a REPL session's) holds what it holds: straight to the stronger one.
-      // So does a slow first GC: past 50 ms V8 starts incremental marking instead of its
-      // second, which the next run would pay for; the stronger GC finishes it here.
+      // So when V8's GC may have gone on to incremental marking: the stronger GC finishes it.
       bool strong = kept_ != nullptr;
       if (!strong) {
-        const auto gc_start = std::chrono::steady_clock::now();
         isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
-        strong = std::chrono::steady_clock::now() - gc_start >= kSlowPressureGc;
+        strong = pressure_gc_goes_on(isolate_);
       }
       HeapFigures after = heap_guard_->figures();
       std::size_t held = after.used_bytes + after.external_bytes;
