@@ -28,8 +28,7 @@ class ModuleGraph;
 
 // What every context is made from: built once per isolate, so a run builds no templates.
 // The sandbox's own handles, which live as long as its isolate: `console` and `krepis` are
-// made from them when a context first reads them, during this run or (a kept context's) a
-// later one.
+// made from them when a run's context first reads them (a kept context's at once).
 struct ContextTemplates {
   const v8::Global<v8::ObjectTemplate>* console;
   const v8::Global<v8::ObjectTemplate>* krepis;  // the ops the tenant's tier grants
