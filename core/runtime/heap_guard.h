@@ -42,6 +42,9 @@ class HeapGuard {
   // Returns true when the run is within its cap.
   bool check_now();
   HeapFigures figures();
+  // The end of a run: its figures and, with `check` (false when the run was stopped
+  // already), check_now's verdict, from one sample of the heap.
+  HeapFigures end_run(bool check);
   // True once the isolate went past its cap at any time: replace it.
   bool exceeded() const { return exceeded_.load(std::memory_order_relaxed); }
   // A GC is running on the isolate's thread (termination cannot land until it ends). Read
@@ -65,6 +68,8 @@ class HeapGuard {
   };
   // Reads the heap's figures now and records their peaks.
   Sample sample();
+  bool within_cap(Sample now);
+  HeapFigures figures_of(Sample now) const;
   void trip(StopReason reason);
 
   v8::Isolate* const isolate_;

@@ -47,6 +47,7 @@ class MemoryWatch {
   using Time = Sleeper::Time;
 
   UniqueFd statm_;
+  const std::size_t page_bytes_;
   std::mutex mutex_;
   Sandbox* sandbox_ = nullptr;  // the run watched now, if any
   std::uint64_t runs_ = 0;      // runs watched so far: tells one run from the next

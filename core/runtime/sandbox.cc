@@ -345,13 +345,12 @@ RunReport Sandbox::run(const Job& job, const LiveOutput* live) {
       // Timers a stopped or failed run left: what they would call must not outlive the run
       // into the reclaiming GC below (it would keep the run's context alive).
       op_run.timers.clear();
-      if (!stop_.tripped()) heap_guard_->check_now();
+      figures = heap_guard_->end_run(!stop_.tripped());
     }
     // Disarmed and out of progress: the watchdog no longer touches this isolate, so
     // cancelling is final.
     isolate_->CancelTerminateExecution();
     interrupt_requested_.store(false);
-    figures = heap_guard_->figures();
     wall_end = std::chrono::steady_clock::now();
     cpu_end = thread_cpu_ms();
     // WeakRef targets are kept alive until the isolate-wide "kept objects" list is cleared.

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "core/base/pool_figures.h"
 #include "core/batch/batch_summary.h"
@@ -40,6 +42,64 @@ TEST_CASE("the JSON line has the contract's fields with their types") {
   CHECK(json["result"]["x"][0] == 1);
   CHECK_FALSE(json.contains("error"));
   CHECK_FALSE(json.contains("stopped_by"));
+}
+
+// json_line writes plain strings and times itself: its text must be what nlohmann writes of
+// the same value (the line's format before it did), for every kind of string and time.
+TEST_CASE("strings and times are written as nlohmann writes them") {
+  const auto nlohmann_text = [](const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  SUBCASE("strings") {
+    std::vector<std::string> texts = {"",       "default", "t3/0010.js", "a\"b",   "back\\slash",
+                                      "tab\there", "\x01",    "\x7f",       "caf\xc3\xa9", "\xff\xfe",
+                                      "line\u2028", std::string(1, '\0'), "~ !#$%&'()*+"};
+    std::mt19937 random(20261201);
+    for (int i = 0; i < 2000; ++i) {
+      std::string text(random() % 12, ' ');
+      for (char& c : text) c = static_cast<char>(random() % 256);
+      texts.push_back(text);
+    }
+    for (const std::string& text : texts) {
+      CAPTURE(text);
+      RunReport report;
+      report.tenant = text;
+      report.error = text;
+      report.output = {text, "x", text};
+      const std::string line = json_line(report);
+      const std::string tenant = nlohmann_text(text);
+      const std::string output = nlohmann_text(nlohmann::json::array({text, "x", text}));
+      if ((tenant + output).find_first_of("\xC2\xE2") == std::string::npos) {
+        CHECK(line.starts_with("{\"tenant\":" + tenant + ",\"script\":"));
+        CHECK(line.ends_with(",\"error\":" + tenant + ",\"output\":" + output + "}"));
+      } else {
+        // The line's C1 controls and U+2028/9 are escaped afterwards: the same JSON, other text.
+        const auto json = nlohmann::json::parse(line);
+        CHECK(json["tenant"] == nlohmann::json::parse(tenant));
+        CHECK(json["error"] == nlohmann::json::parse(tenant));
+        CHECK(json["output"] == nlohmann::json::parse(output));
+      }
+    }
+  }
+  SUBCASE("times") {
+    std::vector<double> times = {0.0, -0.0, 0.001, 0.0005, 0.1, 1.0, 2.5, 1.393, 1000.0, 12345.678,
+                                 99999999.999, 1e14, 1e15, 1e16, 1e300, -3.25};
+    std::mt19937_64 random(20261201);
+    for (int i = 0; i < 20000; ++i) {
+      // Rounded to the microsecond, as json_line rounds: from 1 us to ~3 hours.
+      const double ms = static_cast<double>(random() % 10'000'000'000ULL) / 1000.0;
+      times.push_back(ms);
+      times.push_back(static_cast<double>(random() % 100'000) / 1000.0);
+    }
+    for (double ms : times) {
+      CAPTURE(ms);
+      RunReport report;
+      report.wall_ms = ms;
+      const std::string line = json_line(report);
+      CHECK(line.find(",\"wall_ms\":" + nlohmann_text(std::round(ms * 1000.0) / 1000.0) +
+                      ",\"cpu_ms\":") != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("the result is spliced as V8 wrote it, lone-surrogate escapes included") {

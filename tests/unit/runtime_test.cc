@@ -5,7 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
 
+#include "core/runtime/memory_watch.h"
 #include "unit/test_engine.h"
 
 namespace krepis {
@@ -27,6 +32,29 @@ struct Fixture {
     return Job{tenant.id, "runtime.js", code, std::nullopt, milliseconds(30'000)};
   }
 };
+
+// The memory watch's baseline and samples: what the kernel counts as resident, in bytes.
+TEST_CASE("the memory watch reads the process's resident memory, as the kernel counts it") {
+  const auto kernel_rss = [] {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6)) * 1024;  // kB
+    }
+    return 0ULL;
+  };
+  MemoryWatch watch;
+  const std::size_t before = watch.resident_bytes();
+  const std::size_t kernel_before = kernel_rss();
+  CHECK(before > 0);
+  // Both read the same counters a moment apart: only this thread's small allocations differ.
+  CHECK(before <= kernel_before + 4 * kMiB);
+  CHECK(before + 4 * kMiB >= kernel_before);
+  constexpr std::size_t kTouched = 64 * kMiB;
+  std::vector<char> block(kTouched);
+  std::memset(block.data(), 1, block.size());
+  CHECK(watch.resident_bytes() >= before + kTouched - 4 * kMiB);
+  CHECK(block[kTouched / 2] == 1);
+}
 
 TEST_CASE_FIXTURE(Fixture, "a job runs on its tenant's warm isolate, fresh context each time") {
   RunReport first = runtime.run(job("globalThis.left = 1; 40 + 2"));
