@@ -3,6 +3,7 @@
 of the whole process tree (cpu-clock, DWARF call stacks), each put in one bucket, per job.
 
   python3 bench/batch_profile.py KREPIS [--hz 5000] [--top 15]
+  python3 bench/batch_profile.py --rounds N LABEL=KREPIS LABEL=KREPIS ...   (before and after)
 
 e.g. python3 bench/batch_profile.py build/krepis   (needs `perf`; 5-10 minutes on two cores,
      most of it `perf script` unwinding the stacks)
@@ -17,11 +18,14 @@ an in-process figure measured minutes apart, every bucket here comes from the sa
 the machine's drift lands on all of them alike; the error is the samples' (±2 % of a bucket
 of 1000 samples). Each sample counts for its own period (the CPU time it stands for); a stack
 that perf could not unwind to its thread's start (~1 %: deep V8 frames past the 16 KiB copied)
-may land outside V8 when it was in it. Lost samples are reported.
+may land outside V8 when it was in it. Lost samples are reported. With --rounds and several
+binaries, they take turns, and each bucket's median per job is shown with every run's figure:
+a minute's drift moves one run of each, not one binary.
 """
 import argparse
 import collections
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,22 +75,17 @@ def where(frames):
     return ("kernel: " if kernel else "") + named[:90]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("krepis")
-    ap.add_argument("--hz", type=int, default=5000)
-    ap.add_argument("--top", type=int, default=15)
-    a = ap.parse_args()
-    if not shutil.which("perf"):
-        raise SystemExit("batch_profile: needs perf (Debian: linux-perf)")
+def profile(krepis, hz):
+    """One perf run of the batch: (jobs, CPU ns by bucket, CPU ns by part outside V8, samples,
+    lost-sample lines)."""
     work = Path(tempfile.mkdtemp(prefix="krepis-batch-profile-"))
     try:
         manifest, jobs = make_batch(work)
         n_jobs = sum(1 for _ in jobs.glob("*/*.js"))
         data = work / "perf.data"
-        subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(a.hz),
+        subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(hz),
                         "--call-graph", "dwarf,16384", "-o", str(data), "--",
-                        a.krepis, "batch", "--jobs", "2", "--json", "--tenants", str(manifest),
+                        krepis, "batch", "--jobs", "2", "--json", "--tenants", str(manifest),
                         str(jobs)], check=True, stdout=subprocess.DEVNULL)
         text = subprocess.run(["perf", "script", "-i", str(data), "-F",
                                "comm,pid,tid,period,ip,sym"],
@@ -96,8 +95,6 @@ def main():
         lost = [line.strip() for line in stats.splitlines() if "LOST" in line.upper()]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-    per_job_us = 1e-3 / n_jobs  # a sample's period is in ns
     buckets = collections.Counter()
     outside = collections.Counter()
     parent = None
@@ -109,19 +106,68 @@ def main():
         count += 1
         if name.startswith("outside"):
             outside[(name.removeprefix("outside V8: "), where(frames))] += period
+    return n_jobs, buckets, outside, count, lost
+
+
+OUTSIDE = "outside V8's context and run"
+MADE = "isolates made (Sandbox::Sandbox)"
+
+
+def per_job(n_jobs, buckets):
+    """µs a job for each bucket, and the outside-V8 total."""
+    us = {name: ns * 1e-3 / n_jobs for name, ns in buckets.items()}
+    us["all"] = sum(buckets.values()) * 1e-3 / n_jobs
+    us[OUTSIDE] = sum(v for n, v in us.items() if n.startswith("outside V8:"))
+    return us
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("krepis", nargs="+",
+                    help="KREPIS, or several LABEL=KREPIS to compare, taking turns")
+    ap.add_argument("--hz", type=int, default=5000)
+    ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="runs of each binary, taking turns; medians are shown")
+    a = ap.parse_args()
+    if not shutil.which("perf"):
+        raise SystemExit("batch_profile: needs perf (Debian: linux-perf)")
+    binaries = dict(b.split("=", 1) if "=" in b else (b, b) for b in a.krepis)
+    if len(binaries) == 1 and a.rounds == 1:
+        return show_one(*profile(next(iter(binaries.values())), a.hz), a.hz, a.top)
+    rows = {label: [] for label in binaries}
+    for _ in range(a.rounds):
+        for label, krepis in binaries.items():
+            n_jobs, buckets, _, _, lost = profile(krepis, a.hz)
+            rows[label].append(per_job(n_jobs, buckets))
+            for line in lost:
+                print(f"  {label}: perf lost samples: {line}")
+    names = sorted({n for runs in rows.values() for run in runs for n in run})
+    print(f"CPU per job, µs: median of {a.rounds} runs each, taking turns [each run]")
+    for name in names:
+        cells = []
+        for label, runs in rows.items():
+            values = [run.get(name, 0.0) for run in runs]
+            each = " ".join(f"{v:.0f}" for v in values)
+            cells.append(f"{label} {statistics.median(values):7.1f} [{each}]")
+        print(f"  {name:40} " + "   ".join(cells))
+
+
+def show_one(n_jobs, buckets, outside, count, lost, hz, top):
+    per_job_us = 1e-3 / n_jobs  # a sample's period is in ns
     total = sum(buckets.values())
-    print(f"{n_jobs} jobs, {count} samples at {a.hz} Hz: CPU per job, µs")
+    print(f"{n_jobs} jobs, {count} samples at {hz} Hz: CPU per job, µs")
     for line in lost:
         print(f"  perf lost samples: {line}")
     for name, ns in sorted(buckets.items()):
         print(f"  {name:44} {ns * per_job_us:7.1f}")
     print(f"  {'all':44} {total * per_job_us:7.1f}")
     outside_v8 = sum(c for n, c in buckets.items() if n.startswith("outside"))
-    made = buckets["isolates made (Sandbox::Sandbox)"]
+    made = buckets[MADE]
     print(f"outside V8's context and run: {outside_v8 * per_job_us:.1f} µs a job, "
           f"{(outside_v8 + made) * per_job_us:.1f} with the isolates made")
-    print(f"the {a.top} largest parts outside V8:")
-    for (side, what), ns in outside.most_common(a.top):
+    print(f"the {top} largest parts outside V8:")
+    for (side, what), ns in outside.most_common(top):
         print(f"  {ns * per_job_us:6.1f}  {side:8} {what}")
 
 

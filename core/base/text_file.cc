@@ -64,25 +64,18 @@ Result<std::string> checked_text(std::string text, const std::string& name) {
   return text;
 }
 
-}  // namespace
+// O_NONBLOCK: opening a FIFO whose writer has not come must not hang the runner.
+int open_flags(Links links) {
+  return O_RDONLY | O_CLOEXEC | O_NONBLOCK | (links == Links::kRefused ? O_NOFOLLOW : 0);
+}
 
-Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes, Pipes pipes,
-                                   Links links) {
-  if (pipes == Pipes::kRead && path == kStdinPath) {
-    struct stat info {};
-    if (::fstat(STDIN_FILENO, &info) != 0) return failure("stdin", std::strerror(errno));
-    if (S_ISDIR(info.st_mode)) return failure("stdin", "is a directory, not a file");
-    Result<std::string> text = read_stream(STDIN_FILENO, "stdin", max_bytes);
-    if (!text.ok()) return text;
-    return checked_text(std::move(text).value(), "stdin");
-  }
-  // O_NONBLOCK: opening a FIFO whose writer has not come must not hang the runner.
-  const int no_links = links == Links::kRefused ? O_NOFOLLOW : 0;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | no_links));
-  if (!fd.valid() && errno == ELOOP && links == Links::kRefused) {
+// The rest of read_text_file, once the open gave `fd`, or failed with `open_error`.
+Result<std::string> read_opened(UniqueFd fd, int open_error, const std::string& path,
+                                std::size_t max_bytes, Pipes pipes, Links links) {
+  if (!fd.valid() && open_error == ELOOP && links == Links::kRefused) {
     return failure(path, "is a symlink; jobs and inputs must be regular files");
   }
-  if (!fd.valid()) return failure(path, plain_cause(errno));
+  if (!fd.valid()) return failure(path, plain_cause(open_error));
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return failure(path, std::strerror(errno));
   if (S_ISDIR(info.st_mode)) return failure(path, "is a directory, not a file");
@@ -111,6 +104,29 @@ Result<std::string> read_text_file(const std::string& path, std::size_t max_byte
   }
   text.resize(done);
   return checked_text(std::move(text), path);
+}
+
+}  // namespace
+
+Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes, Pipes pipes,
+                                   Links links) {
+  if (pipes == Pipes::kRead && path == kStdinPath) {
+    struct stat info {};
+    if (::fstat(STDIN_FILENO, &info) != 0) return failure("stdin", std::strerror(errno));
+    if (S_ISDIR(info.st_mode)) return failure("stdin", "is a directory, not a file");
+    Result<std::string> text = read_stream(STDIN_FILENO, "stdin", max_bytes);
+    if (!text.ok()) return text;
+    return checked_text(std::move(text).value(), "stdin");
+  }
+  UniqueFd fd(::open(path.c_str(), open_flags(links)));
+  return read_opened(std::move(fd), errno, path, max_bytes, pipes, links);
+}
+
+Result<std::string> read_text_file_at(int folder, const std::string& name,
+                                      const std::string& path, std::size_t max_bytes,
+                                      Links links) {
+  UniqueFd fd(::openat(folder, name.c_str(), open_flags(links)));
+  return read_opened(std::move(fd), errno, path, max_bytes, Pipes::kRefused, links);
 }
 
 Result<std::string> read_json_file(const std::string& path, Pipes pipes) {

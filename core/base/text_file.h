@@ -35,6 +35,12 @@ Result<std::string> read_text_file(const std::string& path,
                                    std::size_t max_bytes = kMaxTextFileBytes,
                                    Pipes pipes = Pipes::kRefused, Links links = Links::kFollowed);
 
+// The same for a tenant's file opened by `name` in `folder` (an open descriptor of its
+// folder), never a pipe; `path` names it in errors.
+Result<std::string> read_text_file_at(int folder, const std::string& name,
+                                      const std::string& path, std::size_t max_bytes,
+                                      Links links);
+
 // Reads a file that must hold one JSON value (an --input); the error for malformed JSON is
 // json_syntax_error's (core/base/json_syntax.h).
 Result<std::string> read_json_file(const std::string& path, Pipes pipes = Pipes::kRefused);

@@ -56,6 +56,9 @@ struct Runtime::Parts {
   SandboxPool pool;
   std::optional<PoolSweeper<SandboxPool>> sweeper;
   MemoryWatch memory_watch;
+  // Runs may come from several threads (an in-process batch); a worker process has one.
+  std::mutex job_folder_mutex;
+  JobFolder job_folder;
 };
 
 namespace {
@@ -108,9 +111,12 @@ RunReport Runtime::run(const Job& job, const LiveOutput* live) {
   if (!job.script_file.empty()) {
     // A batch job names its files: they are read here, where it runs, under its limits.
     Job loaded = job;
-    if (Result<Done> read = load_job_files(loaded, *tenant); !read.ok()) {
-      return denied_report(job.tenant, job.script_name, read.error().message);
+    Result<Done> read = Done{};
+    {
+      std::lock_guard lock(parts_->job_folder_mutex);
+      read = load_job_files(loaded, *tenant, parts_->job_folder);
     }
+    if (!read.ok()) return denied_report(job.tenant, job.script_name, read.error().message);
     loaded.script_file.clear();
     return run(loaded, live);
   }
