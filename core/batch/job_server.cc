@@ -19,7 +19,8 @@ int serve_jobs(int socket, const Manifest& manifest, ConfinementPolicy policy,
                                                      {report, runtime.figures(), true}));
                                                },
                                            .confine = std::move(policy)});
-  while (std::optional<std::string> frame = read_frame(socket)) {
+  FrameReader jobs(socket);
+  while (std::optional<std::string> frame = jobs.next()) {
     std::optional<Job> job = decode_job(*frame);
     if (!job) return kWorkerBadFrame;
     RunReport report = runtime.run(*job, live);

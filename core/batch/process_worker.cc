@@ -27,6 +27,7 @@ Result<Done> ProcessWorker::start_child(const TenantSpec* lock) {
       [this, lock](int socket, int /*control*/) { return child_main_(socket, lock); });
   if (!started.ok()) return started.error();
   child_.emplace(std::move(started).value());
+  replies_.emplace(child_->socket());
   child_lock_ = lock;
   ++gone_.worker_starts;  // counted by the parent: no child knows it was started anew
   return Done{};
@@ -37,6 +38,7 @@ std::string ProcessWorker::end_child(ChildProcess::Ending ending) {
   live_ = PoolFigures{};
   std::string how = child_->end(ending);
   child_.reset();
+  replies_.reset();
   return how;
 }
 
@@ -90,13 +92,13 @@ RunReport ProcessWorker::collect() {
     return died(started, "could not start a worker process: " + delivered.error().message);
   }
   const Job& job = pending_.front().job;
-  if (!child_->readable_within(job.deadline + grace_)) {
+  if (!replies_->holds_frame() && !child_->readable_within(job.deadline + grace_)) {
     return died(started,
                 fmt::format("the worker process did not answer within {} ms of the deadline "
                             "and was stopped ({})",
                             grace_.count(), end_child(ChildProcess::Ending::kStop)));
   }
-  std::optional<std::string> frame = read_frame(child_->socket());
+  std::optional<std::string> frame = replies_->next();
   std::optional<WorkerReply> reply = frame ? decode_reply(*frame) : std::nullopt;
   if (!reply) {
     const bool garbled = frame.has_value();

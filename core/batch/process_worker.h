@@ -19,6 +19,7 @@
 #include "core/base/result.h"
 #include "core/batch/child_process.h"
 #include "core/batch/worker.h"
+#include "core/batch/worker_wire.h"
 
 namespace krepis {
 
@@ -71,6 +72,7 @@ class ProcessWorker final : public Worker {
   std::chrono::milliseconds grace_;
   LockRule locks_;
   std::optional<ChildProcess> child_;
+  std::optional<FrameReader> replies_;  // the live child's
   const TenantSpec* child_lock_ = nullptr;  // the live child's
   std::deque<Pending> pending_;  // submitted, not yet collected; the child runs them in order
   PoolFigures gone_;             // summed over the children that ended

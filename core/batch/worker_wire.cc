@@ -89,6 +89,53 @@ std::optional<std::string> read_frame(int fd) {
 
 namespace {
 
+// What a FrameReader asks of each read: a job or a trivial job's reply is a few hundred bytes.
+constexpr std::size_t kReadAhead = 4096;
+
+std::uint64_t frame_size(std::string_view header) {
+  std::uint64_t size = 0;
+  std::memcpy(&size, header.data(), sizeof size);
+  return size;
+}
+
+}  // namespace
+
+bool FrameReader::holds_frame() const {
+  return held_.size() >= sizeof(std::uint64_t) &&
+         held_.size() - sizeof(std::uint64_t) >= frame_size(held_);
+}
+
+std::optional<std::string> FrameReader::next() {
+  constexpr std::size_t kHeader = sizeof(std::uint64_t);
+  while (held_.size() < kHeader) {
+    char chunk[kReadAhead];
+    ssize_t n = ::read(fd_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    held_.append(chunk, static_cast<std::size_t>(n));
+  }
+  const std::uint64_t size = frame_size(held_);
+  if (size > kMaxFrameBytes) return std::nullopt;
+  if (held_.size() - kHeader >= size) {
+    std::string payload = held_.substr(kHeader, size);
+    held_.erase(0, kHeader + size);
+    return payload;
+  }
+  // A frame larger than what came: the rest is read as read_frame reads it, grown as the
+  // bytes arrive, and nothing past its end.
+  std::string payload = held_.substr(kHeader);
+  held_.clear();
+  while (payload.size() < size) {
+    const std::size_t done = payload.size();
+    const std::size_t chunk = std::min<std::size_t>(size - done, std::max(done, kFirstChunk));
+    payload.resize(done + chunk);
+    if (!read_all(fd_, payload.data() + done, chunk)) return std::nullopt;
+  }
+  return payload;
+}
+
+namespace {
+
 using wire::MapReader;
 using wire::MapWriter;
 using wire::Object;

@@ -36,6 +36,23 @@ bool write_frame(int fd, std::string_view payload);
 // Reads one frame; nothing at end of stream, on an error or on a frame over the limit.
 std::optional<std::string> read_frame(int fd);
 
+// Reads the frames of one stream as read_frame does, but a small frame and its header in one
+// read where read_frame takes two (a batch job's frames cross twice, and each read is a
+// system call on both sides). What a read brings of the next frame is held for it.
+class FrameReader {
+ public:
+  explicit FrameReader(int fd) : fd_(fd) {}
+
+  // The next frame; nothing at end of stream, on an error or on a frame over the limit.
+  std::optional<std::string> next();
+  // A whole frame is held: next() returns it without reading.
+  bool holds_frame() const;
+
+ private:
+  int fd_;
+  std::string held_;  // bytes read past the last frame returned
+};
+
 std::string encode_job(const Job& job);
 std::optional<Job> decode_job(std::string_view bytes);
 std::string encode_reply(const WorkerReply& reply);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "core/batch/worker_wire.h"
 #include "fuzz/fuzz_check.h"
@@ -44,10 +45,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(write(stream, data, size) == static_cast<ssize_t>(size), "the stream takes the bytes");
   check(lseek(stream, 0, SEEK_SET) == 0, "the stream rewinds");
   std::size_t frames_bytes = 0;
+  std::vector<std::string> frames;
   while (std::optional<std::string> frame = krepis::read_frame(stream)) {
     frames_bytes += 8 + frame->size();
     check(frames_bytes <= size, "a frame holds only bytes that were sent");
     decode_every_way(*frame);
+    frames.push_back(std::move(*frame));
   }
+  // A FrameReader reads the same frames from the same bytes, and then nothing.
+  check(lseek(stream, 0, SEEK_SET) == 0, "the stream rewinds");
+  krepis::FrameReader reader(stream);
+  for (const std::string& frame : frames) check(reader.next() == frame, "the readers agree");
+  check(!reader.next(), "the readers end together");
   return 0;
 }

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <thread>
 
 #include "core/batch/worker_wire.h"
 
@@ -217,6 +219,55 @@ TEST_CASE("frames survive a socket, and a truncated one is refused") {
   CHECK(::write(ends[0], partial, sizeof partial) == sizeof partial);
   ::close(ends[0]);
   CHECK_FALSE(read_frame(ends[1]));
+  ::close(ends[1]);
+}
+
+TEST_CASE("a frame reader reads what read_frame reads, holding what comes of the next frame") {
+  int ends[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == 0);
+  FrameReader frames(ends[1]);
+  CHECK_FALSE(frames.holds_frame());
+  // Three frames in one write: one read takes them all, and the other two need none.
+  std::string three;
+  for (std::string_view payload : {"one", "", "three"}) {
+    const std::uint64_t size = payload.size();
+    three.append(reinterpret_cast<const char*>(&size), sizeof size).append(payload);
+  }
+  REQUIRE(::write(ends[0], three.data(), three.size()) == static_cast<ssize_t>(three.size()));
+  CHECK(frames.next() == std::string("one"));
+  CHECK(frames.holds_frame());
+  CHECK(frames.next() == std::string(""));
+  CHECK(frames.holds_frame());
+  CHECK(frames.next() == std::string("three"));
+  CHECK_FALSE(frames.holds_frame());
+  // A small frame, then one larger than a read and than the socket's buffer, in pieces of
+  // every size: each whole, nothing of one in the other.
+  const std::string large(3 * 1024 * 1024 + 7, 'x');
+  bool written = true;  // the writer's, read after it is joined
+  std::jthread writer([&] {
+    written = write_frame(ends[0], "small") && write_frame(ends[0], large);
+    std::string split;
+    for (std::string_view payload : {"after", "last"}) {
+      const std::uint64_t size = payload.size();
+      split.append(reinterpret_cast<const char*>(&size), sizeof size).append(payload);
+    }
+    for (char byte : split) written = written && ::write(ends[0], &byte, 1) == 1;
+  });
+  CHECK(frames.next() == std::string("small"));
+  CHECK(frames.next() == large);
+  CHECK(frames.next() == std::string("after"));
+  CHECK(frames.next() == std::string("last"));
+  writer.join();
+  CHECK(written);
+  // A frame that claims more than the limit, and a truncated one, end the stream.
+  const std::uint64_t too_big = kMaxFrameBytes + 1;
+  REQUIRE(::write(ends[0], &too_big, sizeof too_big) == sizeof too_big);
+  CHECK_FALSE(frames.next());
+  FrameReader truncated(ends[1]);
+  const char partial[] = {10, 0, 0, 0, 0, 0, 0, 0, 'a', 'b'};  // promises 10 bytes, sends 2
+  CHECK(::write(ends[0], partial, sizeof partial) == sizeof partial);
+  ::close(ends[0]);
+  CHECK_FALSE(truncated.next());
   ::close(ends[1]);
 }
 
