@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <limits.h>
 
 #include "core/base/text_file.h"
 
@@ -19,19 +20,30 @@ std::string with_limit(std::string message, const char* key, std::size_t limit) 
 }  // namespace
 
 Result<std::string> JobFolder::read(const std::string& path, std::size_t max_bytes) {
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos || slash + 1 == path.size()) {
+  const auto by_path = [&] {
     return read_text_file(path, max_bytes, Pipes::kRefused, Links::kRefused);
+  };
+  const std::size_t slash = path.rfind('/');
+  // A path the kernel would refuse as too long is refused as such.
+  if (slash == std::string::npos || slash + 1 == path.size() || path.size() >= PATH_MAX) {
+    return by_path();
   }
   const std::string folder = slash == 0 ? "/" : path.substr(0, slash);
-  if (folder != path_ || !fd_.valid()) {
-    // O_PATH: the folder is only a place to open from, and needs no read access itself.
-    fd_ = UniqueFd(::open(folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    path_ = fd_.valid() ? folder : std::string();
-    // What is wrong with the folder is said as the whole path's open says it.
-    if (!fd_.valid()) return read_text_file(path, max_bytes, Pipes::kRefused, Links::kRefused);
+  const std::string name = path.substr(slash + 1);
+  if (folder == path_ && fd_.valid()) {
+    bool not_found = false;
+    Result<std::string> text =
+        read_text_file_at(fd_.get(), name, path, max_bytes, Links::kRefused, &not_found);
+    // Not in the folder held: it may have been removed and made again since. The path is
+    // looked up anew, and says what is wrong as its own open says it.
+    if (!not_found) return text;
   }
-  return read_text_file_at(fd_.get(), path.substr(slash + 1), path, max_bytes, Links::kRefused);
+  // O_PATH: the folder is only a place to open from, and needs no read access itself.
+  fd_ = UniqueFd(::open(folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  path_ = fd_.valid() ? folder : std::string();
+  // What is wrong with the folder is said as the whole path's open says it.
+  if (!fd_.valid()) return by_path();
+  return read_text_file_at(fd_.get(), name, path, max_bytes, Links::kRefused);
 }
 
 Result<Done> load_job_files(Job& job, const TenantSpec& tenant, JobFolder& folder) {

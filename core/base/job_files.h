@@ -12,10 +12,13 @@ namespace krepis {
 // The folder the last job's files came from, kept open: a tenant's jobs come in streaks, and
 // the next one's files are opened by name in it, so the kernel walks one name rather than the
 // whole path (~3 us of a batch job's ~12 in the open, Landlock's checks being the rest).
-// One at a time: a process that runs jobs from several threads gives each its own.
+// Used by one thread at a time.
 class JobFolder {
  public:
-  // read_text_file(path, max_bytes, Pipes::kRefused, Links::kRefused), the same in every way.
+  // read_text_file(path, max_bytes, Pipes::kRefused, Links::kRefused), with one difference:
+  // while the folder is held, its files are read from it even if it was moved, or a symlink
+  // on the way to it changed, since (the folder the batch listed). A file that is not there
+  // is looked for by its whole path again (a folder removed and made anew).
   Result<std::string> read(const std::string& path, std::size_t max_bytes);
 
  private:

@@ -67,10 +67,12 @@ void append_strings(std::string& line, const std::vector<std::string>& texts) {
 }
 // A time in ms: the shortest text that reads back as the same double, as nlohmann writes it
 // ("2.0", "0.125"). In this range both write fixed notation; nlohmann adds ".0" to a whole
-// number, and fmt does not. Outside it (never for a time), nlohmann writes it.
+// number, and fmt does not. Below 2^43 ms (279 years), a whole number of microseconds lies
+// well inside its double's rounding interval, where both pick the same digits; past it
+// they may differ in the last digit (both read back alike). Outside it, nlohmann writes it.
 void append_number(std::string& line, double value) {
   const double magnitude = std::fabs(value);
-  if (!(value == 0.0 || (magnitude >= 1e-3 && magnitude < 1e15))) {
+  if (!(value == 0.0 || (magnitude >= 1e-3 && magnitude < 0x1p43))) {
     return append_json(line, value);
   }
   const std::size_t start = line.size();

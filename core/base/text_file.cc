@@ -123,10 +123,12 @@ Result<std::string> read_text_file(const std::string& path, std::size_t max_byte
 }
 
 Result<std::string> read_text_file_at(int folder, const std::string& name,
-                                      const std::string& path, std::size_t max_bytes,
-                                      Links links) {
+                                      const std::string& path, std::size_t max_bytes, Links links,
+                                      bool* not_found) {
   UniqueFd fd(::openat(folder, name.c_str(), open_flags(links)));
-  return read_opened(std::move(fd), errno, path, max_bytes, Pipes::kRefused, links);
+  const int open_error = errno;
+  if (not_found != nullptr) *not_found = !fd.valid() && open_error == ENOENT;
+  return read_opened(std::move(fd), open_error, path, max_bytes, Pipes::kRefused, links);
 }
 
 Result<std::string> read_json_file(const std::string& path, Pipes pipes) {

@@ -36,10 +36,11 @@ Result<std::string> read_text_file(const std::string& path,
                                    Pipes pipes = Pipes::kRefused, Links links = Links::kFollowed);
 
 // The same for a tenant's file opened by `name` in `folder` (an open descriptor of its
-// folder), never a pipe; `path` names it in errors.
+// folder), never a pipe; `path` names it in errors. `not_found`, if given, says whether the
+// folder has no file of that name.
 Result<std::string> read_text_file_at(int folder, const std::string& name,
-                                      const std::string& path, std::size_t max_bytes,
-                                      Links links);
+                                      const std::string& path, std::size_t max_bytes, Links links,
+                                      bool* not_found = nullptr);
 
 // Reads a file that must hold one JSON value (an --input); the error for malformed JSON is
 // json_syntax_error's (core/base/json_syntax.h).

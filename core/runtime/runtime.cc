@@ -57,7 +57,7 @@ struct Runtime::Parts {
   std::optional<PoolSweeper<SandboxPool>> sweeper;
   MemoryWatch memory_watch;
   // Runs may come from several threads (an in-process batch); a worker process has one.
-  std::mutex job_folder_mutex;
+  std::mutex job_folder_mutex;  // held while a job's files are read with job_folder
   JobFolder job_folder;
 };
 
@@ -111,11 +111,13 @@ RunReport Runtime::run(const Job& job, const LiveOutput* live) {
   if (!job.script_file.empty()) {
     // A batch job names its files: they are read here, where it runs, under its limits.
     Job loaded = job;
-    Result<Done> read = Done{};
-    {
-      std::lock_guard lock(parts_->job_folder_mutex);
-      read = load_job_files(loaded, *tenant, parts_->job_folder);
-    }
+    // The runtime's folder, unless another thread reads with it now: that thread does not
+    // hold this one up (a file on a slow disk), and this one opens the path.
+    std::unique_lock folder_lock(parts_->job_folder_mutex, std::try_to_lock);
+    JobFolder own_folder;
+    Result<Done> read =
+        load_job_files(loaded, *tenant, folder_lock ? parts_->job_folder : own_folder);
+    if (folder_lock) folder_lock.unlock();
     if (!read.ok()) return denied_report(job.tenant, job.script_name, read.error().message);
     loaded.script_file.clear();
     return run(loaded, live);

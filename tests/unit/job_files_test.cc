@@ -91,6 +91,17 @@ TEST_CASE_FIXTURE(Files, "files are opened in their folder, held open while jobs
   Job held = job("b/job.js");
   REQUIRE(load_job_files(held, tenant, job_folder).ok());
   CHECK(held.source == "2");
+  // The held folder removed and made anew: its files are found by their path again.
+  fs::remove_all(folder.path / "c");
+  fs::create_directory(folder.path / "c");
+  std::ofstream(folder.path / "c" / "job.js") << "4";
+  fs::rename(folder.path / "b", folder.path / "d");
+  fs::rename(folder.path / "c", folder.path / "b");
+  Job remade = job("b/job.js");
+  REQUIRE(load_job_files(remade, tenant, job_folder).ok());
+  CHECK(remade.source == "4");
+  fs::rename(folder.path / "b", folder.path / "c");
+  fs::rename(folder.path / "d", folder.path / "b");
   // Another folder's job opens that one; coming back opens the path anew.
   Job first_again = job("job.js");
   REQUIRE(load_job_files(first_again, tenant, job_folder).ok());
