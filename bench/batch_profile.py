@@ -5,8 +5,7 @@ of the whole process tree (cpu-clock, DWARF call stacks), each put in one bucket
   python3 bench/batch_profile.py KREPIS [--hz 5000] [--top 15]
   python3 bench/batch_profile.py --rounds N LABEL=KREPIS LABEL=KREPIS ...   (before and after)
 
-e.g. python3 bench/batch_profile.py build/krepis   (needs `perf`; 5-10 minutes on two cores,
-     most of it `perf script` unwinding the stacks)
+e.g. python3 bench/batch_profile.py build/krepis   (needs `perf`; ~15 s a run)
 
 Buckets, first match wins: a V8 platform thread ("V8 DefaultWorke": GC and compile tasks);
 a stack through `krepis::Sandbox::run` (V8's context and run, as the in-process warm run
@@ -87,7 +86,9 @@ def profile(krepis, hz):
                         "--call-graph", "dwarf,16384", "-o", str(data), "--",
                         krepis, "batch", "--jobs", "2", "--json", "--tenants", str(manifest),
                         str(jobs)], check=True, stdout=subprocess.DEVNULL)
-        text = subprocess.run(["perf", "script", "-i", str(data), "-F",
+        # --no-inline: inlined calls are not looked up (addr2line made this take minutes);
+        # every bucket is a real function's frame.
+        text = subprocess.run(["perf", "script", "--no-inline", "-i", str(data), "-F",
                                "comm,pid,tid,period,ip,sym"],
                               check=True, capture_output=True, text=True).stdout
         stats = subprocess.run(["perf", "report", "-i", str(data), "--stats"],
