@@ -41,6 +41,18 @@ bool read_all(int fd, char* data, std::size_t size) {
   return true;
 }
 
+// Reads on until `payload` holds `size` bytes. Grown as the bytes arrive, not sized by the
+// header: a peer that claims a large frame and sends little costs at most one chunk.
+bool read_rest(int fd, std::string& payload, std::uint64_t size) {
+  while (payload.size() < size) {
+    const std::size_t done = payload.size();
+    const std::size_t chunk = std::min<std::size_t>(size - done, std::max(done, kFirstChunk));
+    payload.resize(done + chunk);
+    if (!read_all(fd, payload.data() + done, chunk)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool write_frame(int fd, std::string_view payload) {
@@ -75,15 +87,8 @@ std::optional<std::string> read_frame(int fd) {
   if (!read_all(fd, header, sizeof header)) return std::nullopt;
   std::memcpy(&size, header, sizeof size);
   if (size > kMaxFrameBytes) return std::nullopt;
-  // Grown as the bytes arrive, not sized by the header: a peer that claims a large frame and
-  // sends little costs at most one chunk.
   std::string payload;
-  while (payload.size() < size) {
-    const std::size_t done = payload.size();
-    const std::size_t chunk = std::min<std::size_t>(size - done, std::max(done, kFirstChunk));
-    payload.resize(done + chunk);
-    if (!read_all(fd, payload.data() + done, chunk)) return std::nullopt;
-  }
+  if (!read_rest(fd, payload, size)) return std::nullopt;
   return payload;
 }
 
@@ -121,16 +126,11 @@ std::optional<std::string> FrameReader::next() {
     held_.erase(0, kHeader + size);
     return payload;
   }
-  // A frame larger than what came: the rest is read as read_frame reads it, grown as the
-  // bytes arrive, and nothing past its end.
+  // A frame larger than what came: the rest is read as read_frame reads it, and nothing past
+  // its end.
   std::string payload = held_.substr(kHeader);
   held_.clear();
-  while (payload.size() < size) {
-    const std::size_t done = payload.size();
-    const std::size_t chunk = std::min<std::size_t>(size - done, std::max(done, kFirstChunk));
-    payload.resize(done + chunk);
-    if (!read_all(fd_, payload.data() + done, chunk)) return std::nullopt;
-  }
+  if (!read_rest(fd_, payload, size)) return std::nullopt;
   return payload;
 }
 
