@@ -59,7 +59,9 @@ Object.entries(byCustomer).map(([name, c]) => ({name, orders: c.orders,
 N_WARM = 300 if QUICK else 2000
 N_OBJECTS = 100 if QUICK else 300
 N_COLD = 20 if QUICK else 50
-N_PROCESS = 8 if QUICK else 30
+# A start is ~30 ms: 20 rounds of each command take a few seconds, and 8 were too few for this
+# machine's drift (the quick run flagged `run -e 1` that 50 rounds found within).
+N_PROCESS = 20 if QUICK else 30
 N_DEADLINE = 8 if QUICK else 20
 
 
@@ -103,12 +105,15 @@ def peak_rss_kib(cmd):
 def interleaved(commands, rounds):
     """Wall seconds of each command over `rounds` rounds, the commands taking turns within
     each round: this shared machine's speed drifts over seconds, and measuring one command's
-    runs after another's would hand the drift to whichever ran in the slower stretch."""
+    runs after another's would hand the drift to whichever ran in the slower stretch. The
+    order turns round every round, so that no command always runs first (after this script's
+    own pause) or right after the same other."""
     for cmd in commands.values():
         timed(cmd)  # page cache
     walls = {name: [] for name in commands}
-    for _ in range(rounds):
-        for name, cmd in commands.items():
+    order = list(commands.items())
+    for round_ in range(rounds):
+        for name, cmd in order if round_ % 2 == 0 else reversed(order):
             walls[name].append(timed(cmd)[0])
     return walls
 
