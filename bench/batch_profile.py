@@ -155,21 +155,18 @@ def main():
 
 
 def show_one(n_jobs, buckets, outside, count, lost, hz, top):
-    per_job_us = 1e-3 / n_jobs  # a sample's period is in ns
-    total = sum(buckets.values())
+    us = per_job(n_jobs, buckets)
     print(f"{n_jobs} jobs, {count} samples at {hz} Hz: CPU per job, µs")
     for line in lost:
         print(f"  perf lost samples: {line}")
-    for name, ns in sorted(buckets.items()):
-        print(f"  {name:44} {ns * per_job_us:7.1f}")
-    print(f"  {'all':44} {total * per_job_us:7.1f}")
-    outside_v8 = sum(c for n, c in buckets.items() if n.startswith("outside"))
-    made = buckets[MADE]
-    print(f"outside V8's context and run: {outside_v8 * per_job_us:.1f} µs a job, "
-          f"{(outside_v8 + made) * per_job_us:.1f} with the isolates made")
+    for name in sorted(buckets):
+        print(f"  {name:44} {us[name]:7.1f}")
+    print(f"  {'all':44} {us['all']:7.1f}")
+    print(f"outside V8's context and run: {us[OUTSIDE]:.1f} µs a job, "
+          f"{us[OUTSIDE] + us.get(MADE, 0.0):.1f} with the isolates made")
     print(f"the {top} largest parts outside V8:")
     for (side, what), ns in outside.most_common(top):
-        print(f"  {ns * per_job_us:6.1f}  {side:8} {what}")
+        print(f"  {ns * 1e-3 / n_jobs:6.1f}  {side:8} {what}")  # a sample's period is in ns
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "core/batch/worker_wire.h"
@@ -33,6 +34,12 @@ TenantSpec tenant(std::string id = "acme") {
   return spec;
 }
 
+// A frame's bytes as write_frame sends them, for a test to write several at once or in pieces.
+std::string framed(std::string_view payload) {
+  const std::uint64_t size = payload.size();
+  return std::string(reinterpret_cast<const char*>(&size), sizeof size).append(payload);
+}
+
 // A child that answers each job by what its source says: "die" kills itself, "hang" never
 // answers, "garble" answers nonsense, "last" answers as last words and exits, "pair" waits
 // for the next job and answers both in one write; anything else comes back as the result,
@@ -47,9 +54,7 @@ int stand_in_child(int socket, const TenantSpec* locked_to) {
     report.result_json = received.source;
     report.error = locked_to != nullptr ? "locked to " + locked_to->id : "shared";
     report.heap_peak_bytes = static_cast<std::size_t>(::getpid());
-    const std::string payload = encode_reply({report, figures, last});
-    const std::uint64_t size = payload.size();
-    return std::string(reinterpret_cast<const char*>(&size), sizeof size) + payload;
+    return framed(encode_reply({report, figures, last}));
   };
   while (std::optional<std::string> frame = read_frame(socket)) {
     std::optional<Job> received = decode_job(*frame);
@@ -243,11 +248,7 @@ TEST_CASE("a frame reader reads what read_frame reads, holding what comes of the
   FrameReader frames(ends[1]);
   CHECK_FALSE(frames.holds_frame());
   // Three frames in one write: one read takes them all, and the other two need none.
-  std::string three;
-  for (std::string_view payload : {"one", "", "three"}) {
-    const std::uint64_t size = payload.size();
-    three.append(reinterpret_cast<const char*>(&size), sizeof size).append(payload);
-  }
+  const std::string three = framed("one") + framed("") + framed("three");
   REQUIRE(::write(ends[0], three.data(), three.size()) == static_cast<ssize_t>(three.size()));
   CHECK(frames.next() == std::string("one"));
   CHECK(frames.holds_frame());
@@ -261,12 +262,7 @@ TEST_CASE("a frame reader reads what read_frame reads, holding what comes of the
   bool written = true;  // the writer's, read after it is joined
   std::jthread writer([&] {
     written = write_frame(ends[0], "small") && write_frame(ends[0], large);
-    std::string split;
-    for (std::string_view payload : {"after", "last"}) {
-      const std::uint64_t size = payload.size();
-      split.append(reinterpret_cast<const char*>(&size), sizeof size).append(payload);
-    }
-    for (char byte : split) written = written && ::write(ends[0], &byte, 1) == 1;
+    for (char byte : framed("after") + framed("last")) written = written && ::write(ends[0], &byte, 1) == 1;
   });
   CHECK(frames.next() == std::string("small"));
   CHECK(frames.next() == large);
