@@ -92,13 +92,18 @@ RunReport ProcessWorker::collect() {
     return died(started, "could not start a worker process: " + delivered.error().message);
   }
   const Job& job = pending_.front().job;
-  if (!replies_->holds_frame() && !child_->readable_within(job.deadline + grace_)) {
+  // The wait for the reply is the read's own (a socket's receive timeout); poll only where
+  // the option cannot be set.
+  const auto wait = job.deadline + grace_;
+  const bool timed = replies_->holds_frame() || replies_->wait_at_most(wait);
+  const bool answered = timed || child_->readable_within(wait);
+  std::optional<std::string> frame = answered ? replies_->next() : std::nullopt;
+  if (!answered || replies_->timed_out()) {
     return died(started,
                 fmt::format("the worker process did not answer within {} ms of the deadline "
                             "and was stopped ({})",
                             grace_.count(), end_child(ChildProcess::Ending::kStop)));
   }
-  std::optional<std::string> frame = replies_->next();
   std::optional<WorkerReply> reply = frame ? decode_reply(*frame) : std::nullopt;
   if (!reply) {
     const bool garbled = frame.has_value();

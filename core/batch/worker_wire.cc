@@ -1,6 +1,7 @@
 #include "core/batch/worker_wire.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -112,11 +113,23 @@ bool FrameReader::holds_frame() const {
   return held_.size() >= kHeaderBytes && held_.size() - kHeaderBytes >= frame_size(held_.data());
 }
 
+bool FrameReader::wait_at_most(std::chrono::milliseconds limit) {
+  limit = std::max(limit, std::chrono::milliseconds(1));  // 0 would mean no limit
+  if (limit == wait_) return true;
+  const timeval timeout{static_cast<time_t>(limit.count() / 1000),
+                        static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
+  if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0) return false;
+  wait_ = limit;
+  return true;
+}
+
 std::optional<std::string> FrameReader::next() {
+  timed_out_ = false;
   while (held_.size() < kHeaderBytes) {
     char chunk[kReadAhead];
     ssize_t n = ::read(fd_, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) timed_out_ = true;
     if (n <= 0) return std::nullopt;
     held_.append(chunk, static_cast<std::size_t>(n));
   }

@@ -6,6 +6,7 @@
 // are, without the escaping JSON would need.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,14 +44,24 @@ class FrameReader {
  public:
   explicit FrameReader(int fd) : fd_(fd) {}
 
-  // The next frame; nothing at end of stream, on an error or on a frame over the limit.
+  // The next frame; nothing at end of stream, on an error, on a frame over the limit, or
+  // (timed_out()) when no byte of it came within the wait set by wait_at_most.
   std::optional<std::string> next();
   // A whole frame is held: next() returns it without reading.
   bool holds_frame() const;
 
+  // From now on, each read waits at most `limit` (the socket's SO_RCVTIMEO): a parent waits
+  // for a reply in the read itself, where a poll and then a read took two system calls. The
+  // option is set only when the limit changes. False if the stream is not a socket.
+  bool wait_at_most(std::chrono::milliseconds limit);
+  // The last next() found nothing because the wait ran out before a frame began.
+  bool timed_out() const { return timed_out_; }
+
  private:
   int fd_;
   std::string held_;  // bytes read past the last frame returned
+  std::chrono::milliseconds wait_{0};  // 0: reads wait as long as it takes
+  bool timed_out_ = false;
 };
 
 std::string encode_job(const Job& job);

@@ -282,6 +282,37 @@ TEST_CASE("a frame reader reads what read_frame reads, holding what comes of the
   ::close(ends[1]);
 }
 
+// A parent waits for a reply in the read itself: a wait that runs out before a frame begins
+// is told from the end of the stream and from a frame cut short.
+TEST_CASE("a frame reader's wait can run out before a frame, and is told apart") {
+  int ends[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == 0);
+  FrameReader frames(ends[1]);
+  REQUIRE(frames.wait_at_most(milliseconds(20)));
+  CHECK_FALSE(frames.next());  // nothing was written
+  CHECK(frames.timed_out());
+  REQUIRE(write_frame(ends[0], "late"));
+  CHECK(frames.next() == std::string("late"));
+  CHECK_FALSE(frames.timed_out());
+  // A frame that stops half way is no late frame: the stream is broken.
+  const char partial[] = {10, 0, 0, 0, 0, 0, 0, 0, 'a', 'b'};  // promises 10 bytes, sends 2
+  REQUIRE(::write(ends[0], partial, sizeof partial) == sizeof partial);
+  CHECK_FALSE(frames.next());
+  CHECK_FALSE(frames.timed_out());
+  ::close(ends[0]);
+  FrameReader closed(ends[1]);
+  REQUIRE(closed.wait_at_most(milliseconds(1000)));
+  CHECK_FALSE(closed.next());
+  CHECK_FALSE(closed.timed_out());
+  ::close(ends[1]);
+  // Only a socket can bound its reads' wait.
+  int pipe_ends[2];
+  REQUIRE(::pipe(pipe_ends) == 0);
+  CHECK_FALSE(FrameReader(pipe_ends[0]).wait_at_most(milliseconds(20)));
+  ::close(pipe_ends[0]);
+  ::close(pipe_ends[1]);
+}
+
 TEST_CASE("a worker process answers jobs, and keeps one child for all of them") {
   ProcessWorker worker(stand_in_child);
   RunReport first = worker.run(job("'one'"), tenant());
