@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
   const krepis::Job job{tenant.id, "bench.js", "1", std::nullopt, std::chrono::seconds(10)};
   std::vector<double> first, warm;
   for (int i = 0; i < n; ++i) {
-    krepis::ProcessWorker worker([&](int socket, const krepis::TenantSpec* locked_to) {
-      return krepis::serve_jobs(socket, manifest,
+    krepis::ProcessWorker worker([&](int socket, int wake, const krepis::TenantSpec* locked_to) {
+      return krepis::serve_jobs(socket, wake, manifest,
                                 krepis::worker_policy(manifest, std::nullopt, locked_to));
     });
     for (auto* samples : {&first, &warm}) {

@@ -409,8 +409,9 @@ int batch_command(const BatchOptions& options) {
       *manifest, *plan,
       [&manifest, &batch_dir] {
         return std::make_unique<ProcessWorker>(
-            [&manifest, &batch_dir](int socket, const TenantSpec* locked_to) {
-              return serve_jobs(socket, *manifest, worker_policy(*manifest, batch_dir, locked_to));
+            [&manifest, &batch_dir](int socket, int wake, const TenantSpec* locked_to) {
+              return serve_jobs(socket, wake, *manifest,
+                                worker_policy(*manifest, batch_dir, locked_to));
             },
             ProcessWorker::kDefaultGrace, &needs_own_worker);
       },

@@ -238,8 +238,8 @@ int run_command(const RunOptions& options) {
   if (tenant != nullptr) say_confinement_shortfall();
   if (scripts.size() > 1) {
     worker.emplace(
-        [&manifest, &live, &policy_for](int socket, const TenantSpec* locked_to) {
-          return serve_jobs(socket, *manifest, policy_for(locked_to), &live);
+        [&manifest, &live, &policy_for](int socket, int wake, const TenantSpec* locked_to) {
+          return serve_jobs(socket, wake, *manifest, policy_for(locked_to), &live);
         },
         ProcessWorker::kDefaultGrace, [](const TenantSpec&) { return true; });
   } else if (tenant != nullptr) {

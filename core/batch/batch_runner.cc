@@ -79,9 +79,10 @@ void BatchRunner::report(const RunReport& report) {
 }
 
 void BatchRunner::work(Worker& worker) {
-  // The worker gets its next job while it still runs one, so it never waits for this thread
-  // between jobs; this thread waits for the scheduler only when its worker has nothing.
-  constexpr std::size_t kHanded = 2;
+  // The worker gets its next jobs while it still runs one, so it never waits for this thread
+  // between jobs (kHandedQuick, kHandedSlow); this thread waits for the scheduler only when
+  // its worker has nothing.
+  std::size_t ahead = kHandedSlow;
   Scheduler::Affinity affinity;
   std::deque<std::size_t> handed;                     // with the worker, oldest first
   std::optional<std::pair<std::size_t, Ready>> held;  // taken, but too big to queue: next
@@ -92,7 +93,7 @@ void BatchRunner::work(Worker& worker) {
       handed.push_back(held->first);
       held.reset();
     }
-    while (!held && !finished && handed.size() < kHanded) {
+    while (!held && !finished && handed.size() < ahead) {
       std::optional<std::size_t> next = scheduler_.next(affinity, handed.empty());
       if (!next) {
         finished = handed.empty();
@@ -113,7 +114,9 @@ void BatchRunner::work(Worker& worker) {
       handed.push_back(*next);
     }
     if (handed.empty()) break;  // nothing held either: the scheduler has no more
-    report(worker.collect());
+    const RunReport done = worker.collect();
+    ahead = done.wall_ms < kQuickJobMs ? kHandedQuick : kHandedSlow;
+    report(done);
     scheduler_.done(handed.front());
     handed.pop_front();
   }

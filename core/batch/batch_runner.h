@@ -25,6 +25,15 @@ class BatchRunner {
   // Called once per job, from worker threads, one call at a time.
   using OnReport = std::function<void(const RunReport&)>;
 
+  // Jobs a worker holds at once, at most: one to run and one waiting, so that it never waits
+  // for this process between jobs; while its jobs are quick (under kQuickJobMs), four, so
+  // that it still has one to run when this process wakes for its replies (ProcessWorker
+  // wakes about every third). Few, because a job handed waits for its worker even when
+  // another comes free.
+  static constexpr std::size_t kHandedQuick = 4;
+  static constexpr std::size_t kHandedSlow = 2;
+  static constexpr double kQuickJobMs = 5;
+
   // `js_as_modules`: every .js job is an ES module (batch --module).
   BatchRunner(const Manifest& manifest, const BatchPlan& plan, WorkerFactory make_worker,
               OnReport on_report, bool js_as_modules = false);

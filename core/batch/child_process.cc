@@ -15,6 +15,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/batch/worker_wire.h"
 #include "core/runtime/confinement.h"
 #include "core/runtime/syscall_filter.h"
 
@@ -82,7 +83,8 @@ ChildProcess::ChildProcess(pid_t pid, UniqueFd socket, UniqueFd control)
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       socket_(std::move(other.socket_)),
-      control_(std::move(other.control_)) {}
+      control_(std::move(other.control_)),
+      call_wait_(other.call_wait_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -90,6 +92,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     socket_ = std::move(other.socket_);
     control_ = std::move(other.control_);
+    call_wait_ = other.call_wait_;
   }
   return *this;
 }
@@ -109,6 +112,18 @@ bool ChildProcess::readable_within(std::chrono::milliseconds timeout) const {
     if (n == 0) return false;
     if (errno != EINTR) return true;  // let the read report the error
   }
+}
+
+ChildProcess::Call ChildProcess::await_call(std::chrono::milliseconds limit) {
+  if (limit != call_wait_) {
+    if (!set_receive_timeout(control_.get(), limit)) return Call::kEnded;  // the read tells
+    call_wait_ = limit;
+  }
+  char calls[64];
+  const ssize_t n = ::read(control_.get(), calls, sizeof calls);
+  if (n > 0) return Call::kCame;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Call::kNone;
+  return Call::kEnded;
 }
 
 RunReport crashed_in_child(const Job& job, const TenantSpec& tenant,

@@ -39,6 +39,11 @@ class ChildProcess {
   int control() const { return control_.get(); }
   // Whether the socket has something to read (or was closed) within `timeout`.
   bool readable_within(std::chrono::milliseconds timeout) const;
+  // Waits until the child makes a wake-up call (a byte on its control socket: serve_jobs),
+  // ends, or `limit` passes, and takes every call that came. Its replies meanwhile wake
+  // nobody: this waits on the other socket.
+  enum class Call { kCame, kEnded, kNone };
+  Call await_call(std::chrono::milliseconds limit);
 
   // Closes the sockets and reaps the child; says how it ended ("exited with status 3").
   // kExiting: the child is ending or will once its input ends, so it gets a moment to
@@ -51,6 +56,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   UniqueFd socket_;
   UniqueFd control_;
+  std::chrono::milliseconds call_wait_{0};  // the control socket's receive timeout; 0: none
 };
 
 // The report of a job whose child ended under it or could not start: `crashed` with `what`,

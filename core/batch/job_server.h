@@ -10,9 +10,10 @@
 namespace krepis {
 
 // Serves jobs from the socket until the parent closes it, confined to `policy`
-// (worker_lock.h); returns the process's exit status. Call it before the process has a
-// second thread (a forked child has one).
-int serve_jobs(int socket, const Manifest& manifest, ConfinementPolicy policy,
+// (worker_lock.h); returns the process's exit status. A job whose frame asks for a wake-up
+// call gets one on `wake` (a byte) once its reply is out (ProcessWorker). Call it before the
+// process has a second thread (a forked child has one).
+int serve_jobs(int socket, int wake, const Manifest& manifest, ConfinementPolicy policy,
                const LiveOutput* live = nullptr);
 
 }  // namespace krepis

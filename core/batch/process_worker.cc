@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "core/batch/worker_wire.h"
@@ -24,10 +25,11 @@ const TenantSpec* ProcessWorker::lock_for(const TenantSpec& tenant) const {
 
 Result<Done> ProcessWorker::start_child(const TenantSpec* lock) {
   Result<ChildProcess> started = ChildProcess::start(
-      [this, lock](int socket, int /*control*/) { return child_main_(socket, lock); });
+      [this, lock](int socket, int control) { return child_main_(socket, control, lock); });
   if (!started.ok()) return started.error();
   child_.emplace(std::move(started).value());
   replies_.emplace(child_->socket());
+  sent_ = 0;
   child_lock_ = lock;
   ++gone_.worker_starts;  // counted by the parent: no child knows it was started anew
   return Done{};
@@ -67,7 +69,8 @@ Result<Done> ProcessWorker::deliver() {
     // A job for another lock waits for a child of its own.
     if (lock_for(*pending.tenant) != child_lock_) break;
     // A child that died meanwhile shows when its reply is read; nothing to do here.
-    if (!write_frame(child_->socket(), encode_job(pending.job))) break;
+    pending.wakes = ++sent_ % kJobsPerCall == 0;
+    if (!write_frame(child_->socket(), encode_job(pending.job, pending.wakes))) break;
     pending.sent = true;
   }
   return Done{};
@@ -85,6 +88,23 @@ bool ProcessWorker::can_queue(const Job& job, const TenantSpec& tenant) const {
   return job.source.size() + job.input_json.value_or("").size() < kQueuedBytes;
 }
 
+bool ProcessWorker::call_ahead() const {
+  if (pending_.front().wakes) return false;  // its own reply wakes this process soonest
+  return std::any_of(pending_.begin(), pending_.end(),
+                     [](const Pending& pending) { return pending.sent && pending.wakes; });
+}
+
+bool ProcessWorker::sleep_until_call(std::chrono::steady_clock::time_point started,
+                                     std::chrono::milliseconds wait) {
+  for (;;) {
+    const ChildProcess::Call call = child_->await_call(kUnreadAtMost);
+    // Replies come in order: whatever came begins with the oldest job's.
+    if (!replies_->take_ready() || replies_->holds_bytes()) return true;
+    if (call == ChildProcess::Call::kEnded) return true;  // the read finds the end
+    if (std::chrono::steady_clock::now() - started >= wait) return false;
+  }
+}
+
 RunReport ProcessWorker::collect() {
   // The oldest job runs from now on at the latest (the reply before it has been read).
   const auto started = std::chrono::steady_clock::now();
@@ -95,8 +115,9 @@ RunReport ProcessWorker::collect() {
   // The wait for the reply is the read's own (a socket's receive timeout); poll only where
   // the option cannot be set.
   const auto wait = job.deadline + grace_;
-  const bool timed = replies_->holds_frame() || replies_->wait_at_most(wait);
-  const bool answered = timed || child_->readable_within(wait);
+  const bool slept = replies_->holds_bytes() || !call_ahead() || sleep_until_call(started, wait);
+  const bool timed = slept && (replies_->holds_frame() || replies_->wait_at_most(wait));
+  const bool answered = slept && (timed || child_->readable_within(wait));
   std::optional<std::string> frame = answered ? replies_->next() : std::nullopt;
   if (!answered || replies_->timed_out()) {
     return died(started,

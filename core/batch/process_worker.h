@@ -6,6 +6,11 @@
 // in it, never in the parent. Each child keeps its own warm pool for as long as it lives.
 // A tenant that the lock rule names gets children locked to it (worker_lock.h): a job of
 // another lock waits until the jobs before it are collected, then the child is replaced.
+// Every third job sent (kJobsPerCall) asks the child for a wake-up call once its reply is
+// out: while the oldest job's reply is not in, this process sleeps until such a call
+// (reading every reply that came with it), the child's end, or kUnreadAtMost, so that it
+// wakes about once per three quick jobs rather than once per reply. Replies are sent as they come, so none waits in the
+// child, and none is lost when it dies.
 #pragma once
 
 #include <sys/types.h>
@@ -26,15 +31,20 @@ namespace krepis {
 class ProcessWorker final : public Worker {
  public:
   // What the child runs on its end of the socket (serve_jobs, or a test's stand-in), for
-  // the tenant it is locked to (null: a shared child); its return value is the child's exit
-  // status. It must not return to the parent's code.
-  using ChildMain = std::function<int(int socket, const TenantSpec* locked_to)>;
+  // the tenant it is locked to (null: a shared child): it answers each job on `socket`, then
+  // writes a byte to `wake` when the job's frame asks for a wake-up call. Its return value is
+  // the child's exit status. It must not return to the parent's code.
+  using ChildMain = std::function<int(int socket, int wake, const TenantSpec* locked_to)>;
   // Whether a tenant's jobs run only in children locked to it; none when empty.
   using LockRule = std::function<bool(const TenantSpec&)>;
 
   // `grace`: how long past a job's deadline the child may take to answer before it is
   // killed. Its own watchdog gives up on a run ~40 ms past the deadline and says so.
   static constexpr std::chrono::milliseconds kDefaultGrace = std::chrono::seconds(10);
+  static constexpr std::size_t kJobsPerCall = 3;
+  // The longest a reply that came waits unread while this process sleeps until a later
+  // job's wake-up call (a quick job before a slow one).
+  static constexpr std::chrono::milliseconds kUnreadAtMost{10};
   explicit ProcessWorker(ChildMain child_main, std::chrono::milliseconds grace = kDefaultGrace,
                          LockRule locks = {});
   ~ProcessWorker() override;
@@ -56,7 +66,8 @@ class ProcessWorker final : public Worker {
   struct Pending {
     Job job;
     const TenantSpec* tenant;
-    bool sent = false;  // to the child alive now
+    bool sent = false;   // to the child alive now
+    bool wakes = false;  // it asked that child for a wake-up call
   };
   Result<Done> start_child(const TenantSpec* lock);
   // The tenant a child that runs this tenant's jobs is locked to; null for a shared child.
@@ -67,6 +78,12 @@ class ProcessWorker final : public Worker {
   std::string end_child(ChildProcess::Ending ending);
   // The oldest pending job, reported `crashed` for `what`.
   RunReport died(std::chrono::steady_clock::time_point started, const std::string& what);
+  // Whether a job sent after the oldest asked for a wake-up call (and the oldest did not).
+  bool call_ahead() const;
+  // Sleeps through the replies before the next wake-up call; true once some of the oldest
+  // job's reply is held or the child ended, false when `wait` since `started` ran out.
+  bool sleep_until_call(std::chrono::steady_clock::time_point started,
+                        std::chrono::milliseconds wait);
 
   ChildMain child_main_;
   std::chrono::milliseconds grace_;
@@ -75,6 +92,7 @@ class ProcessWorker final : public Worker {
   std::optional<FrameReader> replies_;  // the live child's
   const TenantSpec* child_lock_ = nullptr;  // the live child's
   std::deque<Pending> pending_;  // submitted, not yet collected; the child runs them in order
+  std::size_t sent_ = 0;         // jobs sent to the live child
   PoolFigures gone_;             // summed over the children that ended
   PoolFigures live_;             // the live child's, as of its last reply
 };

@@ -113,14 +113,25 @@ bool FrameReader::holds_frame() const {
   return held_.size() >= kHeaderBytes && held_.size() - kHeaderBytes >= frame_size(held_.data());
 }
 
-bool FrameReader::wait_at_most(std::chrono::milliseconds limit) {
+bool set_receive_timeout(int fd, std::chrono::milliseconds limit) {
   limit = std::max(limit, std::chrono::milliseconds(1));  // 0 would mean no limit
-  if (limit == wait_) return true;
   const timeval timeout{static_cast<time_t>(limit.count() / 1000),
                         static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
-  if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0) return false;
+  return ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) == 0;
+}
+
+bool FrameReader::wait_at_most(std::chrono::milliseconds limit) {
+  if (limit == wait_) return true;
+  if (!set_receive_timeout(fd_, limit)) return false;
   wait_ = limit;
   return true;
+}
+
+bool FrameReader::take_ready() {
+  char chunk[kReadAhead];
+  ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+  if (n > 0) held_.append(chunk, static_cast<std::size_t>(n));
+  return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
 }
 
 std::optional<std::string> FrameReader::next() {
@@ -182,18 +193,22 @@ constexpr std::size_t kReportFieldCount = 0
 constexpr std::size_t kPoolFigureCount = 0 KREPIS_POOL_FIGURES(KREPIS_COUNT);
 #undef KREPIS_COUNT
 
-void pack_job(Packer& out, const Job& job) {
-  std::size_t fields = 0;
+// A batch job's frame adds `wake_parent` after the job's fields; a session request's job
+// has none (wake_parent null).
+void pack_job(Packer& out, const Job& job, const bool* wake_parent = nullptr) {
+  std::size_t fields = wake_parent != nullptr ? 1 : 0;
   visit_job_fields(job, [&](std::string_view, const auto&) { ++fields; });
   MapWriter map(out, fields);
   visit_job_fields(job,
                    [&](std::string_view name, const auto& member) { map.field(name, member); });
+  if (wake_parent != nullptr) map.field("wake_parent", *wake_parent);
 }
 
-bool read_job(const Object* frame, Job& job) {
+bool read_job(const Object* frame, Job& job, bool* wake_parent = nullptr) {
   if (frame == nullptr) return false;
   MapReader map(*frame);
   visit_job_fields(job, [&](std::string_view name, auto& member) { map.field(name, member); });
+  if (wake_parent != nullptr) map.field("wake_parent", *wake_parent);
   return map.complete();
 }
 
@@ -272,12 +287,16 @@ std::size_t reply_bytes(const WorkerReply& reply) {
 
 }  // namespace
 
-std::string encode_job(const Job& job) {
-  return encode(job_bytes(job), [&](Packer& out) { pack_job(out, job); });
+std::string encode_job(const Job& job, bool wake_parent) {
+  return encode(job_bytes(job), [&](Packer& out) { pack_job(out, job, &wake_parent); });
 }
 
-std::optional<Job> decode_job(std::string_view bytes) {
-  return decode<Job>(bytes, [](const Object& root, Job& job) { return read_job(&root, job); });
+std::optional<Job> decode_job(std::string_view bytes, bool* wake_parent) {
+  bool wake = false;
+  std::optional<Job> job = decode<Job>(
+      bytes, [&](const Object& root, Job& out) { return read_job(&root, out, &wake); });
+  if (job && wake_parent != nullptr) *wake_parent = wake;
+  return job;
 }
 
 std::string encode_reply(const WorkerReply& reply) {

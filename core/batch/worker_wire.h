@@ -37,6 +37,10 @@ bool write_frame(int fd, std::string_view payload);
 // Reads one frame; nothing at end of stream, on an error or on a frame over the limit.
 std::optional<std::string> read_frame(int fd);
 
+// Makes each read of the socket `fd` wait at most `limit` (at least 1 ms; SO_RCVTIMEO);
+// false if it is not a socket.
+bool set_receive_timeout(int fd, std::chrono::milliseconds limit);
+
 // Reads the frames of one stream as read_frame does, but a small frame and its header in one
 // read where read_frame takes two (a batch job's frames cross twice, and each read is a
 // system call on both sides). What a read brings of the next frame is held for it.
@@ -49,6 +53,11 @@ class FrameReader {
   std::optional<std::string> next();
   // A whole frame is held: next() returns it without reading.
   bool holds_frame() const;
+  // Some bytes are held: the next frame has begun.
+  bool holds_bytes() const { return !held_.empty(); }
+  // Takes what the stream has now without waiting for more (one read); false at its end or
+  // on an error, which next() then reports.
+  bool take_ready();
 
   // From now on, each read waits at most `limit` (the socket's SO_RCVTIMEO): a parent waits
   // for a reply in the read itself, where a poll and then a read took two system calls. The
@@ -64,8 +73,11 @@ class FrameReader {
   bool timed_out_ = false;
 };
 
-std::string encode_job(const Job& job);
-std::optional<Job> decode_job(std::string_view bytes);
+// A batch job's frame: the job, and whether the child makes a wake-up call once its reply is
+// out (ProcessWorker: the parent sleeps through the replies before one, and reads them with
+// it).
+std::string encode_job(const Job& job, bool wake_parent = false);
+std::optional<Job> decode_job(std::string_view bytes, bool* wake_parent = nullptr);
 std::string encode_reply(const WorkerReply& reply);
 std::optional<WorkerReply> decode_reply(std::string_view bytes);
 

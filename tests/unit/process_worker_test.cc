@@ -42,23 +42,28 @@ std::string framed(std::string_view payload) {
 
 // A child that answers each job by what its source says: "die" kills itself, "hang" never
 // answers, "garble" answers nonsense, "last" answers as last words and exits, "pair" waits
-// for the next job and answers both in one write; anything else comes back as the result,
-// with a run count in the figures, the child's lock as the error and its process id as the
-// heap peak.
-int stand_in_child(int socket, const TenantSpec* locked_to) {
+// for the next job and answers both in one write ("triple": the next two); anything else comes back as the result,
+// with a run count in the figures, the child's lock as the error, its process id as the heap
+// peak, and as its CPU time 1 when the job asked for a wake-up call (made after the write).
+int stand_in_child(int socket, int wake, const TenantSpec* locked_to) {
   PoolFigures figures;
-  const auto reply_to = [&](const Job& received, bool last) {
+  bool calls = false;  // a job answered in this write asked for a wake-up call
+  const auto reply_to = [&](const Job& received, bool wake_parent, bool last) {
     RunReport report;
     report.tenant = received.tenant;
     report.script = received.script_name;
     report.result_json = received.source;
     report.error = locked_to != nullptr ? "locked to " + locked_to->id : "shared";
     report.heap_peak_bytes = static_cast<std::size_t>(::getpid());
+    report.cpu_ms = wake_parent ? 1 : 0;
+    calls = calls || wake_parent;
     return framed(encode_reply({report, figures, last}));
   };
   while (std::optional<std::string> frame = read_frame(socket)) {
-    std::optional<Job> received = decode_job(*frame);
+    bool wake_parent = false;
+    std::optional<Job> received = decode_job(*frame, &wake_parent);
     if (!received) return 9;
+    calls = false;
     ++figures.hits;
     figures.alive = 1;
     if (received->source == "die") ::raise(SIGKILL);
@@ -67,17 +72,20 @@ int stand_in_child(int socket, const TenantSpec* locked_to) {
       write_frame(socket, "not msgpack at all");
       continue;
     }
-    std::string replies = reply_to(*received, received->source == "last");
-    if (received->source == "pair") {
+    std::string replies = reply_to(*received, wake_parent, received->source == "last");
+    const int more = received->source == "pair" ? 1 : received->source == "triple" ? 2 : 0;
+    for (int i = 0; i < more; ++i) {
       std::optional<std::string> next = read_frame(socket);
-      std::optional<Job> second = next ? decode_job(*next) : std::nullopt;
-      if (!second) return 9;
+      bool next_wakes = false;
+      std::optional<Job> after = next ? decode_job(*next, &next_wakes) : std::nullopt;
+      if (!after) return 9;
       ++figures.hits;
-      replies += reply_to(*second, false);
+      replies += reply_to(*after, next_wakes, false);
     }
     if (::write(socket, replies.data(), replies.size()) != static_cast<ssize_t>(replies.size())) {
       return 8;
     }
+    if (calls && ::write(wake, "!", 1) != 1) return 7;
     if (received->source == "last") return 3;
   }
   return 0;
@@ -323,6 +331,69 @@ TEST_CASE("a worker process answers jobs, and keeps one child for all of them") 
   CHECK(worker.child() == child);
   CHECK(worker.figures().hits == 2);
   CHECK(worker.figures().alive == 1);
+}
+
+// Every third job asks for a wake-up call; the replies before one are read with it.
+TEST_CASE("every third job sent asks its child for a wake-up call") {
+  static_assert(ProcessWorker::kJobsPerCall == 3);
+  const TenantSpec acme = tenant();
+  ProcessWorker worker(stand_in_child);
+  for (const char* source : {"'1'", "'2'", "'3'", "'4'"}) worker.submit(job(source), acme);
+  CHECK(worker.collect().cpu_ms == 0);
+  CHECK(worker.collect().cpu_ms == 0);
+  CHECK(worker.collect().cpu_ms == 1);
+  for (const char* source : {"'5'", "'6'", "'7'"}) worker.submit(job(source), acme);
+  CHECK(worker.collect().cpu_ms == 0);
+  CHECK(worker.collect().cpu_ms == 0);
+  CHECK(worker.collect().cpu_ms == 1);
+  CHECK(worker.collect().result_json == "'7'");
+  CHECK(worker.figures().hits == 7);
+}
+
+// The parent sleeps until the third job's wake-up call; the first job's reply came before
+// it and must not wait for it. Here the second job is answered only once a fourth is sent,
+// after the first is collected: collecting the first would wait out its deadline and grace
+// and call it crashed if a reply that came were not read within kUnreadAtMost.
+TEST_CASE("a reply that came before a slow job's is read without waiting for the call") {
+  const TenantSpec acme = tenant();
+  ProcessWorker worker(stand_in_child, milliseconds(1000));
+  worker.submit(job("'quick'"), acme);
+  worker.submit(job("triple"), acme);   // answered once the next two jobs came
+  worker.submit(job("'third'"), acme);  // asks for the call
+  const RunReport quick = worker.collect();
+  CHECK(quick.status == RunStatus::kOk);
+  CHECK(quick.result_json == "'quick'");
+  worker.submit(job("'fourth'"), acme);
+  CHECK(worker.collect().result_json == "triple");
+  CHECK(worker.collect().result_json == "'third'");
+  CHECK(worker.collect().result_json == "'fourth'");
+}
+
+// While the parent sleeps until a wake-up call, a child that dies or hangs is still told.
+TEST_CASE("a child that dies or hangs before a wake-up call is told as without one") {
+  const TenantSpec acme = tenant();
+  {
+    ProcessWorker worker(stand_in_child);
+    worker.submit(job("die"), acme);
+    worker.submit(job("'after'"), acme);
+    worker.submit(job("'calls'"), acme);  // asks for the call the dead child never makes
+    const RunReport died = worker.collect();
+    CHECK(died.status == RunStatus::kCrashed);
+    REQUIRE(died.error);
+    CHECK(died.error->find("killed by signal 9") != std::string::npos);
+    CHECK(worker.collect().result_json == "'after'");
+    CHECK(worker.collect().result_json == "'calls'");
+  }
+  ProcessWorker worker(stand_in_child, milliseconds(50));
+  worker.submit(job("hang", milliseconds(10)), acme);
+  worker.submit(job("'after'"), acme);
+  worker.submit(job("'calls'"), acme);
+  const RunReport hung = worker.collect();
+  CHECK(hung.status == RunStatus::kCrashed);
+  REQUIRE(hung.error);
+  CHECK(hung.error->find("did not answer") != std::string::npos);
+  CHECK(worker.collect().result_json == "'after'");
+  CHECK(worker.collect().result_json == "'calls'");
 }
 
 // The second reply came in the read that took the first: collecting it must not wait for
