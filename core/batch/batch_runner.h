@@ -25,11 +25,11 @@ class BatchRunner {
   // Called once per job, from worker threads, one call at a time.
   using OnReport = std::function<void(const RunReport&)>;
 
-  // Jobs a worker holds at once, at most: one to run and one waiting, so that it never waits
-  // for this process between jobs; while its jobs are quick (under kQuickJobMs), four, so
-  // that it still has one to run when this process wakes for its replies (ProcessWorker
-  // wakes about every third). Few, because a job handed waits for its worker even when
-  // another comes free.
+  // Jobs a worker holds at once, at most. Two while its last job took kQuickJobMs or more:
+  // one to run and one waiting, so that it never waits for this process between jobs. Four
+  // while its jobs are quicker: it still has one to run when this process wakes for its
+  // replies, which it then does about every third (ProcessWorker's wake-up calls). Few,
+  // because a job handed waits for its worker even when another comes free.
   static constexpr std::size_t kHandedQuick = 4;
   static constexpr std::size_t kHandedSlow = 2;
   static constexpr double kQuickJobMs = 5;

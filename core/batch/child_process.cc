@@ -119,7 +119,7 @@ ChildProcess::Call ChildProcess::await_call(std::chrono::milliseconds limit) {
     if (!set_receive_timeout(control_.get(), limit)) return Call::kEnded;  // the read tells
     call_wait_ = limit;
   }
-  char calls[64];
+  char calls[256];
   const ssize_t n = ::read(control_.get(), calls, sizeof calls);
   if (n > 0) return Call::kCame;
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Call::kNone;

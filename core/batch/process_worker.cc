@@ -10,8 +10,11 @@
 namespace krepis {
 
 ProcessWorker::ProcessWorker(ChildMain child_main, std::chrono::milliseconds grace,
-                             LockRule locks)
-    : child_main_(std::move(child_main)), grace_(grace), locks_(std::move(locks)) {}
+                             LockRule locks, std::chrono::milliseconds unread_at_most)
+    : child_main_(std::move(child_main)),
+      grace_(grace),
+      locks_(std::move(locks)),
+      unread_at_most_(unread_at_most) {}
 
 ProcessWorker::~ProcessWorker() {
   // Every reply is in; the child has nothing left to say, and tearing down its V8 and its
@@ -64,12 +67,15 @@ Result<Done> ProcessWorker::deliver() {
     if (!started.ok()) return started;
     for (Pending& pending : pending_) pending.sent = false;
   }
-  for (Pending& pending : pending_) {
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    Pending& pending = pending_[i];
     if (pending.sent) continue;
     // A job for another lock waits for a child of its own.
     if (lock_for(*pending.tenant) != child_lock_) break;
     // A child that died meanwhile shows when its reply is read; nothing to do here.
-    pending.wakes = ++sent_ % kJobsPerCall == 0;
+    // A call is asked only behind two jobs at least: with fewer (slow jobs, handed two at
+    // once), each reply wakes this process, and no call waits unread.
+    pending.wakes = ++sent_ % kJobsPerCall == 0 && i >= 2;
     if (!write_frame(child_->socket(), encode_job(pending.job, pending.wakes))) break;
     pending.sent = true;
   }
@@ -94,14 +100,17 @@ bool ProcessWorker::call_ahead() const {
                      [](const Pending& pending) { return pending.sent && pending.wakes; });
 }
 
-bool ProcessWorker::sleep_until_call(std::chrono::steady_clock::time_point started,
-                                     std::chrono::milliseconds wait) {
+bool ProcessWorker::sleep_until_call(std::chrono::steady_clock::time_point until) {
+  // Replies come in order: whatever came begins with the oldest job's. It may have come
+  // before a call that was taken with an earlier reply: look before sleeping.
+  if (!replies_->take_ready() || replies_->holds_bytes()) return true;
   for (;;) {
-    const ChildProcess::Call call = child_->await_call(kUnreadAtMost);
-    // Replies come in order: whatever came begins with the oldest job's.
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) return false;
+    const ChildProcess::Call call = child_->await_call(std::min(
+        unread_at_most_, std::chrono::ceil<std::chrono::milliseconds>(until - now)));
     if (!replies_->take_ready() || replies_->holds_bytes()) return true;
-    if (call == ChildProcess::Call::kEnded) return true;  // the read finds the end
-    if (std::chrono::steady_clock::now() - started >= wait) return false;
+    if (call != ChildProcess::Call::kNone) return true;  // the reply's read tells or waits
   }
 }
 
@@ -112,12 +121,14 @@ RunReport ProcessWorker::collect() {
     return died(started, "could not start a worker process: " + delivered.error().message);
   }
   const Job& job = pending_.front().job;
-  // The wait for the reply is the read's own (a socket's receive timeout); poll only where
-  // the option cannot be set.
-  const auto wait = job.deadline + grace_;
-  const bool slept = replies_->holds_bytes() || !call_ahead() || sleep_until_call(started, wait);
-  const bool timed = slept && (replies_->holds_frame() || replies_->wait_at_most(wait));
-  const bool answered = slept && (timed || child_->readable_within(wait));
+  const auto until = started + job.deadline + grace_;
+  // Else the wait for the reply is the read's own (a socket's receive timeout); poll only
+  // where the option cannot be set.
+  const bool slept = replies_->holds_bytes() || !call_ahead() || sleep_until_call(until);
+  const bool timed = slept && (replies_->holds_frame() || replies_->wait_until(until));
+  const bool answered =
+      slept && (timed || child_->readable_within(std::chrono::ceil<std::chrono::milliseconds>(
+                             until - std::chrono::steady_clock::now())));
   std::optional<std::string> frame = answered ? replies_->next() : std::nullopt;
   if (!answered || replies_->timed_out()) {
     return died(started,

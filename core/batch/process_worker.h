@@ -6,10 +6,11 @@
 // in it, never in the parent. Each child keeps its own warm pool for as long as it lives.
 // A tenant that the lock rule names gets children locked to it (worker_lock.h): a job of
 // another lock waits until the jobs before it are collected, then the child is replaced.
-// Every third job sent (kJobsPerCall) asks the child for a wake-up call once its reply is
-// out: while the oldest job's reply is not in, this process sleeps until such a call
-// (reading every reply that came with it), the child's end, or kUnreadAtMost, so that it
-// wakes about once per three quick jobs rather than once per reply. Replies are sent as they come, so none waits in the
+// While jobs are handed three or more ahead (quick ones: BatchRunner), every third job sent
+// (kJobsPerCall) asks the child for a wake-up call once its reply is out; while the oldest
+// job's reply is not in and a later job asks for a call, this process sleeps until the call
+// (then reads what came), the child's end, or kUnreadAtMost, so that it wakes about once
+// per three quick jobs rather than once per reply. Replies are sent as they come, so none waits in the
 // child, and none is lost when it dies.
 #pragma once
 
@@ -45,8 +46,10 @@ class ProcessWorker final : public Worker {
   // The longest a reply that came waits unread while this process sleeps until a later
   // job's wake-up call (a quick job before a slow one).
   static constexpr std::chrono::milliseconds kUnreadAtMost{10};
+  // `unread_at_most`: kUnreadAtMost (tests may lengthen it).
   explicit ProcessWorker(ChildMain child_main, std::chrono::milliseconds grace = kDefaultGrace,
-                         LockRule locks = {});
+                         LockRule locks = {},
+                         std::chrono::milliseconds unread_at_most = kUnreadAtMost);
   ~ProcessWorker() override;
   ProcessWorker(const ProcessWorker&) = delete;
   ProcessWorker& operator=(const ProcessWorker&) = delete;
@@ -81,13 +84,14 @@ class ProcessWorker final : public Worker {
   // Whether a job sent after the oldest asked for a wake-up call (and the oldest did not).
   bool call_ahead() const;
   // Sleeps through the replies before the next wake-up call; true once some of the oldest
-  // job's reply is held or the child ended, false when `wait` since `started` ran out.
-  bool sleep_until_call(std::chrono::steady_clock::time_point started,
-                        std::chrono::milliseconds wait);
+  // job's reply is held, the child ended, or a call came with nothing before it (an earlier
+  // job's, or a lie: the reply's own read then waits); false when `until` has passed.
+  bool sleep_until_call(std::chrono::steady_clock::time_point until);
 
   ChildMain child_main_;
   std::chrono::milliseconds grace_;
   LockRule locks_;
+  std::chrono::milliseconds unread_at_most_;
   std::optional<ChildProcess> child_;
   std::optional<FrameReader> replies_;  // the live child's
   const TenantSpec* child_lock_ = nullptr;  // the live child's

@@ -41,10 +41,15 @@ bool write_all(int fd, const char* data, std::size_t size) {
   return true;
 }
 
-bool read_all(int fd, char* data, std::size_t size) {
-  while (size > 0) {
+// Reads `size` bytes; `may_read()` is asked before each read after the first and stops
+// them when false.
+template <class MayRead>
+bool read_all(int fd, char* data, std::size_t size, MayRead& may_read) {
+  for (bool first = true; size > 0; first = false) {
+    if (!first && !may_read()) return false;
     ssize_t n = ::read(fd, data, size);
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = 0;  // the end, not a wait that ran out
     if (n <= 0) return false;
     data += n;
     size -= static_cast<std::size_t>(n);
@@ -54,15 +59,19 @@ bool read_all(int fd, char* data, std::size_t size) {
 
 // Reads on until `payload` holds `size` bytes. Grown as the bytes arrive, not sized by the
 // header: a peer that claims a large frame and sends little costs at most one chunk.
-bool read_rest(int fd, std::string& payload, std::uint64_t size) {
+template <class MayRead>
+bool read_rest(int fd, std::string& payload, std::uint64_t size, MayRead& may_read) {
   while (payload.size() < size) {
     const std::size_t done = payload.size();
     const std::size_t chunk = std::min<std::size_t>(size - done, std::max(done, kFirstChunk));
     payload.resize(done + chunk);
-    if (!read_all(fd, payload.data() + done, chunk)) return false;
+    if (done > 0 && !may_read()) return false;
+    if (!read_all(fd, payload.data() + done, chunk, may_read)) return false;
   }
   return true;
 }
+
+bool always() { return true; }
 
 }  // namespace
 
@@ -94,11 +103,12 @@ bool write_frame(int fd, std::string_view payload) {
 
 std::optional<std::string> read_frame(int fd) {
   char header[kHeaderBytes];
-  if (!read_all(fd, header, sizeof header)) return std::nullopt;
+  auto may_read = always;
+  if (!read_all(fd, header, sizeof header, may_read)) return std::nullopt;
   const std::uint64_t size = frame_size(header);
   if (size > kMaxFrameBytes) return std::nullopt;
   std::string payload;
-  if (!read_rest(fd, payload, size)) return std::nullopt;
+  if (!read_rest(fd, payload, size, may_read)) return std::nullopt;
   return payload;
 }
 
@@ -120,10 +130,20 @@ bool set_receive_timeout(int fd, std::chrono::milliseconds limit) {
   return ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) == 0;
 }
 
-bool FrameReader::wait_at_most(std::chrono::milliseconds limit) {
-  if (limit == wait_) return true;
-  if (!set_receive_timeout(fd_, limit)) return false;
-  wait_ = limit;
+bool FrameReader::wait_until(std::chrono::steady_clock::time_point until) {
+  until_ = until;
+  return wait_left();
+}
+
+bool FrameReader::wait_left() {
+  const auto now = std::chrono::steady_clock::now();
+  if (until_ == std::chrono::steady_clock::time_point::max()) return true;
+  if (now >= until_) return false;
+  // Rounded up: a limit set a moment ago for the same wait is not set again.
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until_ - now);
+  if (left == wait_) return true;
+  if (!set_receive_timeout(fd_, left)) return false;
+  wait_ = left;
   return true;
 }
 
@@ -136,12 +156,23 @@ bool FrameReader::take_ready() {
 
 std::optional<std::string> FrameReader::next() {
   timed_out_ = false;
-  while (held_.size() < kHeaderBytes) {
+  // Each read after the first waits only what is left of the frame's wait.
+  auto may_read = [this] {
+    if (wait_left()) return true;
+    timed_out_ = true;
+    return false;
+  };
+  const auto stopped = [this] {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) timed_out_ = true;
+    return std::nullopt;
+  };
+  for (bool first = true; held_.size() < kHeaderBytes; first = false) {
+    if (!first && !may_read()) return std::nullopt;
     char chunk[kReadAhead];
     ssize_t n = ::read(fd_, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) timed_out_ = true;
-    if (n <= 0) return std::nullopt;
+    if (n == 0) return std::nullopt;
+    if (n < 0) return stopped();
     held_.append(chunk, static_cast<std::size_t>(n));
   }
   const std::uint64_t size = frame_size(held_.data());
@@ -155,7 +186,7 @@ std::optional<std::string> FrameReader::next() {
   // its end.
   std::string payload = held_.substr(kHeaderBytes);
   held_.clear();
-  if (!read_rest(fd_, payload, size)) return std::nullopt;
+  if (!read_rest(fd_, payload, size, may_read)) return timed_out_ ? std::nullopt : stopped();
   return payload;
 }
 

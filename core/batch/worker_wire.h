@@ -49,7 +49,7 @@ class FrameReader {
   explicit FrameReader(int fd) : fd_(fd) {}
 
   // The next frame; nothing at end of stream, on an error, on a frame over the limit, or
-  // (timed_out()) when no byte of it came within the wait set by wait_at_most.
+  // (timed_out()) when it was not whole by the time set by wait_until.
   std::optional<std::string> next();
   // A whole frame is held: next() returns it without reading.
   bool holds_frame() const;
@@ -59,17 +59,22 @@ class FrameReader {
   // on an error, which next() then reports.
   bool take_ready();
 
-  // From now on, each read waits at most `limit` (the socket's SO_RCVTIMEO): a parent waits
-  // for a reply in the read itself, where a poll and then a read took two system calls. The
-  // option is set only when the limit changes. False if the stream is not a socket.
-  bool wait_at_most(std::chrono::milliseconds limit);
-  // The last next() found nothing because the wait ran out before a frame began.
+  // From now on, next() waits until `until` at most for a whole frame: a parent waits for a
+  // reply in the read itself, where a poll and then a read took two system calls. Each read
+  // waits what is left (the socket's SO_RCVTIMEO, set only when that changes, in whole
+  // milliseconds). False if the stream is not a socket, or the time has passed.
+  bool wait_until(std::chrono::steady_clock::time_point until);
+  // The last next() found no whole frame because the time ran out.
   bool timed_out() const { return timed_out_; }
 
  private:
+  // Sets the socket's wait to what is left until until_; false once nothing is.
+  bool wait_left();
+
   int fd_;
   std::string held_;  // bytes read past the last frame returned
-  std::chrono::milliseconds wait_{0};  // 0: reads wait as long as it takes
+  std::chrono::steady_clock::time_point until_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::milliseconds wait_{0};  // the socket's wait as last set; 0: none
   bool timed_out_ = false;
 };
 

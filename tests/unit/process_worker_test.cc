@@ -290,33 +290,47 @@ TEST_CASE("a frame reader reads what read_frame reads, holding what comes of the
   ::close(ends[1]);
 }
 
-// A parent waits for a reply in the read itself: a wait that runs out before a frame begins
-// is told from the end of the stream and from a frame cut short.
-TEST_CASE("a frame reader's wait can run out before a frame, and is told apart") {
+// A parent waits for a reply in the read itself, for a whole frame at most until a time: a
+// wait that runs out, before a frame or half way through one, is told from the stream's end.
+TEST_CASE("a frame reader's wait can run out, and is told from the end of the stream") {
+  using Clock = std::chrono::steady_clock;
   int ends[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == 0);
   FrameReader frames(ends[1]);
-  REQUIRE(frames.wait_at_most(milliseconds(20)));
+  REQUIRE(frames.wait_until(Clock::now() + milliseconds(20)));
   CHECK_FALSE(frames.next());  // nothing was written
   CHECK(frames.timed_out());
+  REQUIRE(frames.wait_until(Clock::now() + milliseconds(1000)));
   REQUIRE(write_frame(ends[0], "late"));
   CHECK(frames.next() == std::string("late"));
   CHECK_FALSE(frames.timed_out());
-  // A frame that stops half way is no late frame: the stream is broken.
-  const char partial[] = {10, 0, 0, 0, 0, 0, 0, 0, 'a', 'b'};  // promises 10 bytes, sends 2
-  REQUIRE(::write(ends[0], partial, sizeof partial) == sizeof partial);
+  // A frame that stops half way, in its header or after it, runs out of time too.
+  REQUIRE(frames.wait_until(Clock::now() + milliseconds(20)));
+  const char header_part[] = {10, 0, 0};
+  REQUIRE(::write(ends[0], header_part, sizeof header_part) == sizeof header_part);
   CHECK_FALSE(frames.next());
-  CHECK_FALSE(frames.timed_out());
+  CHECK(frames.timed_out());
+  FrameReader second(ends[1]);
+  REQUIRE(second.wait_until(Clock::now() + milliseconds(20)));
+  const char rest_part[] = {0, 0, 0, 0, 0, 'a', 'b'};  // the header's rest: 10 bytes, sends 2
+  REQUIRE(::write(ends[0], rest_part, sizeof rest_part) == sizeof rest_part);
+  CHECK_FALSE(second.next());
+  CHECK(second.timed_out());
+  // Cut short by the end of the stream, it did not run out of time.
+  FrameReader third(ends[1]);
+  REQUIRE(third.wait_until(Clock::now() + milliseconds(1000)));
+  const char cut[] = {10, 0, 0, 0, 0, 0, 0, 0, 'a', 'b'};
+  REQUIRE(::write(ends[0], cut, sizeof cut) == sizeof cut);
   ::close(ends[0]);
-  FrameReader closed(ends[1]);
-  REQUIRE(closed.wait_at_most(milliseconds(1000)));
-  CHECK_FALSE(closed.next());
-  CHECK_FALSE(closed.timed_out());
+  CHECK_FALSE(third.next());
+  CHECK_FALSE(third.timed_out());
+  CHECK_FALSE(third.next());
+  CHECK_FALSE(third.timed_out());
   ::close(ends[1]);
   // Only a socket can bound its reads' wait.
   int pipe_ends[2];
   REQUIRE(::pipe(pipe_ends) == 0);
-  CHECK_FALSE(FrameReader(pipe_ends[0]).wait_at_most(milliseconds(20)));
+  CHECK_FALSE(FrameReader(pipe_ends[0]).wait_until(Clock::now() + milliseconds(20)));
   ::close(pipe_ends[0]);
   ::close(pipe_ends[1]);
 }
@@ -380,7 +394,8 @@ TEST_CASE("a child that dies or hangs before a wake-up call is told as without o
     const RunReport died = worker.collect();
     CHECK(died.status == RunStatus::kCrashed);
     REQUIRE(died.error);
-    CHECK(died.error->find("killed by signal 9") != std::string::npos);
+    CHECK(died.error->find("was killed by signal 9 (Killed) during the run") !=
+          std::string::npos);
     CHECK(worker.collect().result_json == "'after'");
     CHECK(worker.collect().result_json == "'calls'");
   }
@@ -394,6 +409,34 @@ TEST_CASE("a child that dies or hangs before a wake-up call is told as without o
   CHECK(hung.error->find("did not answer") != std::string::npos);
   CHECK(worker.collect().result_json == "'after'");
   CHECK(worker.collect().result_json == "'calls'");
+}
+
+// Jobs handed two at a time (slow ones) never ask for a call: each reply wakes the parent.
+TEST_CASE("jobs handed two at a time ask for no wake-up call") {
+  const TenantSpec acme = tenant();
+  ProcessWorker worker(stand_in_child);
+  worker.submit(job("'1'"), acme);
+  for (int i = 2; i <= 7; ++i) {
+    worker.submit(job("'" + std::to_string(i) + "'"), acme);
+    CHECK(worker.collect().cpu_ms == 0);
+  }
+  CHECK(worker.collect().cpu_ms == 0);
+}
+
+// A call taken with one reply may be that of a later job: replies too large for one read
+// that came before it are read without a wait for another call. With a wait that would
+// outlast the deadline and the grace, a collect that slept would call its job crashed.
+TEST_CASE("replies that came before a call taken earlier are read without sleeping") {
+  const TenantSpec acme = tenant();
+  ProcessWorker worker(stand_in_child, milliseconds(1000), {}, std::chrono::hours(1));
+  const std::string large(6000, 'x');  // each reply takes more than one read
+  // The third asks for the call, which wakes the parent for the first; no later one asks.
+  for (int i = 0; i < 4; ++i) worker.submit(job("'" + std::to_string(i) + large + "'"), acme);
+  for (int i = 0; i < 4; ++i) {
+    const RunReport report = worker.collect();
+    CHECK(report.status == RunStatus::kOk);
+    CHECK(report.result_json == "'" + std::to_string(i) + large + "'");
+  }
 }
 
 // The second reply came in the read that took the first: collecting it must not wait for
