@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 std::vector<fs::directory_entry> sorted_entries(const fs::path& dir, std::error_code& error) {
   // Sorted by name, each name taken once: a path's filename() is a new path, and comparing
-  // two walks them element by element (a third of a 1000-job batch's planning).
+  // two walks them element by element.
   std::vector<std::pair<std::string, fs::directory_entry>> named;
   for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
     named.emplace_back(it->path().filename().native(), *it);

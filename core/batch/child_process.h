@@ -1,8 +1,8 @@
 // A forked child process that runs tenant code for this one, and the parent's hold on it:
 // a socket for requests and replies, a second one for control messages that must reach
 // the child while it is busy (the REPL's interrupts) or wake the parent (a batch worker's
-// wake-up calls), and the child's end. The child dies
-// with its parent, keeps only stdio and its two sockets, and is always reaped.
+// wake-up calls), and the child's end. The child dies with its parent, keeps only stdio
+// and its two sockets, and is always reaped.
 #pragma once
 
 #include <sys/types.h>

@@ -10,8 +10,8 @@
 // (kJobsPerCall) asks the child for a wake-up call once its reply is out; while the oldest
 // job's reply is not in and a later job asks for a call, this process sleeps until the call
 // (then reads what came), the child's end, or kUnreadAtMost, so that it wakes about once
-// per three quick jobs rather than once per reply. Replies are sent as they come, so none waits in the
-// child, and none is lost when it dies.
+// per three quick jobs rather than once per reply. Replies are sent as they come, so none
+// waits in the child, and none is lost when it dies.
 #pragma once
 
 #include <sys/types.h>

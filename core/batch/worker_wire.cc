@@ -136,8 +136,8 @@ bool FrameReader::wait_until(std::chrono::steady_clock::time_point until) {
 }
 
 bool FrameReader::wait_left() {
+  if (until_ == std::chrono::steady_clock::time_point::max()) return true;  // no wait set
   const auto now = std::chrono::steady_clock::now();
-  if (until_ == std::chrono::steady_clock::time_point::max()) return true;
   if (now >= until_) return false;
   // Rounded up: a limit set a moment ago for the same wait is not set again.
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(until_ - now);

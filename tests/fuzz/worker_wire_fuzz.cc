@@ -6,7 +6,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/batch/worker_wire.h"
@@ -26,8 +28,23 @@ void round_trip(std::string_view frame, Decode decode, Encode encode) {
   check(encode(*again) == once, "decode(encode(x)) encodes as x does");
 }
 
+// A batch job's frame, with whether it asks for a wake-up call.
+struct JobFrame {
+  krepis::Job job;
+  bool wake_parent = false;
+};
+
 void decode_every_way(std::string_view frame) {
-  round_trip(frame, krepis::decode_job, krepis::encode_job);
+  round_trip(
+      frame,
+      [](std::string_view bytes) -> std::optional<JobFrame> {
+        JobFrame decoded;
+        std::optional<krepis::Job> job = krepis::decode_job(bytes, &decoded.wake_parent);
+        if (!job) return std::nullopt;
+        decoded.job = std::move(*job);
+        return decoded;
+      },
+      [](const JobFrame& decoded) { return krepis::encode_job(decoded.job, decoded.wake_parent); });
   round_trip(frame, krepis::decode_reply, krepis::encode_reply);
   round_trip(frame, krepis::decode_session_request, krepis::encode_session_request);
   round_trip(frame, krepis::decode_session_reply, krepis::encode_session_reply);
