@@ -9,8 +9,8 @@
 
 namespace krepis {
 
-ProcessWorker::ProcessWorker(ChildMain child_main, std::chrono::milliseconds grace,
-                             LockRule locks, std::chrono::milliseconds unread_at_most)
+ProcessWorker::ProcessWorker(ChildMain child_main, std::chrono::milliseconds grace, LockRule locks,
+                             std::chrono::milliseconds unread_at_most)
     : child_main_(std::move(child_main)),
       grace_(grace),
       locks_(std::move(locks)),
@@ -107,8 +107,8 @@ bool ProcessWorker::sleep_until_call(std::chrono::steady_clock::time_point until
   for (;;) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= until) return false;
-    const ChildProcess::Call call = child_->await_call(std::min(
-        unread_at_most_, std::chrono::ceil<std::chrono::milliseconds>(until - now)));
+    const ChildProcess::Call call = child_->await_call(
+        std::min(unread_at_most_, std::chrono::ceil<std::chrono::milliseconds>(until - now)));
     if (!replies_->take_ready() || replies_->holds_bytes()) return true;
     if (call != ChildProcess::Call::kNone) return true;  // the reply's read tells or waits
   }

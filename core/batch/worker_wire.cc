@@ -324,8 +324,8 @@ std::string encode_job(const Job& job, bool wake_parent) {
 
 std::optional<Job> decode_job(std::string_view bytes, bool* wake_parent) {
   bool wake = false;
-  std::optional<Job> job = decode<Job>(
-      bytes, [&](const Object& root, Job& out) { return read_job(&root, out, &wake); });
+  std::optional<Job> job =
+      decode<Job>(bytes, [&](const Object& root, Job& out) { return read_job(&root, out, &wake); });
   if (job && wake_parent != nullptr) *wake_parent = wake;
   return job;
 }

@@ -46,8 +46,9 @@ std::size_t most_handed(double wall_ms) {
   BatchPlan plan;
   for (int i = 0; i < 12; ++i) {
     const std::string name = "job" + std::to_string(i) + ".js";
-    plan.jobs.push_back({kDefaultTenantId, std::filesystem::path("/batch") / kDefaultTenantId / name,
-                         std::nullopt, std::string(kDefaultTenantId) + "/" + name});
+    plan.jobs.push_back({kDefaultTenantId,
+                         std::filesystem::path("/batch") / kDefaultTenantId / name, std::nullopt,
+                         std::string(kDefaultTenantId) + "/" + name});
   }
   std::size_t most = 0;
   std::size_t reported = 0;

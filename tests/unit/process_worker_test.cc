@@ -42,9 +42,10 @@ std::string framed(std::string_view payload) {
 
 // A child that answers each job by what its source says: "die" kills itself, "hang" never
 // answers, "garble" answers nonsense, "last" answers as last words and exits, "pair" waits
-// for the next job and answers both in one write ("triple": the next two); anything else comes back as the result,
-// with a run count in the figures, the child's lock as the error, its process id as the heap
-// peak, and as its CPU time 1 when the job asked for a wake-up call (made after the write).
+// for the next job and answers both in one write ("triple": the next two); anything else
+// comes back as the result, with a run count in the figures, the child's lock as the error,
+// its process id as the heap peak, and as its CPU time 1 when the job asked for a wake-up
+// call (made after the write).
 int stand_in_child(int socket, int wake, const TenantSpec* locked_to) {
   PoolFigures figures;
   bool calls = false;  // a job answered in this write asked for a wake-up call
@@ -383,32 +384,32 @@ TEST_CASE("a reply that came before a slow job's is read without waiting for the
   CHECK(worker.collect().result_json == "'fourth'");
 }
 
-// While the parent sleeps until a wake-up call, a child that dies or hangs is still told.
-TEST_CASE("a child that dies or hangs before a wake-up call is told as without one") {
+// While the parent sleeps until a wake-up call, a child that dies or hangs is still told:
+// the report of `source`, handed before two jobs, the second of which asks for the call the
+// child never makes. The two run in the next child.
+RunReport told_before_call(ProcessWorker& worker, const std::string& source,
+                           milliseconds deadline) {
   const TenantSpec acme = tenant();
-  {
-    ProcessWorker worker(stand_in_child);
-    worker.submit(job("die"), acme);
-    worker.submit(job("'after'"), acme);
-    worker.submit(job("'calls'"), acme);  // asks for the call the dead child never makes
-    const RunReport died = worker.collect();
-    CHECK(died.status == RunStatus::kCrashed);
-    REQUIRE(died.error);
-    CHECK(died.error->find("was killed by signal 9 (Killed) during the run") !=
-          std::string::npos);
-    CHECK(worker.collect().result_json == "'after'");
-    CHECK(worker.collect().result_json == "'calls'");
-  }
-  ProcessWorker worker(stand_in_child, milliseconds(50));
-  worker.submit(job("hang", milliseconds(10)), acme);
+  worker.submit(job(source, deadline), acme);
   worker.submit(job("'after'"), acme);
   worker.submit(job("'calls'"), acme);
-  const RunReport hung = worker.collect();
+  const RunReport first = worker.collect();
+  CHECK(worker.collect().result_json == "'after'");
+  CHECK(worker.collect().result_json == "'calls'");
+  return first;
+}
+
+TEST_CASE("a child that dies or hangs before a wake-up call is told as without one") {
+  ProcessWorker worker(stand_in_child);
+  const RunReport died = told_before_call(worker, "die", milliseconds(1000));
+  CHECK(died.status == RunStatus::kCrashed);
+  REQUIRE(died.error);
+  CHECK(died.error->find("was killed by signal 9 (Killed) during the run") != std::string::npos);
+  ProcessWorker hurried(stand_in_child, milliseconds(50));
+  const RunReport hung = told_before_call(hurried, "hang", milliseconds(10));
   CHECK(hung.status == RunStatus::kCrashed);
   REQUIRE(hung.error);
   CHECK(hung.error->find("did not answer") != std::string::npos);
-  CHECK(worker.collect().result_json == "'after'");
-  CHECK(worker.collect().result_json == "'calls'");
 }
 
 // Jobs handed two at a time (slow ones) never ask for a call: each reply wakes the parent.
