@@ -15,7 +15,6 @@
 #include <cstring>
 #include <utility>
 
-#include "core/batch/worker_wire.h"
 #include "core/runtime/confinement.h"
 #include "core/runtime/syscall_filter.h"
 
@@ -115,10 +114,7 @@ bool ChildProcess::readable_within(std::chrono::milliseconds timeout) const {
 }
 
 ChildProcess::Call ChildProcess::await_call(std::chrono::milliseconds limit) {
-  if (limit != call_wait_) {
-    if (!set_receive_timeout(control_.get(), limit)) return Call::kEnded;  // the read tells
-    call_wait_ = limit;
-  }
+  if (!call_wait_.set(control_.get(), limit)) return Call::kEnded;  // the read tells
   char calls[256];
   const ssize_t n = ::read(control_.get(), calls, sizeof calls);
   if (n > 0) return Call::kCame;

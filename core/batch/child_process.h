@@ -16,6 +16,7 @@
 #include "core/base/result.h"
 #include "core/base/run_report.h"
 #include "core/base/unique_fd.h"
+#include "core/batch/receive_timeout.h"
 
 namespace krepis {
 
@@ -57,7 +58,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   UniqueFd socket_;
   UniqueFd control_;
-  std::chrono::milliseconds call_wait_{0};  // the control socket's receive timeout; 0: none
+  ReceiveTimeout call_wait_;  // the control socket's
 };
 
 // The report of a job whose child ended under it or could not start: `crashed` with `what`,

@@ -1,7 +1,6 @@
 #include "core/batch/worker_wire.h"
 
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -123,13 +122,6 @@ bool FrameReader::holds_frame() const {
   return held_.size() >= kHeaderBytes && held_.size() - kHeaderBytes >= frame_size(held_.data());
 }
 
-bool set_receive_timeout(int fd, std::chrono::milliseconds limit) {
-  limit = std::max(limit, std::chrono::milliseconds(1));  // 0 would mean no limit
-  const timeval timeout{static_cast<time_t>(limit.count() / 1000),
-                        static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
-  return ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) == 0;
-}
-
 bool FrameReader::wait_until(std::chrono::steady_clock::time_point until) {
   until_ = until;
   return wait_left();
@@ -140,11 +132,7 @@ bool FrameReader::wait_left() {
   const auto now = std::chrono::steady_clock::now();
   if (now >= until_) return false;
   // Rounded up: a limit set a moment ago for the same wait is not set again.
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until_ - now);
-  if (left == wait_) return true;
-  if (!set_receive_timeout(fd_, left)) return false;
-  wait_ = left;
-  return true;
+  return wait_.set(fd_, std::chrono::ceil<std::chrono::milliseconds>(until_ - now));
 }
 
 bool FrameReader::take_ready() {

@@ -15,6 +15,7 @@
 #include "core/base/job.h"
 #include "core/base/pool_figures.h"
 #include "core/base/run_report.h"
+#include "core/batch/receive_timeout.h"
 #include "core/runtime/runtime.h"
 
 namespace krepis {
@@ -36,10 +37,6 @@ inline constexpr std::size_t kMaxFrameBytes = 192 * 1024 * 1024;
 bool write_frame(int fd, std::string_view payload);
 // Reads one frame; nothing at end of stream, on an error or on a frame over the limit.
 std::optional<std::string> read_frame(int fd);
-
-// Makes each read of the socket `fd` wait at most `limit` (at least 1 ms; SO_RCVTIMEO);
-// false if it is not a socket.
-bool set_receive_timeout(int fd, std::chrono::milliseconds limit);
 
 // Reads the frames of one stream as read_frame does, but a small frame and its header in one
 // read where read_frame takes two (a batch job's frames cross twice, and each read is a
@@ -74,7 +71,7 @@ class FrameReader {
   int fd_;
   std::string held_;  // bytes read past the last frame returned
   std::chrono::steady_clock::time_point until_ = std::chrono::steady_clock::time_point::max();
-  std::chrono::milliseconds wait_{0};  // the socket's wait as last set; 0: none
+  ReceiveTimeout wait_;
   bool timed_out_ = false;
 };
 
