@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "core/engine/large_object_gate.h"
 #include "core/engine/page_pool.h"
 
 namespace krepis {
@@ -43,8 +44,9 @@ constexpr std::string_view kFlags[] = {
     "--harmony-import-assertions",
 };
 
-// The default platform in every respect but one: V8's pages come from krepis's pool. Called
-// from any of V8's threads; it holds nothing of its own but the two references.
+// The default platform in every respect but one: V8's pages come from krepis's pool, behind
+// the large-object gates. Called from any of V8's threads; it holds nothing of its own but
+// the two references.
 class PooledPagesPlatform final : public v8::Platform {
  public:
   PooledPagesPlatform(v8::Platform& inner, v8::PageAllocator& pages)
@@ -122,7 +124,8 @@ Engine::Engine() {
   // Debian's libnode uses the system ICU, so there is no icudtl.dat to locate.
   default_platform_ = v8::platform::NewDefaultPlatform();
   pages_ = std::make_unique<PagePool>(kPagePoolBytes, kPageDiscardBytes);
-  platform_ = std::make_unique<PooledPagesPlatform>(*default_platform_, *pages_);
+  gated_pages_ = std::make_unique<GatedPages>(*pages_);
+  platform_ = std::make_unique<PooledPagesPlatform>(*default_platform_, *gated_pages_);
   v8::V8::InitializePlatform(platform_.get());
   v8::V8::Initialize();
 }
@@ -150,6 +153,10 @@ void Engine::reduce_memory(v8::Isolate* isolate) {
   isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
   pages_->end_reducing();
   pages_->give_back();
+}
+
+void Engine::gate_large_objects(v8::Isolate* isolate, LargeObjectGate* gate) {
+  gated_pages_->set_gate(isolate, gate);
 }
 
 Engine::CodeCacheNeed Engine::code_cache_for(std::string_view source_name) {

@@ -15,6 +15,8 @@
 
 namespace krepis {
 
+class GatedPages;
+class LargeObjectGate;
 class PagePool;
 
 class Engine {
@@ -40,6 +42,10 @@ class Engine {
   // discarded pages are given back at once, then the heap pages krepis keeps for reuse
   // (core/engine/page_pool.h). Call with the isolate locked and entered.
   void reduce_memory(v8::Isolate* isolate);
+
+  // Puts the isolate's large objects to `gate` (core/engine/large_object_gate.h); nullptr
+  // removes it. Call with the isolate locked, after it is made and before the gate dies.
+  void gate_large_objects(v8::Isolate* isolate, LargeObjectGate* gate);
 
   // V8's code cache of krepis's built-in JavaScript (core/ops/js_builtins), by source name,
   // so that the process's isolates after the first compile a source from it (one V8 with one
@@ -68,7 +74,8 @@ class Engine {
   // Declared in the order they are needed: V8 frees pages into the pool until it is disposed.
   std::unique_ptr<v8::Platform> default_platform_;  // v8::platform's, which runs the tasks
   std::unique_ptr<PagePool> pages_;
-  std::unique_ptr<v8::Platform> platform_;  // what V8 is given: the default one, our pages
+  std::unique_ptr<GatedPages> gated_pages_;  // the pool, behind each isolate's large-object gate
+  std::unique_ptr<v8::Platform> platform_;   // what V8 is given: the default one, our pages
   struct CodeCacheEntry {
     CodeCache cache;
     int compilations = 0;

@@ -33,6 +33,7 @@ std::size_t HeapGuard::headroom_for(std::size_t cap_bytes) {
 void HeapGuard::begin_run() {
   peak_used_ = 0;
   peak_external_ = 0;
+  refused_bytes_ = 0;
   sample();
 }
 
@@ -44,6 +45,8 @@ HeapGuard::Sample HeapGuard::sample() {
   Sample now{stats.used_heap_size(), std::max(stats.external_memory(), allocator_.in_use())};
   peak_used_ = std::max(peak_used_, now.used);
   peak_external_ = std::max(peak_external_, now.external);
+  last_ = now;
+  let_in_since_sample_ = 0;
   return now;
 }
 
@@ -78,6 +81,13 @@ HeapFigures HeapGuard::end_run(bool check) {
 std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
                                           std::size_t /*initial_limit*/) {
   auto* self = static_cast<HeapGuard*>(data);
+  // V8 calls this before its last-resort GC for any allocation it could not make, the gate's
+  // refusals included: that GC may yet make room for the object, and the gate is asked again
+  // after it. The heap's limit is not what stopped it.
+  if (self->refusal_unanswered_) {
+    self->refusal_unanswered_ = false;
+    return current_limit;
+  }
   self->trip(StopReason::kNearHeapLimit);
   // The termination asked for last time has not landed, and a builtin is still allocating:
   // in a worker process, let V8 end it here rather than follow the builtin up the memory.
@@ -90,6 +100,32 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
   // the sandbox's fatal handler, with a report (in the runner's own process, only when one
   // allocation outgrows the headroom; in a worker process, at the second call).
   return std::max(current_limit, self->sample().used) + headroom_for(self->cap_);
+}
+
+bool HeapGuard::may_commit(std::size_t bytes) {
+  // Past its cap already, the run is being stopped; a builtin that checks no interrupts may
+  // still be growing the heap, one large object after another (a dictionary that doubles).
+  if (exceeded()) {
+    refused_bytes_ = bytes;
+    return false;
+  }
+  if (bytes > cap_) {  // it could never fit
+    refused_bytes_ = bytes;
+    trip(StopReason::kNearHeapLimit);
+    return false;
+  }
+  // The measure may count garbage (objects die between GCs): refused, but the run is not
+  // condemned. V8 collects garbage and asks again, the last time right after a full GC: a
+  // refusal then is the heap OOM V8 ends the process with.
+  if (last_.used + last_.external + let_in_since_sample_ + bytes > cap_) {
+    refused_bytes_ = bytes;
+    refusal_unanswered_ = true;
+    return false;
+  }
+  refused_bytes_ = 0;
+  refusal_unanswered_ = false;
+  let_in_since_sample_ += bytes;
+  return true;
 }
 
 void HeapGuard::before_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {

@@ -4,6 +4,8 @@
 //   - the near-heap-limit callback grants bounded headroom and requests termination;
 //   - after every GC, heap used + external bytes over the cap requests termination;
 //   - at the end of a run, a final sample over the cap marks the run (it may have completed).
+// In a worker process a fourth stands at V8's page allocator: a large object that would take
+// the heap past the cap is refused before V8 writes over it (core/engine/large_object_gate.h).
 // Any of them marks the isolate as exceeded: it is never reused.
 #pragma once
 
@@ -15,6 +17,7 @@
 
 #include "core/base/stop_signal.h"
 #include "core/engine/capped_allocator.h"
+#include "core/engine/large_object_gate.h"
 
 namespace krepis {
 
@@ -25,7 +28,7 @@ struct HeapFigures {
   std::size_t external_peak_bytes = 0;
 };
 
-class HeapGuard {
+class HeapGuard final : public LargeObjectGate {
  public:
   // Registers the callbacks; they stay until destruction. The guard must be destroyed before
   // the isolate is disposed.
@@ -55,6 +58,16 @@ class HeapGuard {
   // small enough that the runner's RSS stays near the cap.
   static std::size_t headroom_for(std::size_t cap_bytes);
 
+  // The large-object gate (core/engine/large_object_gate.h), on the isolate's thread: refuses
+  // an object that would take the heap past the cap, as last measured (at a GC, or at the
+  // run's start) plus the large objects let in since. Only an object larger than the whole
+  // cap trips kNearHeapLimit at once: the measure may count garbage, so V8 collects and asks
+  // again, the last time after a full GC, and a refusal then is its heap OOM. Once the run is
+  // past its cap, every large object is refused.
+  bool may_commit(std::size_t bytes) override;
+  // The large object refused last, in bytes, if none was let in since; 0 if none.
+  std::size_t refused_bytes() const { return refused_bytes_; }
+
  private:
   static std::size_t on_near_heap_limit(void* data, std::size_t current_limit,
                                         std::size_t initial_limit);
@@ -83,6 +96,10 @@ class HeapGuard {
   // Written on the isolate's own thread only.
   std::size_t peak_used_ = 0;
   std::size_t peak_external_ = 0;
+  Sample last_{0, 0};                    // the last sample
+  std::size_t let_in_since_sample_ = 0;  // large objects the gate let in since
+  std::size_t refused_bytes_ = 0;
+  bool refusal_unanswered_ = false;  // refused below the cap, and V8 has not retried yet
 };
 
 }  // namespace krepis

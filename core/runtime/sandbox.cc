@@ -111,6 +111,9 @@ void Sandbox::set_up_isolate(bool in_worker_process) {
   ModuleGraph::install(isolate_);
   heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_,
                                             in_worker_process);
+  // A refused large object ends the process with V8's heap OOM: only where that process is a
+  // worker, whose last words report the run.
+  if (in_worker_process) engine_.gate_large_objects(isolate_, heap_guard_.get());
 
   // Built once per isolate; every run instantiates them in its context.
   OpTemplates ops = make_op_templates(isolate_, op_host_);
@@ -187,6 +190,7 @@ Sandbox::~Sandbox() {
     op_host_.encoding.text_encoder.Reset();
     op_host_.encoding.text_decoder.Reset();
     op_host_.js_builtins.reset();
+    engine_.gate_large_objects(isolate_, nullptr);
     heap_guard_.reset();
   }
   engine_.forget_isolate(isolate_);
@@ -245,6 +249,16 @@ void Sandbox::on_fatal_oom(const char* location, bool is_heap_oom) {
   if (!is_heap_oom) {
     self->say_last_words(RunStatus::kCrashed, StopReason::kNone, [&](const Job&) {
       return fmt::format("V8 ran out of process memory ({}), and its engine instance ends", where);
+    });
+    return;
+  }
+  if (const std::size_t refused = self->heap_guard_->refused_bytes(); refused != 0) {
+    // V8 had no other way on after the large-object gate refused an object.
+    self->say_last_words(RunStatus::kOom, StopReason::kNearHeapLimit, [&](const Job&) {
+      return fmt::format(
+          "heap cap of {} MiB exceeded: the heap had no room for an object of {} MiB, and its "
+          "engine instance ends",
+          self->allocator_->cap() / kMiB, refused / kMiB);
     });
     return;
   }
