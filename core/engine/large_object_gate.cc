@@ -29,7 +29,10 @@ void GatedPages::set_gate(v8::Isolate* isolate, LargeObjectGate* gate) {
 void* GatedPages::AllocatePages(void* hint, std::size_t length, std::size_t alignment,
                                 Permission permissions) {
   void* address = inner_.AllocatePages(hint, length, alignment, permissions);
-  if (address != nullptr && length > kLargeBytes && inaccessible(permissions)) {
+  // A heap chunk is aligned to a heap page; a WebAssembly memory's reservation only to its
+  // 64 KiB pages (and it is committed from its base as it grows).
+  if (address != nullptr && length > kLargeBytes && alignment >= kLargeBytes &&
+      inaccessible(permissions)) {
     std::lock_guard lock(mutex_);
     large_[address_of(address)] = length;
   }
@@ -53,8 +56,8 @@ bool GatedPages::ReleasePages(void* address, std::size_t length, std::size_t new
 }
 
 bool GatedPages::admits(void* address, std::size_t length) {
-  // A thread that has entered no isolate is one of V8's helpers (GC, compilation): it makes
-  // no large objects.
+  // A thread that has entered no isolate is one of V8's helpers (GC, compilation): what it
+  // allocates is not a script's doing.
   v8::Isolate* isolate = v8::Isolate::TryGetCurrent();
   if (isolate == nullptr) return true;
   LargeObjectGate* gate = nullptr;
@@ -62,16 +65,17 @@ bool GatedPages::admits(void* address, std::size_t length) {
     std::lock_guard lock(mutex_);
     auto chunk = large_.find(address_of(address));
     if (chunk == large_.end() || chunk->second != length) return true;
-    // Only its first commit is the object's: V8 may make a large code object writable again
-    // later, and expects that to succeed.
-    large_.erase(chunk);
     auto found = gates_.find(isolate);
     if (found == gates_.end()) return true;
     gate = found->second;
   }
   // Outside the lock: the gate may request termination. It cannot be removed meanwhile, as
   // this thread holds its isolate.
-  return gate->may_commit(length);
+  if (!gate->may_commit(length)) return false;
+  // Only its first commit is the object's: V8 may make a large code object writable again
+  // later, and expects that to succeed.
+  forget(address);
+  return true;
 }
 
 bool GatedPages::SetPermissions(void* address, std::size_t length, Permission permissions) {

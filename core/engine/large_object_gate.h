@@ -6,9 +6,9 @@
 // chunk, on the isolate's own thread, just before it writes it: the moment to refuse it.
 //
 // V8 answers a refused commit with garbage collections and a retry, then a heap OOM, which
-// ends the process (in a worker process: its sandbox's last words). A chunk reserved as
-// several heap pages or less, or committed part by part (a WebAssembly memory, the code
-// range), never asks the gate.
+// ends the process (in a worker process: its sandbox's last words). Only a reservation
+// larger than a heap page and aligned to one is a large object's chunk: a WebAssembly memory
+// (aligned to its 64 KiB pages) or the code range (committed part by part) never asks.
 #pragma once
 
 #include <v8-isolate.h>
@@ -66,15 +66,15 @@ class GatedPages final : public v8::PageAllocator {
   }
 
  private:
-  // False when the commit of [address, address + length) is the first of a whole large
-  // chunk, and the current thread's isolate's gate refuses it.
+  // False when the commit of [address, address + length) is a whole large chunk's, not yet
+  // let in, and the current thread's isolate's gate refuses it.
   bool admits(void* address, std::size_t length);
   void forget(void* address);
 
   v8::PageAllocator& inner_;
   std::mutex mutex_;
-  // Guarded by the mutex: chunks reserved inaccessible and larger than kLargeBytes, by base
-  // (few: each large object, WebAssembly memory and the code range), and the gates.
+  // Guarded by the mutex: chunks reserved inaccessible, larger than kLargeBytes and aligned
+  // to it, by base, until let in or freed (few: each large object's), and the gates.
   std::unordered_map<std::uintptr_t, std::size_t> large_;
   std::unordered_map<v8::Isolate*, LargeObjectGate*> gates_;
 };

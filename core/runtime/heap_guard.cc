@@ -34,6 +34,7 @@ void HeapGuard::begin_run() {
   peak_used_ = 0;
   peak_external_ = 0;
   refused_bytes_ = 0;
+  refusal_unanswered_ = false;
   sample();
 }
 
@@ -83,7 +84,9 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
   auto* self = static_cast<HeapGuard*>(data);
   // V8 calls this before its last-resort GC for any allocation it could not make, the gate's
   // refusals included: that GC may yet make room for the object, and the gate is asked again
-  // after it. The heap's limit is not what stopped it.
+  // after it. The heap's limit is not what stopped it. (Should V8 call it first for another
+  // reason, ineffective mark-compacts near the limit, the run is at its cap either way, and
+  // V8's OOM that follows reports it.)
   if (self->refusal_unanswered_) {
     self->refusal_unanswered_ = false;
     return current_limit;
@@ -117,7 +120,9 @@ bool HeapGuard::may_commit(std::size_t bytes) {
   // The measure may count garbage (objects die between GCs): refused, but the run is not
   // condemned. V8 collects garbage and asks again, the last time right after a full GC: a
   // refusal then is the heap OOM V8 ends the process with.
-  if (last_.used + last_.external + let_in_since_sample_ + bytes > cap_) {
+  // ArrayBuffers are counted as they are made (the allocator's figure), not only at GCs.
+  const std::size_t external = std::max(last_.external, allocator_.in_use());
+  if (last_.used + external + let_in_since_sample_ + bytes > cap_) {
     refused_bytes_ = bytes;
     refusal_unanswered_ = true;
     return false;

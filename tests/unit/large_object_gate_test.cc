@@ -48,7 +48,7 @@ class EnteredIsolate {
   EnteredIsolate& operator=(const EnteredIsolate&) = delete;
 
   v8::Isolate* get() { return isolate_; }
-  const CappedAllocator& allocator() const { return allocator_; }
+  CappedAllocator& allocator() { return allocator_; }
 
  private:
   static v8::Isolate* make(CappedAllocator& allocator, std::size_t cap_bytes) {
@@ -63,10 +63,11 @@ class EnteredIsolate {
   std::optional<v8::Locker> locker_;
 };
 
-// As V8 10.2 makes a large object's chunk: reserved inaccessible, then committed whole.
-void* reserve(GatedPages& pages, std::size_t bytes) {
-  void* chunk = pages.AllocatePages(nullptr, bytes, pages.AllocatePageSize(),
-                                    v8::PageAllocator::kNoAccess);
+// As V8 10.2 makes a large object's chunk: reserved inaccessible, aligned to a heap page
+// (256 KiB), then committed whole.
+void* reserve(GatedPages& pages, std::size_t bytes,
+              std::size_t alignment = GatedPages::kLargeBytes) {
+  void* chunk = pages.AllocatePages(nullptr, bytes, alignment, v8::PageAllocator::kNoAccess);
   REQUIRE(chunk != nullptr);
   return chunk;
 }
@@ -87,11 +88,18 @@ TEST_CASE("a large chunk's first whole commit is put to its isolate's gate, and 
   CHECK(gate.asked.size() == 1);
   CHECK(pages.FreePages(large, 4 * kMiB));
 
-  // Committed part by part, as a WebAssembly memory: never asked.
-  void* reservation = reserve(pages, 64 * kMiB);
-  CHECK(pages.SetPermissions(reservation, 1 * kMiB, v8::PageAllocator::kReadWrite));
+  // A WebAssembly memory's reservation, aligned to its 64 KiB pages and committed from its
+  // base, whole once grown to its maximum: never asked.
+  void* memory = reserve(pages, 8 * kMiB, 64 * 1024);
+  CHECK(pages.SetPermissions(memory, 1 * kMiB, v8::PageAllocator::kReadWrite));
+  CHECK(pages.SetPermissions(memory, 8 * kMiB, v8::PageAllocator::kReadWrite));
   CHECK(gate.asked.size() == 1);
-  CHECK(pages.FreePages(reservation, 64 * kMiB));
+  CHECK(pages.FreePages(memory, 8 * kMiB));
+  // Committed part by part, as the code range: never asked.
+  void* range = reserve(pages, 64 * kMiB);
+  CHECK(pages.SetPermissions(range, 1 * kMiB, v8::PageAllocator::kReadWrite));
+  CHECK(gate.asked.size() == 1);
+  CHECK(pages.FreePages(range, 64 * kMiB));
 
   // A regular heap page: never asked.
   void* page = reserve(pages, PagePool::kChunkBytes);
@@ -109,18 +117,19 @@ TEST_CASE("a large chunk's first whole commit is put to its isolate's gate, and 
   CHECK(gate.asked.size() == 1);
   CHECK(pages.FreePages(elsewhere, 4 * kMiB));
 
-  // Refused: the commit fails, and the gate is asked again for the next chunk.
+  // Refused: the commit fails, and a second try at the same chunk is asked again.
   gate.answer = false;
   void* refused = reserve(pages, 8 * kMiB);
   CHECK_FALSE(pages.SetPermissions(refused, 8 * kMiB, v8::PageAllocator::kReadWrite));
-  CHECK(gate.asked == std::vector<std::size_t>{4 * kMiB, 8 * kMiB});
+  CHECK_FALSE(pages.SetPermissions(refused, 8 * kMiB, v8::PageAllocator::kReadWrite));
+  CHECK(gate.asked == std::vector<std::size_t>{4 * kMiB, 8 * kMiB, 8 * kMiB});
   CHECK(pages.FreePages(refused, 8 * kMiB));
 
   // Once the gate is removed, nothing is asked.
   pages.set_gate(isolate.get(), nullptr);
   void* ungated = reserve(pages, 8 * kMiB);
   CHECK(pages.SetPermissions(ungated, 8 * kMiB, v8::PageAllocator::kReadWrite));
-  CHECK(gate.asked.size() == 2);
+  CHECK(gate.asked.size() == 3);
   CHECK(pages.FreePages(ungated, 8 * kMiB));
 }
 
@@ -169,6 +178,22 @@ TEST_CASE("the heap guard refuses a large object past the cap, and condemns the 
     isolate.get()->LowMemoryNotification();
     CHECK(guard.may_commit(30 * kMiB));
     CHECK(guard.refused_bytes() == 0);
+    CHECK_FALSE(stop.tripped());
+  }
+
+  SUBCASE("ArrayBuffers are counted as they are made, and a new run forgets a refusal") {
+    EnteredIsolate isolate(cap);
+    StopSignal stop;
+    HeapGuard guard(isolate.get(), isolate.allocator(), cap, stop, true);
+    guard.begin_run();
+    void* buffer = isolate.allocator().Allocate(40 * kMiB);
+    REQUIRE(buffer != nullptr);
+    CHECK_FALSE(guard.may_commit(30 * kMiB));
+    CHECK(guard.refused_bytes() == 30 * kMiB);
+    isolate.allocator().Free(buffer, 40 * kMiB);
+    guard.begin_run();
+    CHECK(guard.refused_bytes() == 0);
+    CHECK(guard.may_commit(30 * kMiB));
     CHECK_FALSE(stop.tripped());
   }
 
