@@ -314,7 +314,8 @@ def main():
     if wanted("memory"):
         # Memory bombs under a 128 MB cap: the runner's peak RSS.
         bombs = ["heap-bomb-incremental.js", "arraybuffer-bomb.js", "json-parse-40mb.js",
-                 "builtin-jumps-over-cap.js", "arraybuffer-2gb.js"]
+                 "builtin-jumps-over-cap.js", "arraybuffer-2gb.js", "holey-then-doubles-bomb.js",
+                 "dictionary-fill-bomb.js", "map-bomb.js"]
         values = {}
         for bomb in bombs:
             values[bomb.removesuffix(".js")] = peak_rss_kib(

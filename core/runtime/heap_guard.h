@@ -61,7 +61,7 @@ class HeapGuard final : public LargeObjectGate {
   // The large-object gate (core/engine/large_object_gate.h), on the isolate's thread: refuses
   // an object that would take the heap past the cap: the heap as last measured (at a GC, or
   // at the run's start) plus the large objects let in since, with ArrayBuffers as the
-  // allocator counts them now. Only an object larger than the whole
+  // allocator counts them now and the handles held now. Only an object larger than the whole
   // cap trips kNearHeapLimit at once: the measure may count garbage, so V8 collects and asks
   // again, the last time after a full GC, and a refusal then is its heap OOM. Once the run is
   // past its cap, every large object is refused.

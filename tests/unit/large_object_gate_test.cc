@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <v8-context.h>
 #include <v8-locker.h>
+#include <v8-primitive.h>
 #include <v8-script.h>
 
 #include <optional>
@@ -194,6 +195,20 @@ TEST_CASE("the heap guard refuses a large object past the cap, and condemns the 
     guard.begin_run();
     CHECK(guard.refused_bytes() == 0);
     CHECK(guard.may_commit(30 * kMiB));
+    CHECK_FALSE(stop.tripped());
+  }
+
+  SUBCASE("the handles a builtin holds are counted") {
+    EnteredIsolate isolate(cap);
+    StopSignal stop;
+    HeapGuard guard(isolate.get(), isolate.allocator(), cap, stop, true);
+    v8::HandleScope handles(isolate.get());
+    guard.begin_run();
+    // 2.5M handles: 20 MiB outside the heap, as a builtin filling a dictionary holds.
+    for (int i = 0; i < 2'500'000; ++i) v8::Integer::New(isolate.get(), 1 << 30);
+    CHECK_FALSE(guard.may_commit(50 * kMiB));
+    CHECK(guard.refused_bytes() == 50 * kMiB);
+    CHECK(guard.may_commit(40 * kMiB));
     CHECK_FALSE(stop.tripped());
   }
 
