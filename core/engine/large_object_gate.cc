@@ -72,8 +72,8 @@ bool GatedPages::admits(void* address, std::size_t length) {
   // Outside the lock: the gate may request termination. It cannot be removed meanwhile, as
   // this thread holds its isolate.
   if (!gate->may_commit(length)) return false;
-  // Only its first commit is the object's: V8 may make a large code object writable again
-  // later, and expects that to succeed.
+  // Let in: later commits are not the object's (V8 may make a large code object writable
+  // again, and expects that to succeed). A refused chunk tried again is asked again.
   forget(address);
   return true;
 }

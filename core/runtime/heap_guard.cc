@@ -118,15 +118,15 @@ bool HeapGuard::may_commit(std::size_t bytes) {
     trip(StopReason::kNearHeapLimit);
     return false;
   }
-  // The measure may count garbage (objects die between GCs): refused, but the run is not
-  // condemned. V8 collects garbage and asks again, the last time right after a full GC: a
-  // refusal then is the heap OOM V8 ends the process with.
   // ArrayBuffers are counted as they are made (the allocator's figure), not only at GCs; so
   // are the handles the builtin running now holds outside the heap (filling a dictionary
   // element by element takes ~40 bytes of them an element).
   const std::size_t external = std::max(last_.external, allocator_.in_use());
   const std::size_t handles =
       static_cast<std::size_t>(v8::HandleScope::NumberOfHandles(isolate_)) * sizeof(void*);
+  // The heap's measure may count garbage (objects die between GCs): refused, but the run is
+  // not condemned. V8 collects garbage and asks again, the last time right after a full GC:
+  // a refusal then is the heap OOM V8 ends the process with.
   if (last_.used + external + handles + let_in_since_sample_ + bytes > cap_) {
     refused_bytes_ = bytes;
     refusal_unanswered_ = true;
