@@ -36,6 +36,7 @@ void HeapGuard::begin_run() {
   peak_external_ = 0;
   refused_bytes_ = 0;
   refusal_unanswered_ = false;
+  after_last_resort_ = false;
   sample();
 }
 
@@ -90,6 +91,7 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
   // V8's OOM that follows reports it.)
   if (self->refusal_unanswered_) {
     self->refusal_unanswered_ = false;
+    self->after_last_resort_ = true;
     return current_limit;
   }
   self->trip(StopReason::kNearHeapLimit);
@@ -106,34 +108,39 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
   return std::max(current_limit, self->sample().used) + headroom_for(self->cap_);
 }
 
+bool HeapGuard::refuse_for_good(std::size_t bytes) {
+  refused_bytes_ = bytes;
+  trip(StopReason::kNearHeapLimit);
+  // V8 would print its last GCs to the process's stderr before its heap OOM: the run's end
+  // is said here instead.
+  if (on_refused_for_good_) on_refused_for_good_(bytes);
+  return false;
+}
+
 bool HeapGuard::may_commit(std::size_t bytes) {
   // Past its cap already, the run is being stopped; a builtin that checks no interrupts may
   // still be growing the heap, one large object after another (a dictionary that doubles).
-  if (exceeded()) {
-    refused_bytes_ = bytes;
-    return false;
-  }
-  if (bytes > cap_) {  // it could never fit
-    refused_bytes_ = bytes;
-    trip(StopReason::kNearHeapLimit);
-    return false;
-  }
+  if (exceeded()) return refuse_for_good(bytes);
+  if (bytes > cap_) return refuse_for_good(bytes);  // it could never fit
   // ArrayBuffers are counted as they are made (the allocator's figure), not only at GCs; so
   // are the handles the builtin running now holds outside the heap (filling a dictionary
   // element by element takes ~40 bytes of them an element).
   const std::size_t external = std::max(last_.external, allocator_.in_use());
   const std::size_t handles =
       static_cast<std::size_t>(v8::HandleScope::NumberOfHandles(isolate_)) * sizeof(void*);
-  // The heap's measure may count garbage (objects die between GCs): refused, but the run is
-  // not condemned. V8 collects garbage and asks again, the last time right after a full GC:
-  // a refusal then is the heap OOM V8 ends the process with.
   if (last_.used + external + handles + let_in_since_sample_ + bytes > cap_) {
+    // Refused again after V8's last-resort GC: for good.
+    if (after_last_resort_) return refuse_for_good(bytes);
+    // The heap's measure may count garbage (objects die between GCs): refused, but the run
+    // is not condemned. V8 collects garbage and asks again, the last time right after a full
+    // GC.
     refused_bytes_ = bytes;
     refusal_unanswered_ = true;
     return false;
   }
   refused_bytes_ = 0;
   refusal_unanswered_ = false;
+  after_last_resort_ = false;
   let_in_since_sample_ += bytes;
   return true;
 }

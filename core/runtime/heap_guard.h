@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 
 #include "core/base/stop_signal.h"
 #include "core/engine/capped_allocator.h"
@@ -61,11 +62,17 @@ class HeapGuard final : public LargeObjectGate {
   // The large-object gate (core/engine/large_object_gate.h), on the isolate's thread: refuses
   // an object that would take the heap past the cap: the heap as last measured (at a GC, or
   // at the run's start) plus the large objects let in since, with ArrayBuffers as the
-  // allocator counts them now and the handles held now. Only an object larger than the whole
-  // cap trips kNearHeapLimit at once: the measure may count garbage, so V8 collects and asks
-  // again, the last time after a full GC, and a refusal then is its heap OOM. Once the run is
-  // past its cap, every large object is refused.
+  // allocator counts them now and the handles held now. The measure may count garbage, so a
+  // refusal first condemns nothing: V8 collects and asks again, the last time after a full
+  // GC. Refused for good (kNearHeapLimit tripped, then `on_refused_for_good`): an object
+  // larger than the whole cap, one refused again after that last GC, and any once the run
+  // is past its cap.
   bool may_commit(std::size_t bytes) override;
+  // Called on the isolate's thread, inside V8's allocation, when an object of `bytes` is
+  // refused for good: V8 would go on to its heap OOM. A worker process ends the run there.
+  void on_refused_for_good(std::function<void(std::size_t bytes)> call) {
+    on_refused_for_good_ = std::move(call);
+  }
   // The large object refused last, in bytes, if none was let in since; 0 if none.
   std::size_t refused_bytes() const { return refused_bytes_; }
 
@@ -83,6 +90,7 @@ class HeapGuard final : public LargeObjectGate {
   // Reads the heap's figures now and records their peaks.
   Sample sample();
   bool within_cap(Sample now);
+  bool refuse_for_good(std::size_t bytes);
   HeapFigures figures_of(Sample now) const;
   void trip(StopReason reason);
 
@@ -101,6 +109,8 @@ class HeapGuard final : public LargeObjectGate {
   std::size_t let_in_since_sample_ = 0;  // large objects the gate let in since
   std::size_t refused_bytes_ = 0;
   bool refusal_unanswered_ = false;  // refused below the cap, and V8 has not retried yet
+  bool after_last_resort_ = false;   // V8's last-resort GC came after that refusal
+  std::function<void(std::size_t)> on_refused_for_good_;
 };
 
 }  // namespace krepis

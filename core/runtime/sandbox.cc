@@ -111,9 +111,12 @@ void Sandbox::set_up_isolate(bool in_worker_process) {
   ModuleGraph::install(isolate_);
   heap_guard_ = std::make_unique<HeapGuard>(isolate_, *allocator_, allocator_->cap(), stop_,
                                             in_worker_process);
-  // A refused large object ends the process with V8's heap OOM: only where that process is a
-  // worker, whose last words report the run.
-  if (in_worker_process) engine_.gate_large_objects(isolate_, heap_guard_.get());
+  // A large object refused for good ends the process: only where that process is a worker,
+  // whose last words report the run.
+  if (in_worker_process) {
+    heap_guard_->on_refused_for_good([this](std::size_t bytes) { end_for_object(bytes); });
+    engine_.gate_large_objects(isolate_, heap_guard_.get());
+  }
 
   // Built once per isolate; every run instantiates them in its context.
   OpTemplates ops = make_op_templates(isolate_, op_host_);
@@ -241,6 +244,15 @@ void Sandbox::end_for_memory(std::size_t grown_bytes) noexcept {
   });
 }
 
+void Sandbox::end_for_object(std::size_t refused_bytes) noexcept {
+  say_last_words(RunStatus::kOom, StopReason::kNearHeapLimit, [&](const Job&) {
+    return fmt::format(
+        "heap cap of {} MiB exceeded: the heap had no room for an object of {} MiB, and its "
+        "engine instance ends",
+        allocator_->cap() / kMiB, refused_bytes / kMiB);
+  });
+}
+
 void Sandbox::on_fatal_oom(const char* location, bool is_heap_oom) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   Sandbox* self = isolate != nullptr ? sandbox_of(isolate) : nullptr;
@@ -254,12 +266,7 @@ void Sandbox::on_fatal_oom(const char* location, bool is_heap_oom) {
   }
   if (const std::size_t refused = self->heap_guard_->refused_bytes(); refused != 0) {
     // V8 had no other way on after the large-object gate refused an object.
-    self->say_last_words(RunStatus::kOom, StopReason::kNearHeapLimit, [&](const Job&) {
-      return fmt::format(
-          "heap cap of {} MiB exceeded: the heap had no room for an object of {} MiB, and its "
-          "engine instance ends",
-          self->allocator_->cap() / kMiB, refused / kMiB);
-    });
+    self->end_for_object(refused);
     return;
   }
   // The heap cap, passed inside a builtin that checks no interrupts: the script's doing.

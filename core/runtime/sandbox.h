@@ -80,6 +80,9 @@ class Sandbox final : private DeadlineTarget {
   // its cap where no guard of V8's could stop it (a builtin that allocates in one step): its
   // last words report it `oom`, and they end the process. Nothing happens between runs.
   void end_for_memory(std::size_t grown_bytes) noexcept;
+  // On the isolate's thread, inside V8's allocation, when the large-object gate refused an
+  // object for good: the same last words, before V8 prints its last GCs and aborts.
+  void end_for_object(std::size_t refused_bytes) noexcept;
 
   // For an isolate that sits idle: a full GC that also lets V8 give memory back (the
   // context of the last run is garbage by then), so a warm idle isolate costs less RSS.

@@ -151,10 +151,12 @@ v8::Local<v8::Context> holding(v8::Isolate* isolate, int mib) {
 TEST_CASE("the heap guard refuses a large object past the cap, and condemns the run when it could never fit") {
   const std::size_t cap = 64 * kMiB;
 
-  SUBCASE("an object larger than the whole cap: refused, and the run stopped") {
+  SUBCASE("an object larger than the whole cap: refused for good, and the run stopped") {
     EnteredIsolate isolate(cap);
     StopSignal stop;
     HeapGuard guard(isolate.get(), isolate.allocator(), cap, stop, true);
+    std::vector<std::size_t> for_good;
+    guard.on_refused_for_good([&](std::size_t bytes) { for_good.push_back(bytes); });
     guard.begin_run();
     CHECK_FALSE(guard.may_commit(cap + kMiB));
     CHECK(stop.reason() == StopReason::kNearHeapLimit);
@@ -162,17 +164,21 @@ TEST_CASE("the heap guard refuses a large object past the cap, and condemns the 
     CHECK(guard.refused_bytes() == cap + kMiB);
     // Past its cap, the run gets no large object at all.
     CHECK_FALSE(guard.may_commit(kMiB));
+    CHECK(for_good == std::vector<std::size_t>{cap + kMiB, kMiB});
   }
 
   SUBCASE("objects let in count until the next measure; a refusal below the cap stops nothing") {
     EnteredIsolate isolate(cap);
     StopSignal stop;
     HeapGuard guard(isolate.get(), isolate.allocator(), cap, stop, true);
+    int for_good = 0;
+    guard.on_refused_for_good([&](std::size_t) { ++for_good; });
     guard.begin_run();
     CHECK(guard.may_commit(40 * kMiB));
     // 40 + 30 MiB would pass the cap, by a measure that may count garbage: refused, no more.
     CHECK_FALSE(guard.may_commit(30 * kMiB));
     CHECK_FALSE(stop.tripped());
+    CHECK(for_good == 0);
     CHECK_FALSE(guard.exceeded());
     CHECK(guard.refused_bytes() == 30 * kMiB);
     // A GC measures again: the 40 MiB were never written, so 30 fit.
