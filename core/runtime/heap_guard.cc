@@ -1,6 +1,5 @@
 #include "core/runtime/heap_guard.h"
 
-#include <v8-local-handle.h>
 #include <v8-statistics.h>
 
 #include <algorithm>
@@ -89,11 +88,16 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
   // after it. The heap's limit is not what stopped it. (Should V8 call it first for another
   // reason, ineffective mark-compacts near the limit, the run is at its cap either way, and
   // V8's OOM that follows reports it.)
-  if (self->refusal_unanswered_) {
+  // A refusal V8 never retried (an allocation with a fallback) must not stand for a later
+  // call: only a heap short of its limit tells the last-resort call from the limit's.
+  const std::size_t used = self->sample().used;
+  if (self->refusal_unanswered_ && used < current_limit - current_limit / 8) {
     self->refusal_unanswered_ = false;
     self->after_last_resort_ = true;
     return current_limit;
   }
+  self->refusal_unanswered_ = false;
+  self->refused_bytes_ = 0;
   self->trip(StopReason::kNearHeapLimit);
   // The termination asked for last time has not landed, and a builtin is still allocating:
   // in a worker process, let V8 end it here rather than follow the builtin up the memory.
@@ -105,7 +109,7 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
   // checks no interrupts may still outgrow it; V8's fatal OOM then ends the process through
   // the sandbox's fatal handler, with a report (in the runner's own process, only when one
   // allocation outgrows the headroom; in a worker process, at the second call).
-  return std::max(current_limit, self->sample().used) + headroom_for(self->cap_);
+  return std::max(current_limit, used) + headroom_for(self->cap_);
 }
 
 bool HeapGuard::refuse_for_good(std::size_t bytes) {
@@ -118,17 +122,12 @@ bool HeapGuard::refuse_for_good(std::size_t bytes) {
 }
 
 bool HeapGuard::may_commit(std::size_t bytes) {
-  // Past its cap already, the run is being stopped; a builtin that checks no interrupts may
-  // still be growing the heap, one large object after another (a dictionary that doubles).
-  if (exceeded()) return refuse_for_good(bytes);
   if (bytes > cap_) return refuse_for_good(bytes);  // it could never fit
-  // ArrayBuffers are counted as they are made (the allocator's figure), not only at GCs; so
-  // are the handles the builtin running now holds outside the heap (filling a dictionary
-  // element by element takes ~40 bytes of them an element).
+  // ArrayBuffers are counted as they are made (the allocator's figure), not only at GCs. (The
+  // handles a builtin holds are not: the cap is the heap's and the buffers', and a GC frees
+  // no handle, so counting them would end runs within it.)
   const std::size_t external = std::max(last_.external, allocator_.in_use());
-  const std::size_t handles =
-      static_cast<std::size_t>(v8::HandleScope::NumberOfHandles(isolate_)) * sizeof(void*);
-  if (last_.used + external + handles + let_in_since_sample_ + bytes > cap_) {
+  if (last_.used + external + let_in_since_sample_ + bytes > cap_) {
     // Refused again after V8's last-resort GC: for good.
     if (after_last_resort_) return refuse_for_good(bytes);
     // The heap's measure may count garbage (objects die between GCs): refused, but the run

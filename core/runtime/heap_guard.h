@@ -62,11 +62,10 @@ class HeapGuard final : public LargeObjectGate {
   // The large-object gate (core/engine/large_object_gate.h), on the isolate's thread: refuses
   // an object that would take the heap past the cap: the heap as last measured (at a GC, or
   // at the run's start) plus the large objects let in since, with ArrayBuffers as the
-  // allocator counts them now and the handles held now. The measure may count garbage, so a
-  // refusal first condemns nothing: V8 collects and asks again, the last time after a full
-  // GC. Refused for good (kNearHeapLimit tripped, then `on_refused_for_good`): an object
-  // larger than the whole cap, one refused again after that last GC, and any once the run
-  // is past its cap.
+  // allocator counts them now. The measure may count garbage, so a refusal first condemns
+  // nothing: V8 collects and asks again, the last time after a full GC. Refused for good
+  // (kNearHeapLimit tripped, then `on_refused_for_good`): an object larger than the whole
+  // cap, and one refused again after that last GC.
   bool may_commit(std::size_t bytes) override;
   // Called on the isolate's thread, inside V8's allocation, when an object of `bytes` is
   // refused for good: V8 would go on to its heap OOM. A worker process ends the run there.
