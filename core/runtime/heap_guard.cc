@@ -34,8 +34,7 @@ void HeapGuard::begin_run() {
   peak_used_ = 0;
   peak_external_ = 0;
   refused_bytes_ = 0;
-  refusal_unanswered_ = false;
-  after_last_resort_ = false;
+  retry_ = Retry::kNone;
   sample();
 }
 
@@ -91,12 +90,11 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
   // A refusal V8 never retried (an allocation with a fallback) must not stand for a later
   // call: only a heap short of its limit tells the last-resort call from the limit's.
   const std::size_t used = self->sample().used;
-  if (self->refusal_unanswered_ && used < current_limit - current_limit / 8) {
-    self->refusal_unanswered_ = false;
-    self->after_last_resort_ = true;
+  if (self->retry_ == Retry::kAwaited && used < current_limit - current_limit / 8) {
+    self->retry_ = Retry::kLast;
     return current_limit;
   }
-  self->refusal_unanswered_ = false;
+  if (self->retry_ == Retry::kAwaited) self->retry_ = Retry::kNone;
   self->refused_bytes_ = 0;
   self->trip(StopReason::kNearHeapLimit);
   // The termination asked for last time has not landed, and a builtin is still allocating:
@@ -129,17 +127,16 @@ bool HeapGuard::may_commit(std::size_t bytes) {
   const std::size_t external = std::max(last_.external, allocator_.in_use());
   if (last_.used + external + let_in_since_sample_ + bytes > cap_) {
     // Refused again after V8's last-resort GC: for good.
-    if (after_last_resort_) return refuse_for_good(bytes);
+    if (retry_ == Retry::kLast) return refuse_for_good(bytes);
     // The heap's measure may count garbage (objects die between GCs): refused, but the run
     // is not condemned. V8 collects garbage and asks again, the last time right after a full
     // GC.
     refused_bytes_ = bytes;
-    refusal_unanswered_ = true;
+    retry_ = Retry::kAwaited;
     return false;
   }
   refused_bytes_ = 0;
-  refusal_unanswered_ = false;
-  after_last_resort_ = false;
+  retry_ = Retry::kNone;
   let_in_since_sample_ += bytes;
   return true;
 }

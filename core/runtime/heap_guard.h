@@ -107,8 +107,13 @@ class HeapGuard final : public LargeObjectGate {
   Sample last_{0, 0};                    // the last sample
   std::size_t let_in_since_sample_ = 0;  // large objects the gate let in since
   std::size_t refused_bytes_ = 0;
-  bool refusal_unanswered_ = false;  // refused below the cap, and V8 has not retried yet
-  bool after_last_resort_ = false;   // V8's last-resort GC came after that refusal
+  // Where V8's retry of a large object refused below the cap stands.
+  enum class Retry {
+    kNone,
+    kAwaited,  // refused; V8 collects garbage and asks again
+    kLast,     // V8's last-resort GC came since: a refusal now is for good
+  };
+  Retry retry_ = Retry::kNone;
   std::function<void(std::size_t)> on_refused_for_good_;
 };
 
