@@ -148,13 +148,21 @@ v8::Local<v8::Context> holding(v8::Isolate* isolate, int mib) {
   return handles.Escape(context);
 }
 
+// An isolate with a worker process's heap guard, on this thread.
+struct GuardedIsolate {
+  explicit GuardedIsolate(std::size_t cap)
+      : isolate(cap), guard(isolate.get(), isolate.allocator(), cap, stop, true) {}
+  EnteredIsolate isolate;
+  StopSignal stop;
+  HeapGuard guard;  // last: destroyed before the isolate
+};
+
 TEST_CASE("the heap guard refuses a large object past the cap, and condemns the run when it could never fit") {
   const std::size_t cap = 64 * kMiB;
 
   SUBCASE("an object larger than the whole cap: refused for good, and the run stopped") {
-    EnteredIsolate isolate(cap);
-    StopSignal stop;
-    HeapGuard guard(isolate.get(), isolate.allocator(), cap, stop, true);
+    GuardedIsolate guarded(cap);
+    auto& [isolate, stop, guard] = guarded;
     std::vector<std::size_t> for_good;
     guard.on_refused_for_good([&](std::size_t bytes) { for_good.push_back(bytes); });
     guard.begin_run();
@@ -166,9 +174,8 @@ TEST_CASE("the heap guard refuses a large object past the cap, and condemns the 
   }
 
   SUBCASE("objects let in count until the next measure; a refusal below the cap stops nothing") {
-    EnteredIsolate isolate(cap);
-    StopSignal stop;
-    HeapGuard guard(isolate.get(), isolate.allocator(), cap, stop, true);
+    GuardedIsolate guarded(cap);
+    auto& [isolate, stop, guard] = guarded;
     int for_good = 0;
     guard.on_refused_for_good([&](std::size_t) { ++for_good; });
     guard.begin_run();
@@ -187,9 +194,8 @@ TEST_CASE("the heap guard refuses a large object past the cap, and condemns the 
   }
 
   SUBCASE("ArrayBuffers are counted as they are made, and a new run forgets a refusal") {
-    EnteredIsolate isolate(cap);
-    StopSignal stop;
-    HeapGuard guard(isolate.get(), isolate.allocator(), cap, stop, true);
+    GuardedIsolate guarded(cap);
+    auto& [isolate, stop, guard] = guarded;
     guard.begin_run();
     void* buffer = isolate.allocator().Allocate(40 * kMiB);
     REQUIRE(buffer != nullptr);
@@ -203,9 +209,8 @@ TEST_CASE("the heap guard refuses a large object past the cap, and condemns the 
   }
 
   SUBCASE("the handles a builtin holds are not counted: the cap is the heap's and buffers'") {
-    EnteredIsolate isolate(cap);
-    StopSignal stop;
-    HeapGuard guard(isolate.get(), isolate.allocator(), cap, stop, true);
+    GuardedIsolate guarded(cap);
+    auto& [isolate, stop, guard] = guarded;
     v8::HandleScope handles(isolate.get());
     guard.begin_run();
     // 2.5M handles: 20 MiB outside the heap, as JSON.parse holds for a long array.
@@ -215,9 +220,8 @@ TEST_CASE("the heap guard refuses a large object past the cap, and condemns the 
   }
 
   SUBCASE("live objects are counted: over the cap with them, refused until they die") {
-    EnteredIsolate isolate(cap);
-    StopSignal stop;
-    HeapGuard guard(isolate.get(), isolate.allocator(), cap, stop, true);
+    GuardedIsolate guarded(cap);
+    auto& [isolate, stop, guard] = guarded;
     v8::HandleScope handles(isolate.get());
     guard.begin_run();
     {
