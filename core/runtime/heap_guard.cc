@@ -1,5 +1,6 @@
 #include "core/runtime/heap_guard.h"
 
+#include <v8-local-handle.h>
 #include <v8-statistics.h>
 
 #include <algorithm>
@@ -119,13 +120,19 @@ bool HeapGuard::refuse_for_good(std::size_t bytes) {
   return false;
 }
 
+std::size_t HeapGuard::handles_past_allowance() const {
+  const std::size_t held =
+      static_cast<std::size_t>(v8::HandleScope::NumberOfHandles(isolate_)) * sizeof(void*);
+  const std::size_t allowance = cap_ / kHandleAllowanceShare;
+  return held > allowance ? held - allowance : 0;
+}
+
 bool HeapGuard::may_commit(std::size_t bytes) {
   if (bytes > cap_) return refuse_for_good(bytes);  // it could never fit
-  // ArrayBuffers are counted as they are made (the allocator's figure), not only at GCs. (The
-  // handles a builtin holds are not: the cap is the heap's and the buffers', and a GC frees
-  // no handle, so counting them would end runs within it.)
+  // ArrayBuffers are counted as they are made (the allocator's figure), not only at GCs; the
+  // handles the running builtin holds outside the heap, past their allowance, too.
   const std::size_t external = std::max(last_.external, allocator_.in_use());
-  if (last_.used + external + let_in_since_sample_ + bytes > cap_) {
+  if (last_.used + external + let_in_since_sample_ + handles_past_allowance() + bytes > cap_) {
     // Refused again after V8's last-resort GC: for good.
     if (retry_ == Retry::kLast) return refuse_for_good(bytes);
     // The heap's measure may count garbage (objects die between GCs): refused, but the run

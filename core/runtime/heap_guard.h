@@ -62,11 +62,21 @@ class HeapGuard final : public LargeObjectGate {
   // The large-object gate (core/engine/large_object_gate.h), on the isolate's thread: refuses
   // an object that would take the heap past the cap: the heap as last measured (at a GC, or
   // at the run's start) plus the large objects let in since, with ArrayBuffers as the
-  // allocator counts them now. The measure may count garbage, so a refusal first condemns
-  // nothing: V8 collects and asks again, the last time after a full GC. Refused for good
-  // (kNearHeapLimit tripped, then `on_refused_for_good`): an object larger than the whole
-  // cap, and one refused again after that last GC.
+  // allocator counts them now, and the handles held past their allowance. The measure may
+  // count garbage, so a refusal first condemns nothing: V8 collects and asks again, the last
+  // time after a full GC. Refused for good (kNearHeapLimit tripped, then
+  // `on_refused_for_good`): an object larger than the whole cap, and one refused again after
+  // that last GC.
   bool may_commit(std::size_t bytes) override;
+  // The share of the cap that handles may take for free at the gate: one eighth. Handles
+  // live outside the heap, and a builtin that checks no interrupts holds its own until it
+  // returns: filling a dictionary element by element (`new Array(6e7).fill(1.5)`) holds two
+  // an element, 32 MiB by its last doubling under a 128 MiB cap, which took the process to
+  // 179 MiB before the memory watch ended it. JSON.parse holds one an element of the array it
+  // builds, and a GC frees none, so counting every handle ended parses within their cap;
+  // with an eighth free, the longest arrays that JSON.parse builds within caps of 16 to 128
+  // MiB are as long as before (large_object_gate_test; docs/PERFORMANCE.md).
+  static constexpr std::size_t kHandleAllowanceShare = 8;
   // Called on the isolate's thread, inside V8's allocation, when an object of `bytes` is
   // refused for good: V8 would go on to its heap OOM. A worker process ends the run there.
   void on_refused_for_good(std::function<void(std::size_t bytes)> call) {
@@ -90,6 +100,8 @@ class HeapGuard final : public LargeObjectGate {
   Sample sample();
   bool within_cap(Sample now);
   bool refuse_for_good(std::size_t bytes);
+  // The bytes of handles the isolate holds now past cap / kHandleAllowanceShare.
+  std::size_t handles_past_allowance() const;
   HeapFigures figures_of(Sample now) const;
   void trip(StopReason reason);
 

@@ -126,8 +126,10 @@ TEST_CASE("every attack ends in its status, and a script after it succeeds") {
 TEST_CASE("a lone script whose builtin jumps over the cap: oom by last words, memory bounded") {
   // With one script the process is its own worker. Its 229 MiB array is refused before V8
   // writes it (the large-object gate), long before the ~500 MB the builtin takes when
-  // followed; so is the second of two 46 MiB ones (a holey array, then its doubles), and one
-  // of 38 MiB after 30 MiB kept. Each ends its process with the report.
+  // followed; so is the second of two 46 MiB ones (a holey array, then its doubles), one of
+  // 38 MiB after 30 MiB kept, and the doubling of a dictionary filled element by element
+  // (whose handles, outside the heap, count past an eighth of the cap). Each ends its
+  // process with the report.
   struct Shape {
     const char* source;
     const char* refused;
@@ -138,6 +140,7 @@ TEST_CASE("a lone script whose builtin jumps over the cap: oom by last words, me
       {"const kept = []; for (let i = 0; i < 40; i++) kept.push(new Array(1e5).fill(i + 0.5));"
        " new Array(5e6).length",
        "no room for an object of 38 MiB"},
+      {"new Array(6e7).fill(1.5); 'completed'", "no room for an object of 24 MiB"},
   };
   for (const Shape& shape : shapes) {
     INFO(shape.refused);
