@@ -31,10 +31,15 @@ std::size_t HeapGuard::headroom_for(std::size_t cap_bytes) {
   return std::clamp<std::size_t>(cap_bytes / 4, 8 * kMiB, 32 * kMiB);
 }
 
+std::size_t HeapGuard::handle_allowance(std::size_t cap_bytes) {
+  return std::max<std::size_t>(cap_bytes / 10, 12 * kMiB);
+}
+
 void HeapGuard::begin_run() {
   peak_used_ = 0;
   peak_external_ = 0;
   refused_bytes_ = 0;
+  refused_handles_ = 0;
   retry_ = Retry::kNone;
   sample();
 }
@@ -97,6 +102,7 @@ std::size_t HeapGuard::on_near_heap_limit(void* data, std::size_t current_limit,
   }
   if (self->retry_ == Retry::kAwaited) self->retry_ = Retry::kNone;
   self->refused_bytes_ = 0;
+  self->refused_handles_ = 0;
   self->trip(StopReason::kNearHeapLimit);
   // The termination asked for last time has not landed, and a builtin is still allocating:
   // in a worker process, let V8 end it here rather than follow the builtin up the memory.
@@ -120,19 +126,21 @@ bool HeapGuard::refuse_for_good(std::size_t bytes) {
   return false;
 }
 
-std::size_t HeapGuard::handles_past_allowance() const {
-  const std::size_t held =
-      static_cast<std::size_t>(v8::HandleScope::NumberOfHandles(isolate_)) * sizeof(void*);
-  const std::size_t allowance = cap_ / kHandleAllowanceShare;
-  return held > allowance ? held - allowance : 0;
+std::size_t HeapGuard::held_handle_bytes() const {
+  return static_cast<std::size_t>(v8::HandleScope::NumberOfHandles(isolate_)) * sizeof(void*);
 }
 
 bool HeapGuard::may_commit(std::size_t bytes) {
+  refused_handles_ = 0;
   if (bytes > cap_) return refuse_for_good(bytes);  // it could never fit
   // ArrayBuffers are counted as they are made (the allocator's figure), not only at GCs; the
-  // handles the running builtin holds outside the heap, past their allowance, too.
+  // handles held outside the heap past their allowance too.
   const std::size_t external = std::max(last_.external, allocator_.in_use());
-  if (last_.used + external + let_in_since_sample_ + handles_past_allowance() + bytes > cap_) {
+  const std::size_t handles = held_handle_bytes();
+  const std::size_t allowance = handle_allowance(cap_);
+  const std::size_t counted_handles = handles > allowance ? handles - allowance : 0;
+  if (last_.used + external + let_in_since_sample_ + counted_handles + bytes > cap_) {
+    if (counted_handles > 0) refused_handles_ = handles;
     // Refused again after V8's last-resort GC: for good.
     if (retry_ == Retry::kLast) return refuse_for_good(bytes);
     // The heap's measure may count garbage (objects die between GCs): refused, but the run

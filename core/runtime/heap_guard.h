@@ -68,20 +68,26 @@ class HeapGuard final : public LargeObjectGate {
   // `on_refused_for_good`): an object larger than the whole cap, and one refused again after
   // that last GC.
   bool may_commit(std::size_t bytes) override;
-  // The share of the cap that handles may take for free at the gate: one eighth. Handles
-  // live outside the heap, and a builtin that checks no interrupts holds its own until it
-  // returns: filling a dictionary element by element (`new Array(6e7).fill(1.5)`) holds two
-  // an element, 32 MiB by its last doubling under a 128 MiB cap, which took the process to
-  // 179 MiB before the memory watch ended it. JSON.parse holds one an element of the array it
-  // builds, and a GC frees none, so counting every handle ended parses within their cap;
-  // with an eighth free, the longest arrays that JSON.parse builds within caps of 16 to 128
-  // MiB are as long as before (large_object_gate_test; docs/PERFORMANCE.md).
-  static constexpr std::size_t kHandleAllowanceShare = 8;
+  // The handles the gate lets an isolate hold for free: a tenth of the cap, and at least
+  // 12 MiB. Handles live outside the heap, and a builtin that checks no interrupts holds its
+  // own until it returns: filling a dictionary element by element (`new Array(6e7).fill(1.5)`)
+  // holds ~40 bytes of them an element, 32 MiB by its 48 MiB doubling under a 128 MiB cap,
+  // which took the process to 179 MiB before the memory watch ended it. Not every handle: a
+  // GC frees none, and JSON.parse holds one an element of the array it builds (8 bytes for
+  // each 10 of heap when the elements are small numbers), so counting all of them ended
+  // parses well within their cap. With this allowance the longest arrays JSON.parse builds
+  // within caps of 16 to 128 MiB are as long as before (docs/PERFORMANCE.md), and a run is
+  // refused for its handles only once its heap and handles together pass the cap by the
+  // allowance.
+  static std::size_t handle_allowance(std::size_t cap_bytes);
   // Called on the isolate's thread, inside V8's allocation, when an object of `bytes` is
   // refused for good: V8 would go on to its heap OOM. A worker process ends the run there.
   void on_refused_for_good(std::function<void(std::size_t bytes)> call) {
     on_refused_for_good_ = std::move(call);
   }
+  // The handles the isolate held, in bytes, when that object was refused, if they were counted
+  // (past their allowance); 0 otherwise. For the run's last words.
+  std::size_t refused_handles() const { return refused_handles_; }
   // The large object refused last, in bytes, if none was let in since; 0 if none.
   std::size_t refused_bytes() const { return refused_bytes_; }
 
@@ -100,8 +106,8 @@ class HeapGuard final : public LargeObjectGate {
   Sample sample();
   bool within_cap(Sample now);
   bool refuse_for_good(std::size_t bytes);
-  // The bytes of handles the isolate holds now past cap / kHandleAllowanceShare.
-  std::size_t handles_past_allowance() const;
+  // The bytes of handles the isolate holds now.
+  std::size_t held_handle_bytes() const;
   HeapFigures figures_of(Sample now) const;
   void trip(StopReason reason);
 
@@ -119,6 +125,7 @@ class HeapGuard final : public LargeObjectGate {
   Sample last_{0, 0};                    // the last sample
   std::size_t let_in_since_sample_ = 0;  // large objects the gate let in since
   std::size_t refused_bytes_ = 0;
+  std::size_t refused_handles_ = 0;
   // Where V8's retry of a large object refused below the cap stands.
   enum class Retry {
     kNone,

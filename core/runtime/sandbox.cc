@@ -246,10 +246,14 @@ void Sandbox::end_for_memory(std::size_t grown_bytes) noexcept {
 
 void Sandbox::end_for_object(std::size_t refused_bytes) noexcept {
   say_last_words(RunStatus::kOom, StopReason::kNearHeapLimit, [&](const Job&) {
+    const std::size_t handles = heap_guard_->refused_handles();
     return fmt::format(
-        "heap cap of {} MiB exceeded: the heap had no room for an object of {} MiB, and its "
+        "heap cap of {} MiB exceeded: the heap had no room for an object of {} MiB{}, and its "
         "engine instance ends",
-        allocator_->cap() / kMiB, refused_bytes / kMiB);
+        allocator_->cap() / kMiB, refused_bytes / kMiB,
+        handles == 0 ? std::string()
+                     : fmt::format(" beside the {} MiB of handles a builtin held outside it",
+                                   handles / kMiB));
   });
 }
 

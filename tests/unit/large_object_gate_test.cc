@@ -148,6 +148,11 @@ v8::Local<v8::Context> holding(v8::Isolate* isolate, int mib) {
   return handles.Escape(context);
 }
 
+// `count` handles in the current scope, each of a Smi: memory outside the heap, none in it.
+void make_handles(v8::Isolate* isolate, int count) {
+  for (int i = 0; i < count; ++i) v8::Integer::New(isolate, 1);
+}
+
 // An isolate with a worker process's heap guard, on this thread.
 struct GuardedIsolate {
   explicit GuardedIsolate(std::size_t cap)
@@ -208,22 +213,43 @@ TEST_CASE("the heap guard refuses a large object past the cap, and condemns the 
     CHECK_FALSE(stop.tripped());
   }
 
-  SUBCASE("the handles a builtin holds count past an eighth of the cap") {
+  SUBCASE("the handles a builtin holds count past 12 MiB under a small cap") {
     GuardedIsolate guarded(cap);
     auto& [isolate, stop, guard] = guarded;
     v8::HandleScope handles(isolate.get());
     guard.begin_run();
-    // 1M handles (of a Smi: no heap): 7.6 MiB outside the heap, as JSON.parse holds for an
-    // array of 1M elements: within the allowance (8 MiB), so not counted.
-    for (int i = 0; i < 1'000'000; ++i) v8::Integer::New(isolate.get(), 1);
-    CHECK(guard.may_commit(55 * kMiB));
+    // 1.5M handles (of a Smi: no heap): 11.4 MiB outside the heap, as JSON.parse holds for an
+    // array of 1.5M elements: within the allowance, so not counted.
+    make_handles(isolate.get(), 1'500'000);
+    CHECK(guard.may_commit(60 * kMiB));
+    CHECK(guard.refused_handles() == 0);
     guard.begin_run();  // forgets the object let in
-    // 2.5M: 19 MiB, 11 past the allowance, as a builtin filling a dictionary holds: the same
+    // 2.5M: 19 MiB, 7 past the allowance, as a builtin filling a dictionary holds: the same
     // object no longer fits. Refused, not condemned: a GC may yet free heap.
-    for (int i = 0; i < 1'500'000; ++i) v8::Integer::New(isolate.get(), 1);
-    CHECK_FALSE(guard.may_commit(55 * kMiB));
-    CHECK(guard.refused_bytes() == 55 * kMiB);
-    CHECK(guard.may_commit(40 * kMiB));
+    make_handles(isolate.get(), 1'000'000);
+    CHECK_FALSE(guard.may_commit(60 * kMiB));
+    CHECK(guard.refused_bytes() == 60 * kMiB);
+    CHECK(guard.refused_handles() >= 2'500'000 * sizeof(void*));
+    CHECK(guard.refused_handles() < 2'500'000 * sizeof(void*) + kMiB);
+    CHECK(guard.may_commit(50 * kMiB));
+    CHECK(guard.refused_handles() == 0);
+    CHECK_FALSE(stop.tripped());
+  }
+
+  SUBCASE("the handles a builtin holds count past a tenth of a large cap") {
+    const std::size_t large = 256 * kMiB;
+    GuardedIsolate guarded(large);
+    auto& [isolate, stop, guard] = guarded;
+    v8::HandleScope handles(isolate.get());
+    guard.begin_run();
+    // 3M handles: 22.9 MiB, within a tenth of the cap (25.6 MiB).
+    make_handles(isolate.get(), 3'000'000);
+    CHECK(guard.may_commit(250 * kMiB));
+    guard.begin_run();
+    // 4M: 30.5 MiB, 4.9 past it.
+    make_handles(isolate.get(), 1'000'000);
+    CHECK_FALSE(guard.may_commit(252 * kMiB));
+    CHECK(guard.may_commit(240 * kMiB));
     CHECK_FALSE(stop.tripped());
   }
 
