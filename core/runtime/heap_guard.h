@@ -75,10 +75,10 @@ class HeapGuard final : public LargeObjectGate {
   // which took the process to 179 MiB before the memory watch ended it. Not every handle: a
   // GC frees none, and JSON.parse holds one an element of the array it builds (8 bytes for
   // each 10 of heap when the elements are small numbers), so counting all of them ended
-  // parses well within their cap. With this allowance the longest arrays JSON.parse builds
-  // within caps of 16 to 128 MiB are as long as before (docs/PERFORMANCE.md), and a run is
-  // refused for its handles only once its heap and handles together pass the cap by the
-  // allowance.
+  // parses well within their cap. With this allowance, no parse, split or fill tried under
+  // caps of 16 to 128 MiB that ended within its cap before is ended now (docs/PERFORMANCE.md),
+  // and a run is refused for its handles only once its heap and handles together pass the
+  // cap by the allowance.
   static std::size_t handle_allowance(std::size_t cap_bytes);
   // Called on the isolate's thread, inside V8's allocation, when an object of `bytes` is
   // refused for good: V8 would go on to its heap OOM. A worker process ends the run there.
