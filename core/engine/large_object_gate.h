@@ -6,9 +6,10 @@
 // chunk, on the isolate's own thread, just before it writes it: the moment to refuse it.
 //
 // V8 answers a refused commit with garbage collections and a retry, then a heap OOM, which
-// ends the process (a worker process's gate ends it first, with the run's last words). Only a reservation
-// larger than a heap page and aligned to one is a large object's chunk: a WebAssembly memory
-// (aligned to its 64 KiB pages) or the code range (committed part by part) never asks.
+// ends the process (a worker process's gate ends it first, with the run's last words). Only
+// a reservation larger than a heap page and aligned to one is a large object's chunk: a
+// WebAssembly memory (aligned to its 64 KiB pages) or the code range (committed part by part)
+// never asks.
 #pragma once
 
 #include <v8-isolate.h>

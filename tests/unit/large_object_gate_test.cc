@@ -162,6 +162,30 @@ struct GuardedIsolate {
   HeapGuard guard;  // last: destroyed before the isolate
 };
 
+// Under `cap`, with `within` handles held (of a Smi: no heap), `object` fits beside the heap
+// and is let in; with `past` handles held it no longer does: refused, with the handles named,
+// and not condemned (a GC may yet free heap); `smaller` still fits.
+void handles_count_past_allowance(std::size_t cap, int within, int past, std::size_t object,
+                                  std::size_t smaller) {
+  GuardedIsolate guarded(cap);
+  auto& [isolate, stop, guard] = guarded;
+  v8::HandleScope handles(isolate.get());
+  guard.begin_run();
+  make_handles(isolate.get(), within);
+  CHECK(guard.may_commit(object));
+  CHECK(guard.refused_handles() == 0);
+  guard.begin_run();  // forgets the object let in
+  make_handles(isolate.get(), past - within);
+  CHECK_FALSE(guard.may_commit(object));
+  CHECK(guard.refused_bytes() == object);
+  const std::size_t held = static_cast<std::size_t>(past) * sizeof(void*);
+  CHECK(guard.refused_handles() >= held);
+  CHECK(guard.refused_handles() < held + kMiB);
+  CHECK(guard.may_commit(smaller));
+  CHECK(guard.refused_handles() == 0);
+  CHECK_FALSE(stop.tripped());
+}
+
 TEST_CASE("the heap guard refuses a large object past the cap, and condemns the run when it could never fit") {
   const std::size_t cap = 64 * kMiB;
 
@@ -214,43 +238,14 @@ TEST_CASE("the heap guard refuses a large object past the cap, and condemns the 
   }
 
   SUBCASE("the handles a builtin holds count past 12 MiB under a small cap") {
-    GuardedIsolate guarded(cap);
-    auto& [isolate, stop, guard] = guarded;
-    v8::HandleScope handles(isolate.get());
-    guard.begin_run();
-    // 1.5M handles (of a Smi: no heap): 11.4 MiB outside the heap, as JSON.parse holds for an
-    // array of 1.5M elements: within the allowance, so not counted.
-    make_handles(isolate.get(), 1'500'000);
-    CHECK(guard.may_commit(60 * kMiB));
-    CHECK(guard.refused_handles() == 0);
-    guard.begin_run();  // forgets the object let in
-    // 2.5M: 19 MiB, 7 past the allowance, as a builtin filling a dictionary holds: the same
-    // object no longer fits. Refused, not condemned: a GC may yet free heap.
-    make_handles(isolate.get(), 1'000'000);
-    CHECK_FALSE(guard.may_commit(60 * kMiB));
-    CHECK(guard.refused_bytes() == 60 * kMiB);
-    CHECK(guard.refused_handles() >= 2'500'000 * sizeof(void*));
-    CHECK(guard.refused_handles() < 2'500'000 * sizeof(void*) + kMiB);
-    CHECK(guard.may_commit(50 * kMiB));
-    CHECK(guard.refused_handles() == 0);
-    CHECK_FALSE(stop.tripped());
+    // 1.5M handles: 11.4 MiB, within the allowance, as JSON.parse holds for an array of 1.5M
+    // elements; 2.5M: 19 MiB, 7 past it, as a builtin filling a dictionary holds.
+    handles_count_past_allowance(cap, 1'500'000, 2'500'000, 60 * kMiB, 50 * kMiB);
   }
 
   SUBCASE("the handles a builtin holds count past a tenth of a large cap") {
-    const std::size_t large = 256 * kMiB;
-    GuardedIsolate guarded(large);
-    auto& [isolate, stop, guard] = guarded;
-    v8::HandleScope handles(isolate.get());
-    guard.begin_run();
-    // 3M handles: 22.9 MiB, within a tenth of the cap (25.6 MiB).
-    make_handles(isolate.get(), 3'000'000);
-    CHECK(guard.may_commit(250 * kMiB));
-    guard.begin_run();
-    // 4M: 30.5 MiB, 4.9 past it.
-    make_handles(isolate.get(), 1'000'000);
-    CHECK_FALSE(guard.may_commit(252 * kMiB));
-    CHECK(guard.may_commit(240 * kMiB));
-    CHECK_FALSE(stop.tripped());
+    // 3M handles: 22.9 MiB, within a tenth of the cap (25.6 MiB); 4M: 30.5 MiB, 4.9 past it.
+    handles_count_past_allowance(256 * kMiB, 3'000'000, 4'000'000, 252 * kMiB, 240 * kMiB);
   }
 
   SUBCASE("live objects are counted: over the cap with them, refused until they die") {
